@@ -1,0 +1,23 @@
+import type { Result } from '../model/errno.js';
+
+/**
+ * The one small port through which everything reads (and, for apply, writes) a host's /sys.
+ * Paths are absolute and start with '/sys/' (or '/dev/' and '/proc/' where an adapter supports them).
+ * Implementations: a live root directory (`live-port.ts`), a sysfs-capture/1 file (`capture-port.ts`)
+ * and the simulated kernel (`src/model`'s Kernel answers the same calls).
+ *
+ * Every call is synchronous and answers with an errno value, never an exception: a permission problem
+ * (EACCES), a missing file (ENOENT) and a parse problem are different answers.
+ */
+export interface SysfsPort {
+  /** Text content of a regular file, exactly as read (trailing newline kept). Binary files: see readBytes. */
+  read(path: string): Result<string>;
+  /** Bytes of a binary attribute (PCI config space). */
+  readBytes(path: string): Result<Uint8Array>;
+  /** Target of a symbolic link exactly as readlink(2) prints it (usually relative). */
+  readLink(path: string): Result<string>;
+  /** Entry names of a directory, sorted. */
+  list(path: string): Result<string[]>;
+  /** write(2) of `data` to a sysfs attribute. Read-only adapters answer EROFS. */
+  write(path: string, data: string): Result<void>;
+}
