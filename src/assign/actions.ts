@@ -1,0 +1,112 @@
+import { ok, type Errno, type Result } from '../model/errno.js';
+import type { SysfsPort } from '../host/port.js';
+
+/**
+ * The sysfs writes a plan is made of, each with the check that follows it. The same executor runs a
+ * plan on the simulated kernel (`simulate.ts`), on the live host (`apply.ts`) and undoes it
+ * (`restore.ts`): the port is the only difference.
+ */
+export type Action =
+  /** write `value` (null: clear, as `echo > driver_override`) to /sys/bus/pci/devices/BDF/driver_override. */
+  | { readonly op: 'override'; readonly bdf: string; readonly value: string | null }
+  /** write BDF to /sys/bus/pci/drivers/DRIVER/unbind. */
+  | { readonly op: 'unbind'; readonly bdf: string; readonly driver: string }
+  /** write BDF to /sys/bus/pci/drivers_probe (the match honours driver_override). */
+  | { readonly op: 'probe'; readonly bdf: string }
+  /** write BDF to /sys/bus/pci/drivers/DRIVER/bind. */
+  | { readonly op: 'bind'; readonly bdf: string; readonly driver: string }
+  /** read /sys/bus/pci/devices/BDF/driver and expect DRIVER (null: no driver). */
+  | { readonly op: 'verify'; readonly bdf: string; readonly driver: string | null };
+
+/** A failed action: the errno, the reason and, from the simulated kernel, the kernel call path. */
+export interface ActionFailure {
+  readonly errno: Errno | 'oops' | 'blocked' | 'verify';
+  readonly why: string;
+  readonly calls?: readonly string[];
+}
+
+export type ActionResult = { readonly ok: true; readonly skipped?: boolean } | ({ readonly ok: false } & ActionFailure);
+
+const dev = (bdf: string): string => `/sys/bus/pci/devices/${bdf}`;
+
+/** The (path, data) pair a write action performs, for display and for the journal. */
+export function actionWrite(a: Action): { path: string; data: string } | null {
+  switch (a.op) {
+    case 'override': return { path: `${dev(a.bdf)}/driver_override`, data: a.value === null ? '\n' : a.value };
+    case 'unbind': return { path: `/sys/bus/pci/drivers/${a.driver}/unbind`, data: a.bdf };
+    case 'probe': return { path: '/sys/bus/pci/drivers_probe', data: a.bdf };
+    case 'bind': return { path: `/sys/bus/pci/drivers/${a.driver}/bind`, data: a.bdf };
+    case 'verify': return null;
+  }
+}
+
+/** One line a user could paste into a root shell to do the same. */
+export function actionText(a: Action): string {
+  const w = actionWrite(a);
+  if (!w) return `verify ${dev(a.bdf)}/driver ${a.op === 'verify' && a.driver ? `-> ${a.driver}` : 'is absent'}`;
+  return `echo ${w.data === '\n' ? "''" : w.data} > ${w.path}`;
+}
+
+/** The bound driver's name, read from the driver link (null when unbound). */
+export function currentDriver(port: SysfsPort, bdf: string): Result<string | null> {
+  const l = port.readLink(`${dev(bdf)}/driver`);
+  if (l.ok) return ok(l.value.split('/').pop() ?? null);
+  return l.errno === 'ENOENT' ? ok(null) : l;
+}
+
+/** driver_override as a value: null for "(null)" or empty. */
+export function currentOverride(port: SysfsPort, bdf: string): Result<string | null> {
+  const r = port.read(`${dev(bdf)}/driver_override`);
+  if (!r.ok) return r.errno === 'ENOENT' ? ok(null) : r;
+  const v = r.value.trim();
+  return ok(v === '' || v === '(null)' ? null : v);
+}
+
+function failure(r: { errno: Errno; why: string }): ActionResult {
+  const calls = (r as { calls?: readonly string[] }).calls;
+  return calls ? { ok: false, errno: r.errno, why: r.why, calls } : { ok: false, errno: r.errno, why: r.why };
+}
+
+/**
+ * Perform one action and check its effect. `mode`:
+ * - 'strict' (apply, simulate): preconditions must hold as planned (the host did not change under us);
+ * - 'ensure' (rollback, restore): skip what is already in the wanted state, so replaying an undo list
+ *   after a crash at any point is safe.
+ */
+export function runAction(port: SysfsPort, a: Action, mode: 'strict' | 'ensure'): ActionResult {
+  const cur = currentDriver(port, a.bdf);
+  if (!cur.ok) return failure(cur);
+  if (a.op === 'verify') {
+    return cur.value === a.driver ? { ok: true }
+      : { ok: false, errno: 'verify', why: `${a.bdf}: driver is ${cur.value ?? 'none'}, expected ${a.driver ?? 'none'}` };
+  }
+  if (mode === 'ensure') {
+    if (a.op === 'unbind' && cur.value !== a.driver) return { ok: true, skipped: true };
+    if (a.op === 'bind' && cur.value === a.driver) return { ok: true, skipped: true };
+    if (a.op === 'probe' && cur.value !== null) return { ok: true, skipped: true };
+  } else if (a.op === 'unbind' && cur.value !== a.driver) {
+    return { ok: false, errno: 'verify', why: `${a.bdf}: expected driver ${a.driver}, found ${cur.value ?? 'none'} (host changed since the plan)` };
+  }
+  const w = actionWrite(a)!;
+  const r = port.write(w.path, w.data);
+  if (!r.ok) return failure(r);
+  return checkEffect(port, a);
+}
+
+function checkEffect(port: SysfsPort, a: Action): ActionResult {
+  if (a.op === 'override') {
+    const o = currentOverride(port, a.bdf);
+    if (!o.ok) return failure(o);
+    return o.value === a.value ? { ok: true }
+      : { ok: false, errno: 'verify', why: `${a.bdf}: driver_override reads ${o.value ?? '(null)'}, expected ${a.value ?? '(null)'}` };
+  }
+  const d = currentDriver(port, a.bdf);
+  if (!d.ok) return failure(d);
+  if (a.op === 'unbind' && d.value !== null) return { ok: false, errno: 'verify', why: `${a.bdf}: still bound to ${d.value} after unbind` };
+  if (a.op === 'bind' && d.value !== a.driver) return { ok: false, errno: 'verify', why: `${a.bdf}: bind to ${a.driver} reported success but the driver is ${d.value ?? 'none'}` };
+  return { ok: true };
+}
+
+export function describeFailure(f: ActionFailure): string {
+  return `${f.errno}: ${f.why}`;
+}

@@ -1,0 +1,62 @@
+/**
+ * Which bound drivers make an IOMMU group unusable for user space, per kernel version — the rule
+ * `dmaown` reports and plans against. Two eras (spec/kernel-ownership.md §0.1):
+ *
+ * - ownership (≥ 5.19, `iommu_device_use_default_domain()` from bus dma_configure): a group can be
+ *   claimed iff no member is bound to a driver without `driver_managed_dma` (§1.2, §3.5, §5.2);
+ * - legacy (5.10 … 5.18, drivers/vfio/vfio.c `vfio_dev_viable()`): a member is fine iff unbound,
+ *   a bridge by header type (any driver), on pci-stub, or on a vfio bus driver (§4.3).
+ */
+
+/** PCI drivers that set `driver_managed_dma` (spec §3.5): pci-stub, pcieport, vfio-pci and its variants. */
+export const DRIVER_MANAGED_DMA: readonly string[] = [
+  'pci-stub', 'pcieport', 'vfio-pci', 'mlx5-vfio-pci', 'hisi-acc-vfio-pci', 'pds-vfio-pci',
+  'nvgrace-gpu-vfio-pci', 'xe-vfio-pci', 'virtio-vfio-pci', 'qat-vfio-pci', 'vfio-platform',
+  'vfio-amba', 'vfio-fsl-mc', 'vfio-cdx',
+];
+
+/** The era whose rule applies to a kernel release string ('5.15.0-71-generic'). */
+export type DmaEra = 'legacy' | 'ownership';
+
+/** Major.minor of a `uname -r` string; null when it does not start with one. */
+export function kernelVersion(release: string): [number, number] | null {
+  const m = /^(\d+)\.(\d+)/.exec(release);
+  return m ? [Number(m[1]), Number(m[2])] : null;
+}
+
+/** 'ownership' from 5.19 on, 'legacy' before; unknown strings are treated as current kernels. */
+export function dmaEra(release: string): DmaEra {
+  const v = kernelVersion(release);
+  if (!v) return 'ownership';
+  return v[0] > 5 || (v[0] === 5 && v[1] >= 19) ? 'ownership' : 'legacy';
+}
+
+/** True for drivers that set driver_managed_dma (and vfio-pci variants named `*-vfio-pci`). */
+export function isDriverManagedDma(driver: string): boolean {
+  return DRIVER_MANAGED_DMA.includes(driver) || driver.endsWith('-vfio-pci');
+}
+
+/** A vfio bus driver (5.10 `vfio_dev_viable()` case 4: a registered vfio device). */
+export function isVfioDriver(driver: string): boolean {
+  return driver === 'vfio-pci' || driver.startsWith('vfio-') || driver.endsWith('-vfio-pci');
+}
+
+export interface MemberFacts {
+  readonly driver: string | null;
+  /** PCI header type (config byte 0x0e, low 7 bits): 0 normal, 1 bridge, 2 CardBus. */
+  readonly headerType: number;
+}
+
+/**
+ * Why a member does not block user ownership, or null when it does block.
+ * ownership era: `dma_configure` only counts drivers without driver_managed_dma (pci_dma_configure).
+ * legacy era: `vfio_dev_viable()` — unbound, non-normal header, `vfio_driver_allowed[]` = pci-stub, vfio.
+ */
+export function exemption(era: DmaEra, m: MemberFacts): string | null {
+  if (m.driver === null) return 'unbound';
+  if (era === 'ownership') return isDriverManagedDma(m.driver) ? `${m.driver} sets driver_managed_dma` : null;
+  if (m.headerType !== 0) return 'bridge (header type exempt before 5.19)';
+  if (m.driver === 'pci-stub') return 'pci-stub (vfio_driver_allowed)';
+  if (isVfioDriver(m.driver)) return `${m.driver} (vfio bus driver)`;
+  return null;
+}

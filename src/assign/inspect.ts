@@ -1,0 +1,123 @@
+import type { HostDescription, PciDeviceDesc } from '../model/host-description.js';
+import type { DmaHolder } from '../host/processes.js';
+import type { CriticalDevices } from '../host/critical.js';
+import { dmaEra, exemption, isDriverManagedDma, type DmaEra } from './dma-rules.js';
+import type { PciNames } from './pci-ids.js';
+import { compareBdf } from './bdf.js';
+
+/**
+ * The host as `dmaown` reports it: every IOMMU group with its members, each member's role, the
+ * group's ownership and whether it can be handed to user space now (and if not, who blocks it).
+ * Plain data — the CLI renders it and `--json` prints it.
+ */
+
+/** kernel-dma: bound to a driver that counts as a kernel DMA-API user; driver-managed: driver_managed_dma. */
+export type Role = 'kernel-dma' | 'driver-managed' | 'unbound';
+
+export interface DeviceView {
+  readonly bdf: string;
+  readonly vendor: number;
+  readonly device: number;
+  readonly class: number;
+  readonly vendorName: string | null;
+  readonly deviceName: string | null;
+  readonly className: string | null;
+  readonly driver: string | null;
+  readonly driverOverride: string | null;
+  readonly role: Role;
+  /** True when this member keeps the group from being claimed by user space under this kernel's rule. */
+  readonly blocks: boolean;
+  /** Why the member does not block (unbound, driver_managed_dma, bridge header, ...), or null. */
+  readonly exempt: string | null;
+  /** Non-normal header type: a bridge or root port, never moved to vfio-pci. */
+  readonly bridge: boolean;
+  readonly resetMethod: readonly string[] | null;
+  readonly sriovNumvfs: number | null;
+  readonly physfn: string | null;
+  readonly bootVga: boolean | null;
+  /** Why taking this device would cut the host off (default-route NIC, mounted disk, ...). */
+  readonly critical: readonly string[];
+}
+
+export type Ownership = 'kernel' | 'user' | 'idle';
+
+export interface Blocker {
+  readonly bdf: string;
+  readonly driver: string | null;
+  readonly kind: 'kernel-driver' | 'in-use';
+  readonly why: string;
+}
+
+export interface GroupView {
+  readonly id: number;
+  readonly type: string | null;
+  readonly devices: readonly DeviceView[];
+  readonly ownership: Ownership;
+  readonly holders: readonly DmaHolder[];
+  readonly assignable: boolean;
+  readonly blockers: readonly Blocker[];
+}
+
+export interface HostView {
+  readonly kernel: string;
+  readonly era: DmaEra;
+  readonly groups: readonly GroupView[];
+  /** PCI devices without an IOMMU group. */
+  readonly ungrouped: readonly DeviceView[];
+  /** Processes holding /dev/iommu (not tied to one group). */
+  readonly iommufdHolders: readonly DmaHolder[];
+}
+
+export interface InspectInput {
+  readonly host: HostDescription;
+  readonly names: PciNames;
+  readonly holders?: readonly DmaHolder[];
+  readonly critical?: CriticalDevices;
+}
+
+/** PCI header type from config byte 0x0e (bit 7 is the multifunction flag); the class when config is short. */
+export function headerType(d: PciDeviceDesc): number {
+  const b = d.config[0x0e];
+  if (b !== undefined) return b & 0x7f;
+  return d.class >> 8 === 0x0604 || d.class >> 8 === 0x0609 ? 1 : d.class >> 8 === 0x0607 ? 2 : 0;
+}
+
+export function deviceView(d: PciDeviceDesc, era: DmaEra, names: PciNames, critical: CriticalDevices): DeviceView {
+  const ex = exemption(era, { driver: d.driver, headerType: headerType(d) });
+  const role: Role = d.driver === null ? 'unbound' : isDriverManagedDma(d.driver) ? 'driver-managed' : 'kernel-dma';
+  return {
+    bdf: d.bdf, vendor: d.vendor, device: d.device, class: d.class,
+    vendorName: names.vendor(d.vendor), deviceName: names.device(d.vendor, d.device), className: names.className(d.class),
+    driver: d.driver, driverOverride: d.driverOverride, role, blocks: ex === null, exempt: ex,
+    bridge: headerType(d) !== 0, resetMethod: d.resetMethod, sriovNumvfs: d.sriovNumvfs, physfn: d.physfn,
+    bootVga: d.bootVga, critical: critical[d.bdf] ?? [],
+  };
+}
+
+/** Build the report of every group (sorted by id) from a host description. */
+export function inspectHost(input: InspectInput): HostView {
+  const { host, names } = input;
+  const holders = input.holders ?? [], critical = input.critical ?? {};
+  const era = dmaEra(host.kernel);
+  const views = new Map(host.pci.map((d) => [d.bdf, deviceView(d, era, names, critical)]));
+  const groups = [...host.groups].sort((a, b) => a.id - b.id).map((g): GroupView => {
+    const devices = host.pci.filter((d) => d.iommuGroup === g.id).map((d) => views.get(d.bdf)!)
+      .sort((a, b) => compareBdf(a.bdf, b.bdf));
+    const bdfs = new Set(devices.map((d) => d.bdf));
+    const held = holders.filter((h) => h.group === g.id || (h.bdf !== null && bdfs.has(h.bdf)));
+    const blockers: Blocker[] = devices.filter((d) => d.blocks).map((d) => ({
+      bdf: d.bdf, driver: d.driver, kind: 'kernel-driver' as const,
+      why: era === 'ownership'
+        ? `${d.bdf} is bound to ${d.driver}, which does not set driver_managed_dma (iommu_device_use_default_domain: owner_cnt > 0)`
+        : `${d.bdf} is bound to ${d.driver}, which vfio_dev_viable() does not allow (not a bridge, pci-stub or vfio driver)`,
+    }));
+    for (const h of held) {
+      blockers.push({ bdf: h.bdf ?? devices[0]?.bdf ?? '', driver: null, kind: 'in-use',
+        why: `${h.path} is held open by ${h.comm} (pid ${h.pid})` });
+    }
+    const ownership: Ownership = held.length > 0 ? 'user' : devices.some((d) => d.role === 'kernel-dma') ? 'kernel' : 'idle';
+    return { id: g.id, type: g.type, devices, ownership, holders: held, assignable: blockers.length === 0, blockers };
+  });
+  const ungrouped = host.pci.filter((d) => d.iommuGroup === null).map((d) => views.get(d.bdf)!);
+  return { kernel: host.kernel, era, groups, ungrouped, iommufdHolders: holders.filter((h) => h.path === '/dev/iommu') };
+}

@@ -1,0 +1,135 @@
+import type { Action } from './actions.js';
+import { actionText } from './actions.js';
+import type { DeviceView, GroupView, HostView } from './inspect.js';
+
+/**
+ * A plan: the ordered sysfs writes that hand the requested devices (and, when allowed, the other
+ * kernel-driver members of their groups) to a user-space driver, following the field's safe-binding
+ * rules (spec/users.md): per-device driver_override (never new_id), unbind every member first, then
+ * drivers_probe, then verify the driver link; never bridges; no SR-IOV PF with VFs enabled; no
+ * host-critical device unless forced. Each step carries its inverse, recorded before it runs.
+ */
+export interface PlanStep {
+  readonly action: Action;
+  /** What undoes this step, run in order (restore runs the inverses of all steps in reverse). */
+  readonly inverse: readonly Action[];
+  readonly text: string;
+}
+
+export interface PlanDevice {
+  readonly bdf: string;
+  readonly group: number;
+  readonly driver: string | null;
+  readonly driverOverride: string | null;
+  /** Named on the command line (false: an --allow-group-member taken along). */
+  readonly requested: boolean;
+}
+
+export interface Plan {
+  readonly format: 'dmaown-plan/1';
+  readonly kernel: string;
+  readonly driver: string;
+  readonly groups: readonly number[];
+  readonly devices: readonly PlanDevice[];
+  readonly steps: readonly PlanStep[];
+  readonly warnings: readonly string[];
+}
+
+export type RefusalCode =
+  | 'unknown-device' | 'no-iommu-group' | 'bridge' | 'sriov-pf' | 'host-critical' | 'group-member'
+  | 'blocking-bridge' | 'in-use';
+
+export interface Refusal {
+  readonly bdf: string;
+  readonly code: RefusalCode;
+  readonly why: string;
+  /** How to proceed, when there is a way. */
+  readonly hint: string | null;
+}
+
+export interface PlanOptions {
+  readonly driver?: string;
+  readonly allowGroupMembers?: readonly string[];
+  readonly force?: boolean;
+}
+
+export type PlanOutcome =
+  | { readonly ok: true; readonly plan: Plan }
+  | { readonly ok: false; readonly refusals: readonly Refusal[]; readonly partial: Plan | null };
+
+/** Plan the hand-over of `bdfs` (full form) on the host `view`. Refuses rather than plans anything unsafe. */
+export function makePlan(view: HostView, bdfs: readonly string[], opts: PlanOptions = {}): PlanOutcome {
+  const driver = opts.driver ?? 'vfio-pci';
+  const allowed = new Set(opts.allowGroupMembers ?? []);
+  const refusals: Refusal[] = [], warnings: string[] = [];
+  const byBdf = new Map<string, { d: DeviceView; g: GroupView | null }>();
+  for (const g of view.groups) for (const d of g.devices) byBdf.set(d.bdf, { d, g });
+  for (const d of view.ungrouped) byBdf.set(d.bdf, { d, g: null });
+
+  const groups: GroupView[] = [];
+  for (const b of bdfs) {
+    const e = byBdf.get(b);
+    if (!e) { refusals.push({ bdf: b, code: 'unknown-device', why: `${b}: no such PCI device on this host`, hint: 'run `dmaown` to list the devices' }); continue; }
+    if (!e.g) { refusals.push({ bdf: b, code: 'no-iommu-group', why: `${b} has no IOMMU group (vfio-pci probe fails with EINVAL)`, hint: 'enable the IOMMU (intel_iommu=on / amd_iommu=on, VT-d/AMD-Vi in firmware)' }); continue; }
+    if (!groups.includes(e.g)) groups.push(e.g);
+  }
+  const moves: { d: DeviceView; g: GroupView; requested: boolean }[] = [];
+  for (const g of groups.sort((a, b) => a.id - b.id)) {
+    for (const h of g.holders) {
+      refusals.push({ bdf: g.devices[0]?.bdf ?? '', code: 'in-use', why: `group ${g.id} is in use: ${h.path} held by ${h.comm} (pid ${h.pid})`, hint: 'stop that process first' });
+    }
+    for (const d of g.devices) {
+      const requested = bdfs.includes(d.bdf);
+      if (requested) {
+        if (d.bridge) { refusals.push({ bdf: d.bdf, code: 'bridge', why: `${d.bdf} is a bridge; bridges are never moved (vfio-pci refuses non-normal headers with EINVAL)`, hint: 'name the endpoint devices behind it instead' }); continue; }
+      } else if (!d.blocks || d.driver === driver) {
+        continue; // exempt members stay as they are
+      } else if (d.bridge) {
+        refusals.push({ bdf: d.bdf, code: 'blocking-bridge', why: `${d.bdf} is a bridge bound to ${d.driver}, which counts as a kernel DMA user since 5.19`, hint: `unbind ${d.driver} from it or bind it to pci-stub` });
+        continue;
+      } else if (!allowed.has(d.bdf)) {
+        refusals.push({ bdf: d.bdf, code: 'group-member', why: `${d.bdf} (${d.driver}) shares IOMMU group ${g.id} with ${bdfs.filter((x) => g.devices.some((m) => m.bdf === x)).join(', ')} and would have to leave its driver`, hint: `add --allow-group-member ${d.bdf}` });
+        continue;
+      }
+      if ((d.sriovNumvfs ?? 0) > 0) {
+        refusals.push({ bdf: d.bdf, code: 'sriov-pf', why: `${d.bdf} is an SR-IOV PF with ${d.sriovNumvfs} VFs enabled (vfio-pci probe: EBUSY "Cannot bind to PF with SR-IOV enabled")`, hint: `echo 0 > /sys/bus/pci/devices/${d.bdf}/sriov_numvfs, or assign its VFs` });
+        continue;
+      }
+      if (d.critical.length > 0 && !opts.force) {
+        refusals.push({ bdf: d.bdf, code: 'host-critical', why: `${d.bdf} is host-critical: ${d.critical.join('; ')}`, hint: 'use --force only if you have another way into this host' });
+        continue;
+      }
+      if (d.critical.length > 0) warnings.push(`${d.bdf} is host-critical (${d.critical.join('; ')}); proceeding because of --force`);
+      if (d.resetMethod !== null && !d.resetMethod.includes('flr')) warnings.push(`${d.bdf} has no function-level reset (reset_method: ${d.resetMethod.join(' ') || 'none'})`);
+      moves.push({ d, g, requested });
+    }
+  }
+  for (const a of allowed) {
+    if (!moves.some((m) => m.d.bdf === a)) warnings.push(`--allow-group-member ${a}: not needed (not a blocking member of the planned groups)`);
+  }
+  const plan = buildPlan(view.kernel, driver, groups.map((g) => g.id), moves.map((m) => ({
+    bdf: m.d.bdf, group: m.g.id, driver: m.d.driver, driverOverride: m.d.driverOverride, requested: m.requested,
+  })), warnings);
+  return refusals.length > 0 ? { ok: false, refusals, partial: plan } : { ok: true, plan };
+}
+
+/** The steps for a set of devices: overrides, then every unbind, then every probe, then every verify. */
+export function buildPlan(kernel: string, driver: string, groups: readonly number[], devices: readonly PlanDevice[], warnings: readonly string[] = []): Plan {
+  const steps: PlanStep[] = [];
+  const step = (action: Action, inverse: Action[]): void => { steps.push({ action, inverse, text: actionText(action) }); };
+  const todo = devices.filter((d) => d.driver !== driver || d.driverOverride !== driver);
+  for (const d of todo) {
+    if (d.driverOverride !== driver) step({ op: 'override', bdf: d.bdf, value: driver }, [{ op: 'override', bdf: d.bdf, value: d.driverOverride }]);
+  }
+  for (const d of todo) {
+    if (d.driver !== null && d.driver !== driver) {
+      step({ op: 'unbind', bdf: d.bdf, driver: d.driver },
+        [{ op: 'override', bdf: d.bdf, value: d.driverOverride }, { op: 'bind', bdf: d.bdf, driver: d.driver }]);
+    }
+  }
+  for (const d of todo) {
+    if (d.driver !== driver) step({ op: 'probe', bdf: d.bdf }, [{ op: 'unbind', bdf: d.bdf, driver }]);
+  }
+  for (const d of devices) step({ op: 'verify', bdf: d.bdf, driver }, []);
+  return { format: 'dmaown-plan/1', kernel, driver, groups, devices, steps, warnings };
+}

@@ -1,0 +1,91 @@
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { err, ok, type Errno, type Result } from '../model/errno.js';
+import type { SysfsPort } from './port.js';
+
+/**
+ * Who holds DMA ownership from user space: the processes with an open file on `/dev/vfio/N` (a VFIO
+ * group), `/dev/vfio/devices/vfioX` (a VFIO device cdev, 6.6+) or `/dev/iommu` (an iommufd context),
+ * found the way `fuser`/`lsof` find them: the `/proc/PID/fd/*` links.
+ */
+
+/** The read side of the port: enough to walk /proc and /sys. */
+export type HostReader = Pick<SysfsPort, 'read' | 'readLink' | 'list'>;
+
+export interface DmaHolder {
+  readonly pid: number;
+  /** /proc/PID/comm without the newline ('qemu-system-x86'). */
+  readonly comm: string;
+  /** The device file held open: '/dev/vfio/7', '/dev/vfio/devices/vfio0', '/dev/iommu'. */
+  readonly path: string;
+  /** The IOMMU group for /dev/vfio/N (and noiommu-N), else null. */
+  readonly group: number | null;
+  /** The PCI device for a /dev/vfio/devices/vfioX cdev when /sys/class/vfio-dev tells it, else null. */
+  readonly bdf: string | null;
+}
+
+const GROUP_FILE = /^\/dev\/vfio\/(?:noiommu-)?(\d+)$/;
+const CDEV_FILE = /^\/dev\/vfio\/devices\/(vfio\d+)$/;
+
+/**
+ * Every open VFIO/iommufd file of every process the reader can see. Processes whose fd directory
+ * cannot be read (other users' processes without root: EACCES) are skipped — the result is then a
+ * lower bound, which the caller says when it is not root.
+ */
+export function findDmaHolders(r: HostReader): DmaHolder[] {
+  const pids = r.list('/proc');
+  if (!pids.ok) return [];
+  const out: DmaHolder[] = [];
+  for (const p of pids.value) {
+    if (!/^\d+$/.test(p)) continue;
+    const fds = r.list(`/proc/${p}/fd`);
+    if (!fds.ok) continue;
+    let comm: string | null = null;
+    for (const fd of fds.value) {
+      const t = r.readLink(`/proc/${p}/fd/${fd}`);
+      if (!t.ok) continue;
+      const path = t.value;
+      const g = GROUP_FILE.exec(path), c = CDEV_FILE.exec(path);
+      if (!g && !c && path !== '/dev/iommu') continue;
+      comm ??= readComm(r, p);
+      const bdf = c ? cdevDevice(r, c[1] ?? '') : null;
+      if (out.some((h) => h.pid === Number(p) && h.path === path)) continue;
+      out.push({ pid: Number(p), comm, path, group: g ? Number(g[1]) : null, bdf });
+    }
+  }
+  return out;
+}
+
+function readComm(r: HostReader, pid: string): string {
+  const c = r.read(`/proc/${pid}/comm`);
+  return c.ok ? c.value.trim() : '?';
+}
+
+/** /sys/class/vfio-dev/vfioX/device → the PCI device of a VFIO cdev. */
+function cdevDevice(r: HostReader, name: string): string | null {
+  const l = r.readLink(`/sys/class/vfio-dev/${name}/device`);
+  if (!l.ok) return null;
+  return l.value.split('/').pop() ?? null;
+}
+
+function errnoOf(e: unknown): Errno {
+  const code = (e as { code?: string }).code;
+  const known: readonly Errno[] = ['ENOENT', 'EACCES', 'EPERM', 'ENOTDIR', 'EISDIR', 'ELOOP', 'EINVAL', 'EIO'];
+  return known.includes(code as Errno) ? (code as Errno) : 'EIO';
+}
+
+/**
+ * A reader of the live host below `root` ('/' normally; a temp tree in tests) for /proc, /sys and
+ * /etc paths, answering errno values. Read-only: the host tool writes only through a SysfsPort.
+ */
+export function liveReader(root = '/'): HostReader {
+  const at = (p: string): string => join(root, p);
+  const wrap = <T>(f: () => T): Result<T> => {
+    try { return ok(f()); } catch (e) { return err(errnoOf(e), `${(e as Error).message}`); }
+  };
+  return {
+    read: (p) => wrap(() => readFileSync(at(p), 'utf8')),
+    readLink: (p) => wrap(() => readlinkSync(at(p))),
+    list: (p) => wrap(() => readdirSync(at(p)).sort()),
+  };
+}
