@@ -1,0 +1,171 @@
+import { err, ok, type Errno, type Result } from '../model/errno.js';
+import type { SysfsPort } from './port.js';
+import type { CaptureEntry, SysfsCapture } from './read-capture.js';
+
+type Node =
+  | { readonly k: 'file'; readonly text: string }
+  | { readonly k: 'hex'; readonly hex: string }
+  | { readonly k: 'link'; readonly link: string }
+  | { readonly k: 'dir' }
+  | { readonly k: 'error'; readonly error: Errno };
+
+const DIR: Node = { k: 'dir' };
+
+function toNode(e: CaptureEntry): Node {
+  if (typeof e === 'string') return { k: 'file', text: e };
+  if ('hex' in e) return { k: 'hex', hex: e.hex };
+  if ('link' in e) return { k: 'link', link: e.link };
+  if ('error' in e) return { k: 'error', error: e.error };
+  return DIR;
+}
+
+/** Linux follows at most 40 symbolic links per lookup (MAXSYMLINKS); more is ELOOP. */
+const MAX_SYMLINKS = 40;
+
+interface Resolved {
+  readonly key: string;
+  readonly node: Node;
+}
+
+/**
+ * An in-memory, read-only `SysfsPort` over a `sysfs-capture/1`. Lookups behave as on sysfs: links are
+ * followed component by component relative to their directory (so `bus/pci/devices/X/config` reaches
+ * `devices/pci0000:00/.../config`), directories are implied by entry keys, `{ error }` entries answer
+ * with their errno, more than 40 links → ELOOP, `write` → EROFS.
+ * It also answers `/proc/cmdline` and `/proc/sys/kernel/osrelease` from the capture's `cmdline` and
+ * `kernel`, so `describeHost` reads every source the same way.
+ */
+export function capturePort(capture: SysfsCapture): SysfsPort {
+  const nodes = new Map<string, Node>();
+  const children = new Map<string, Set<string>>();
+  nodes.set('', DIR);
+  children.set('', new Set());
+  const addChild = (dir: string, name: string): void => {
+    let set = children.get(dir);
+    if (!set) children.set(dir, (set = new Set()));
+    set.add(name);
+  };
+  for (const [key, entry] of Object.entries(capture.entries)) {
+    const prev = nodes.get(key);
+    if (prev === undefined || prev.k === 'dir') nodes.set(key, toNode(entry));
+    let slash = key.lastIndexOf('/');
+    let child = key;
+    while (true) {
+      const parent = slash < 0 ? '' : child.slice(0, slash);
+      const name = slash < 0 ? child : child.slice(slash + 1);
+      const known = children.get(parent)?.has(name) ?? false;
+      addChild(parent, name);
+      if (known || parent === '') break;
+      if (!nodes.has(parent)) nodes.set(parent, DIR);
+      child = parent;
+      slash = child.lastIndexOf('/');
+    }
+  }
+  const proc = new Map<string, string>([
+    ['/proc/cmdline', `${capture.cmdline.join(' ')}\n`],
+    ['/proc/sys/kernel/osrelease', `${capture.kernel}\n`],
+  ]);
+
+  function resolve(path: string, followLast: boolean): Result<Resolved> {
+    if (!path.startsWith('/sys/') && path !== '/sys') return err('ENOENT', `${path}: not under /sys in this capture`);
+    const todo = path.slice(5).split('/').filter((c) => c !== '' && c !== '.');
+    const cur: string[] = [];
+    let links = 0;
+    let node: Node = DIR;
+    while (todo.length > 0) {
+      const comp = todo.shift() as string;
+      if (comp === '.') continue;
+      if (comp === '..') {
+        if (cur.length === 0) return err('ENOENT', `${path}: leads above /sys`);
+        cur.pop();
+        node = nodes.get(cur.join('/')) ?? DIR;
+        continue;
+      }
+      const key = cur.length === 0 ? comp : `${cur.join('/')}/${comp}`;
+      const next = nodes.get(key);
+      if (next === undefined) return err('ENOENT', `${path}: /sys/${key} is not in the capture`);
+      const last = todo.length === 0;
+      if (next.k === 'link' && (!last || followLast)) {
+        if (++links > MAX_SYMLINKS) return err('ELOOP', `${path}: too many levels of symbolic links at /sys/${key}`);
+        let target = next.link;
+        if (target.startsWith('/')) {
+          if (!target.startsWith('/sys/')) return err('ENOENT', `${path}: /sys/${key} points outside /sys (${target})`);
+          cur.length = 0;
+          target = target.slice(5);
+        }
+        todo.unshift(...target.split('/').filter((c) => c !== '' && c !== '.'));
+        continue;
+      }
+      if (!last && next.k !== 'dir') {
+        if (next.k === 'error') return err(next.error, `${path}: /sys/${key} could not be read when captured (${next.error})`);
+        return err('ENOTDIR', `${path}: /sys/${key} is not a directory`);
+      }
+      cur.push(comp);
+      node = next;
+    }
+    return ok({ key: cur.join('/'), node });
+  }
+
+  function fileNode(path: string): Result<Resolved> {
+    const r = resolve(path, true);
+    if (!r.ok) return r;
+    const n = r.value.node;
+    if (n.k === 'dir') return err('EISDIR', `${path}: is a directory`);
+    if (n.k === 'error') return err(n.error, `${path}: could not be read when captured (${n.error})`);
+    return r;
+  }
+
+  return {
+    read(path) {
+      const p = proc.get(path);
+      if (p !== undefined) return ok(p);
+      const r = fileNode(path);
+      if (!r.ok) return r;
+      const n = r.value.node;
+      if (n.k === 'file') return ok(n.text);
+      if (n.k === 'hex') return ok(latin1(hexToBytes(n.hex)));
+      return err('EIO', `${path}: unexpected node`);
+    },
+    readBytes(path) {
+      const p = proc.get(path);
+      if (p !== undefined) return ok(new TextEncoder().encode(p));
+      const r = fileNode(path);
+      if (!r.ok) return r;
+      const n = r.value.node;
+      if (n.k === 'file') return ok(new TextEncoder().encode(n.text));
+      if (n.k === 'hex') return ok(hexToBytes(n.hex));
+      return err('EIO', `${path}: unexpected node`);
+    },
+    readLink(path) {
+      const r = resolve(path, false);
+      if (!r.ok) return r;
+      const n = r.value.node;
+      if (n.k === 'link') return ok(n.link);
+      if (n.k === 'error') return err(n.error, `${path}: could not be read when captured (${n.error})`);
+      return err('EINVAL', `${path}: not a symbolic link`);
+    },
+    list(path) {
+      const r = resolve(path, true);
+      if (!r.ok) return r;
+      const n = r.value.node;
+      if (n.k === 'error') return err(n.error, `${path}: could not be read when captured (${n.error})`);
+      if (n.k !== 'dir') return err('ENOTDIR', `${path}: not a directory`);
+      return ok([...(children.get(r.value.key) ?? [])].sort());
+    },
+    write(path) {
+      return err('EROFS', `${path}: a capture is read-only`);
+    },
+  };
+}
+
+function hexToBytes(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+function latin1(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return s;
+}

@@ -1,0 +1,119 @@
+import type { IommuGroupDesc, OtherDeviceDesc, ReservedRegion, ReservedRegionType } from '../model/host-description.js';
+import type { HostWarning } from './describe-pci.js';
+import type { SysfsPort } from './port.js';
+import { baseName, resolveLinkTarget } from './sys-path.js';
+
+const REGION_TYPES: ReadonlySet<string> = new Set(['direct', 'direct-relaxable', 'reserved', 'msi']);
+const OTHER_BUSES: ReadonlySet<string> = new Set(['platform', 'amba', 'fsl-mc', 'cdx']);
+const REGION_RE = /^0x([0-9a-fA-F]{1,16}) 0x([0-9a-fA-F]{1,16}) (\S+)$/;
+
+/** Parses `/sys/kernel/iommu_groups/N/reserved_regions` (iommu_group_show_resv_regions: "0x%016llx 0x%016llx %s"). */
+export function parseReservedRegions(text: string, path: string, warn: (w: HostWarning) => void): ReservedRegion[] {
+  const out: ReservedRegion[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const m = REGION_RE.exec(line);
+    if (!m || !REGION_TYPES.has(m[3] as string)) {
+      warn({ path, message: `unparsable reserved region line ${JSON.stringify(line.slice(0, 60))}` });
+      continue;
+    }
+    out.push({ start: BigInt(`0x${m[1] as string}`), end: BigInt(`0x${m[2] as string}`), type: m[3] as ReservedRegionType });
+  }
+  return out;
+}
+
+/** What the group directories say: the groups, group membership by device path, non-PCI members. */
+export interface GroupsRead {
+  readonly groups: IommuGroupDesc[];
+  /** Device directory (relative to /sys) → group id, from kernel/iommu_groups/N/devices/*. */
+  readonly memberOf: Map<string, number>;
+  readonly other: OtherDeviceDesc[];
+}
+
+/**
+ * Reads /sys/kernel/iommu_groups: one listing per group and per group's devices/ directory.
+ * Members that are not PCI devices (`isPci(path)` false) are read as `OtherDeviceDesc`.
+ * No iommu_groups directory is not an error: it is a host without IOMMU groups.
+ */
+export function readIommuGroups(port: SysfsPort, isPci: (path: string) => boolean, warn: (w: HostWarning) => void): GroupsRead {
+  const groups: IommuGroupDesc[] = [];
+  const memberOf = new Map<string, number>();
+  const other: OtherDeviceDesc[] = [];
+  const root = '/sys/kernel/iommu_groups';
+  const ids = port.list(root);
+  if (!ids.ok) {
+    if (ids.errno !== 'ENOENT') warn({ path: root, message: `cannot list IOMMU groups (${ids.errno}: ${ids.why})` });
+    return { groups, memberOf, other };
+  }
+  const numeric = ids.value.filter((n) => {
+    if (/^[0-9]+$/.test(n)) return true;
+    warn({ path: `${root}/${n}`, message: `ignoring non-numeric group directory ${n}` });
+    return false;
+  }).map((n) => parseInt(n, 10)).sort((a, b) => a - b);
+  for (const id of numeric) {
+    const dir = `${root}/${id}`;
+    const attrs = port.list(dir);
+    if (!attrs.ok) {
+      warn({ path: dir, message: `group ${id} vanished or is unreadable (${attrs.errno})` });
+      continue;
+    }
+    const has = new Set(attrs.value);
+    const text = (name: string): string | null => {
+      if (!has.has(name)) return null;
+      const r = port.read(`${dir}/${name}`);
+      if (r.ok) return r.value;
+      warn({ path: `${dir}/${name}`, message: `group ${id}: ${name} unreadable (${r.errno})` });
+      return null;
+    };
+    const type = text('type');
+    const regions = text('reserved_regions');
+    const name = text('name');
+    groups.push({
+      id,
+      type: type === null ? null : type.trim(),
+      reservedRegions: regions === null ? [] : parseReservedRegions(regions, `${dir}/reserved_regions`, warn),
+      name: name === null ? null : name.trim(),
+    });
+    const members = has.has('devices') ? port.list(`${dir}/devices`) : null;
+    if (members !== null && !members.ok) {
+      warn({ path: `${dir}/devices`, message: `group ${id}: members unreadable (${members.errno})` });
+      continue;
+    }
+    for (const m of members?.value ?? []) {
+      const linkPath = `kernel/iommu_groups/${id}/devices/${m}`;
+      const l = port.readLink(`/sys/${linkPath}`);
+      const target = l.ok ? resolveLinkTarget(linkPath, l.value) : null;
+      if (target === null) {
+        warn({ path: `/sys/${linkPath}`, message: `group ${id}: member link ${m} unreadable or dangling` });
+        continue;
+      }
+      memberOf.set(target, id);
+      if (!isPci(target)) {
+        const o = readOtherDevice(port, target, id, warn);
+        if (o) other.push(o);
+      }
+    }
+  }
+  return { groups, memberOf, other };
+}
+
+function readOtherDevice(port: SysfsPort, dir: string, group: number, warn: (w: HostWarning) => void): OtherDeviceDesc | null {
+  const abs = `/sys/${dir}`;
+  const sub = port.readLink(`${abs}/subsystem`);
+  const bus = sub.ok ? baseName(sub.value) : null;
+  if (bus === null || !OTHER_BUSES.has(bus)) {
+    warn({ path: abs, message: `group ${group}: member ${baseName(dir)} on bus ${bus ?? '(unknown)'} is not modelled` });
+    return null;
+  }
+  const drv = port.readLink(`${abs}/driver`);
+  const ov = port.read(`${abs}/driver_override`);
+  const override = ov.ok ? ov.value.replace(/\n$/, '') : null;
+  return {
+    bus: bus as OtherDeviceDesc['bus'],
+    name: baseName(dir),
+    path: dir,
+    driver: drv.ok ? baseName(drv.value) : null,
+    driverOverride: override === null || override === '' || override === '(null)' ? null : override,
+    iommuGroup: group,
+  };
+}

@@ -1,0 +1,123 @@
+import type { PciDeviceDesc } from '../model/host-description.js';
+import type { SysfsPort } from './port.js';
+import { baseName, resolveLinkTarget } from './sys-path.js';
+
+/** Something a reader could not know or had to degrade, with the sysfs path it concerns. */
+export interface HostWarning {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Attribute files kept verbatim in `PciDeviceDesc.attrs` (and written to captures). */
+export const PCI_VERBATIM_ATTRS: readonly string[] = ['modalias', 'numa_node', 'enable', 'sriov_drivers_autoprobe'];
+
+const HEX_RE = /^0x([0-9a-fA-F]{1,8})\n?$/;
+const INT_RE = /^(-?[0-9]+)\n?$/;
+
+/**
+ * Reads one PCI function's directory (`dir` relative to /sys) with one listing and one read per
+ * attribute present. Answers null when the device vanished (its directory is gone); every other
+ * problem degrades one field and adds a warning that names the file.
+ */
+export function readPciDevice(port: SysfsPort, bdf: string, dir: string, warn: (w: HostWarning) => void): PciDeviceDesc | null {
+  const abs = `/sys/${dir}`;
+  const listing = port.list(abs);
+  if (!listing.ok) {
+    warn({ path: abs, message: listing.errno === 'ENOENT' ? `${bdf} vanished while the host was read` : `${bdf}: cannot list the device directory (${listing.why})` });
+    return null;
+  }
+  const names = new Set(listing.value);
+  const text = (name: string): string | null => {
+    if (!names.has(name)) return null;
+    const r = port.read(`${abs}/${name}`);
+    if (!r.ok) {
+      warn({ path: `${abs}/${name}`, message: `${bdf}: ${name} unreadable (${r.errno}: ${r.why})` });
+      return null;
+    }
+    return r.value;
+  };
+  const link = (name: string): string | null => {
+    if (!names.has(name)) return null;
+    const r = port.readLink(`${abs}/${name}`);
+    if (!r.ok) {
+      warn({ path: `${abs}/${name}`, message: `${bdf}: ${name} link unreadable (${r.errno}: ${r.why})` });
+      return null;
+    }
+    const target = resolveLinkTarget(`${dir}/${name}`, r.value);
+    if (target === null) warn({ path: `${abs}/${name}`, message: `${bdf}: ${name} link points outside /sys (${r.value})` });
+    return target;
+  };
+
+  let config: Uint8Array = new Uint8Array(0);
+  if (names.has('config')) {
+    const r = port.readBytes(`${abs}/config`);
+    if (r.ok) config = r.value;
+    else warn({ path: `${abs}/config`, message: `${bdf}: config space unreadable (${r.errno}); ACS and capabilities are unknown` });
+  } else {
+    warn({ path: `${abs}/config`, message: `${bdf}: no config attribute; ACS and capabilities are unknown` });
+  }
+  if (config.length > 0 && config.length < 256) {
+    warn({ path: `${abs}/config`, message: `${bdf}: only ${config.length} bytes of config space readable (read as root for 256/4096); capabilities and ACS are unknown` });
+  }
+  const cfg16 = (off: number): number | null => (config.length >= off + 2 ? (config[off] as number) | ((config[off + 1] as number) << 8) : null);
+
+  const hexAttr = (name: string, fromConfig: number | null): number => {
+    const t = text(name);
+    if (t !== null) {
+      const m = HEX_RE.exec(t);
+      if (m) return parseInt(m[1] as string, 16);
+      warn({ path: `${abs}/${name}`, message: `${bdf}: ${name} is not a hex number (${JSON.stringify(t.slice(0, 40))})${fromConfig !== null ? '; taken from config space' : ''}` });
+    } else if (fromConfig === null) {
+      warn({ path: `${abs}/${name}`, message: `${bdf}: ${name} missing and not in config space; using 0xffff` });
+    }
+    return fromConfig ?? 0xffff;
+  };
+  const classFromConfig = config.length >= 12 ? ((config[11] as number) << 16) | ((config[10] as number) << 8) | (config[9] as number) : null;
+  const intAttr = (name: string): number | null => {
+    const t = text(name);
+    if (t === null) return null;
+    const m = INT_RE.exec(t);
+    if (m) return parseInt(m[1] as string, 10);
+    warn({ path: `${abs}/${name}`, message: `${bdf}: ${name} is not a number (${JSON.stringify(t.slice(0, 40))})` });
+    return null;
+  };
+
+  const overrideText = text('driver_override');
+  const driverOverride = overrideText === null ? null : overrideText.replace(/\n$/, '');
+  const groupTarget = link('iommu_group');
+  let iommuGroup: number | null = null;
+  if (groupTarget !== null) {
+    const id = baseName(groupTarget);
+    if (/^[0-9]+$/.test(id)) iommuGroup = parseInt(id, 10);
+    else warn({ path: `${abs}/iommu_group`, message: `${bdf}: iommu_group link does not end in a group number (${groupTarget})` });
+  }
+  const driverTarget = link('driver');
+  const physfnTarget = link('physfn');
+  const resetText = text('reset_method');
+  const bootVgaText = text('boot_vga');
+  const attrs: Record<string, string> = {};
+  for (const a of PCI_VERBATIM_ATTRS) {
+    const t = text(a);
+    if (t !== null) attrs[a] = t;
+  }
+  return {
+    bdf,
+    path: dir,
+    vendor: hexAttr('vendor', cfg16(0)),
+    device: hexAttr('device', cfg16(2)),
+    subsystemVendor: hexAttr('subsystem_vendor', cfg16(0x2c)),
+    subsystemDevice: hexAttr('subsystem_device', cfg16(0x2e)),
+    class: hexAttr('class', classFromConfig),
+    revision: hexAttr('revision', config.length > 8 ? (config[8] as number) : null),
+    config,
+    driver: driverTarget === null ? null : baseName(driverTarget),
+    driverOverride: driverOverride === null || driverOverride === '(null)' || driverOverride === '' ? null : driverOverride,
+    iommuGroup,
+    resetMethod: resetText === null ? null : resetText.trim().split(/\s+/).filter((w) => w !== ''),
+    bootVga: bootVgaText === null ? null : bootVgaText.trim() === '1',
+    sriovTotalvfs: intAttr('sriov_totalvfs'),
+    sriovNumvfs: intAttr('sriov_numvfs'),
+    physfn: physfnTarget === null ? null : baseName(physfnTarget),
+    attrs,
+  };
+}

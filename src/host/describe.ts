@@ -1,0 +1,122 @@
+import { err, ok, type Result } from '../model/errno.js';
+import type { HostDescription, PciDeviceDesc } from '../model/host-description.js';
+import { readIommuGroups } from './describe-groups.js';
+import { readPciDevice, type HostWarning } from './describe-pci.js';
+import type { SysfsPort } from './port.js';
+import { BDF_RE, baseName, bdfKey, resolveLinkTarget } from './sys-path.js';
+
+export interface DescribeOptions {
+  /** uname -r when the port cannot answer /proc/sys/kernel/osrelease (e.g. a bare directory tree). */
+  readonly kernel?: string;
+  /** Kernel parameters, when the port cannot answer /proc/cmdline. Filtered like /proc/cmdline. */
+  readonly cmdline?: readonly string[];
+}
+
+export interface HostReport {
+  readonly host: HostDescription;
+  readonly warnings: readonly HostWarning[];
+}
+
+/**
+ * Keeps only the IOMMU/VFIO/PCI-related kernel parameters (`intel_iommu=`, `amd_iommu=`, `iommu=`,
+ * `iommu.*=`, `vfio*`, `pci=`, `pcie_acs_override=`): a capture never carries the rest of the cmdline.
+ */
+export function filterCmdline(words: readonly string[]): string[] {
+  return words.filter((w) => {
+    const key = w.split('=')[0] ?? '';
+    return key === 'intel_iommu' || key.startsWith('amd_iommu') || key === 'iommu' || key.startsWith('iommu.') ||
+      key.startsWith('vfio') || key === 'pci' || key === 'pcie_acs_override' || key === 'pcie_ports';
+  });
+}
+
+/**
+ * Reads a host's PCI / IOMMU view through a port: the one parser for a live /sys, a directory tree, a
+ * capture and the simulated kernel. Linear in the number of devices: one listing and one read per
+ * present attribute per device, no rescans. Errors: the port's errno when /sys/bus cannot be listed
+ * (not a sysfs root). Everything else degrades into warnings that name the path.
+ */
+export function describeHostReport(port: SysfsPort, opts: DescribeOptions = {}): Result<HostReport> {
+  const warnings: HostWarning[] = [];
+  const warn = (w: HostWarning): void => { warnings.push(w); };
+  const bus = port.list('/sys/bus');
+  if (!bus.ok) return err(bus.errno, `not a sysfs root: /sys/bus cannot be listed (${bus.why})`);
+
+  let kernel = opts.kernel;
+  if (kernel === undefined) {
+    const r = port.read('/proc/sys/kernel/osrelease');
+    if (r.ok) kernel = r.value.trim();
+    else {
+      warn({ path: '/proc/sys/kernel/osrelease', message: `kernel release unknown (${r.errno}); pass it explicitly` });
+      kernel = 'unknown';
+    }
+  }
+  let cmdline: string[];
+  if (opts.cmdline !== undefined) cmdline = filterCmdline(opts.cmdline);
+  else {
+    const r = port.read('/proc/cmdline');
+    cmdline = r.ok ? filterCmdline(r.value.trim().split(/\s+/)) : [];
+    if (!r.ok) warn({ path: '/proc/cmdline', message: `kernel parameters unknown (${r.errno})` });
+  }
+
+  const pci: PciDeviceDesc[] = [];
+  const devRoot = '/sys/bus/pci/devices';
+  const names = port.list(devRoot);
+  if (!names.ok && names.errno !== 'ENOENT') return err(names.errno, `${devRoot} cannot be listed (${names.why})`);
+  const byPath = new Map<string, PciDeviceDesc>();
+  const bdfs = (names.ok ? names.value : []).filter((n) => {
+    if (BDF_RE.test(n)) return true;
+    warn({ path: `${devRoot}/${n}`, message: `ignoring ${n}: not a PCI device name` });
+    return false;
+  }).sort((a, b) => bdfKey(a) - bdfKey(b));
+  for (const bdf of bdfs) {
+    const linkPath = `bus/pci/devices/${bdf}`;
+    const l = port.readLink(`/sys/${linkPath}`);
+    let dir: string | null = linkPath;
+    if (l.ok) dir = resolveLinkTarget(linkPath, l.value);
+    else if (l.errno !== 'EINVAL') dir = null;
+    if (dir === null) {
+      warn({ path: `/sys/${linkPath}`, message: `${bdf}: device link unreadable or points outside /sys` });
+      continue;
+    }
+    const d = readPciDevice(port, bdf, dir, warn);
+    if (d === null) continue;
+    pci.push(d);
+    byPath.set(dir, d);
+  }
+
+  const g = readIommuGroups(port, (p) => byPath.has(p), warn);
+  const known = new Set(g.groups.map((x) => x.id));
+  for (let i = 0; i < pci.length; i++) {
+    const d = pci[i] as PciDeviceDesc;
+    const listed = g.memberOf.get(d.path);
+    if (d.iommuGroup !== null && !known.has(d.iommuGroup) && g.groups.length > 0) {
+      warn({ path: `/sys/${d.path}/iommu_group`, message: `${d.bdf}: iommu_group points to group ${d.iommuGroup}, which is not under /sys/kernel/iommu_groups` });
+    }
+    if (listed !== undefined && d.iommuGroup === null) {
+      pci[i] = { ...d, iommuGroup: listed };
+    } else if (listed !== undefined && listed !== d.iommuGroup) {
+      warn({ path: `/sys/${d.path}/iommu_group`, message: `${d.bdf}: iommu_group link says ${d.iommuGroup} but group ${listed} lists it` });
+    }
+  }
+
+  const drivers = port.list('/sys/bus/pci/drivers');
+  const iommus = port.list('/sys/class/iommu');
+  if (!drivers.ok && drivers.errno !== 'ENOENT') warn({ path: '/sys/bus/pci/drivers', message: `PCI drivers unreadable (${drivers.errno})` });
+  if (!iommus.ok && iommus.errno !== 'ENOENT') warn({ path: '/sys/class/iommu', message: `IOMMU units unreadable (${iommus.errno})` });
+  const host: HostDescription = {
+    kernel,
+    cmdline,
+    pci,
+    other: g.other,
+    groups: g.groups,
+    pciDrivers: drivers.ok ? drivers.value : [],
+    iommus: iommus.ok ? iommus.value.map(baseName) : [],
+  };
+  return ok({ host, warnings });
+}
+
+/** `describeHostReport` without the warnings: what a `Kernel` is built from. */
+export function describeHost(port: SysfsPort, opts: DescribeOptions = {}): Result<HostDescription> {
+  const r = describeHostReport(port, opts);
+  return r.ok ? ok(r.value.host) : r;
+}

@@ -1,0 +1,12 @@
+/** The host layer: reading a real host's /sys (live, directory tree, capture) into a HostDescription. */
+export type { SysfsPort } from './port.js';
+export { capturePort } from './capture-port.js';
+export {
+  SYSFS_CAPTURE_FORMAT, parseCapture, readCaptureFile, validateCapture,
+  type CaptureEntry, type SysfsCapture,
+} from './read-capture.js';
+export { fsErrno } from './fs-errno.js';
+export { describeHost, describeHostReport, filterCmdline, type DescribeOptions, type HostReport } from './describe.js';
+export { PCI_VERBATIM_ATTRS, readPciDevice, type HostWarning } from './describe-pci.js';
+export { parseReservedRegions, readIommuGroups, type GroupsRead } from './describe-groups.js';
+export { baseName, bdfKey, resolveLinkTarget, BDF_RE } from './sys-path.js';

@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { err, ok, type Errno, type Result } from '../model/errno.js';
+import { ERRNO_NAMES, fsErrno } from './fs-errno.js';
+
+/** The `format` string of the capture files this reader understands. */
+export const SYSFS_CAPTURE_FORMAT = 'sysfs-capture/1';
+
+/** One captured sysfs node (see ../shared/formats/sysfs-capture.md). */
+export type CaptureEntry =
+  | string
+  | { readonly hex: string }
+  | { readonly link: string }
+  | { readonly dir: true }
+  | { readonly error: Errno };
+
+/** A parsed `sysfs-capture/1` file. Unknown top-level fields are kept in `extra`, verbatim. */
+export interface SysfsCapture {
+  readonly format: typeof SYSFS_CAPTURE_FORMAT;
+  readonly kernel: string;
+  readonly cmdline: readonly string[];
+  /** Keys are paths relative to /sys, without a leading slash. */
+  readonly entries: Readonly<Record<string, CaptureEntry>>;
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function checkEntry(file: string, key: string, v: unknown): Result<CaptureEntry> {
+  const where = `${file}: entry "${key}"`;
+  if (key === '' || key.startsWith('/') || key.split('/').some((c) => c === '' || c === '.' || c === '..')) {
+    return err('EINVAL', `${where}: key must be a path relative to /sys without '.', '..' or empty components`);
+  }
+  if (typeof v === 'string') return ok(v);
+  if (!isRecord(v)) return err('EINVAL', `${where}: value must be a string or an object, got ${JSON.stringify(v)}`);
+  const keys = Object.keys(v);
+  if (keys.length !== 1) return err('EINVAL', `${where}: object must have exactly one of hex/link/dir/error, got {${keys.join(',')}}`);
+  if ('hex' in v) {
+    const h = v['hex'];
+    if (typeof h !== 'string' || h.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(h)) {
+      return err('EINVAL', `${where}: "hex" must be an even-length string of hex digits`);
+    }
+    return ok({ hex: h.toLowerCase() });
+  }
+  if ('link' in v) {
+    const l = v['link'];
+    if (typeof l !== 'string' || l === '') return err('EINVAL', `${where}: "link" must be a non-empty string`);
+    return ok({ link: l });
+  }
+  if ('dir' in v) {
+    if (v['dir'] !== true) return err('EINVAL', `${where}: "dir" must be true`);
+    return ok({ dir: true });
+  }
+  if ('error' in v) {
+    const e = v['error'];
+    if (typeof e !== 'string' || !ERRNO_NAMES.has(e)) return err('EINVAL', `${where}: "error" must be an errno name, got ${JSON.stringify(e)}`);
+    return ok({ error: e as Errno });
+  }
+  return err('EINVAL', `${where}: unknown value kind "${keys[0] ?? ''}"`);
+}
+
+/**
+ * Validates a parsed JSON value as a `sysfs-capture/1`. `file` names the source in messages.
+ * Errors: EINVAL naming the file and, for a bad entry, the entry key. Never throws.
+ */
+export function validateCapture(json: unknown, file = '<capture>'): Result<SysfsCapture> {
+  if (!isRecord(json)) return err('EINVAL', `${file}: top level must be a JSON object`);
+  if (json['format'] !== SYSFS_CAPTURE_FORMAT) {
+    return err('EINVAL', `${file}: "format" must be "${SYSFS_CAPTURE_FORMAT}", got ${JSON.stringify(json['format'] ?? null)}`);
+  }
+  const kernel = json['kernel'];
+  if (typeof kernel !== 'string' || kernel === '') return err('EINVAL', `${file}: missing "kernel" (uname -r of the captured host)`);
+  const cmdlineRaw = json['cmdline'] ?? [];
+  if (!Array.isArray(cmdlineRaw) || !cmdlineRaw.every((s) => typeof s === 'string')) {
+    return err('EINVAL', `${file}: "cmdline" must be an array of strings`);
+  }
+  const entriesRaw = json['entries'];
+  if (!isRecord(entriesRaw)) return err('EINVAL', `${file}: missing "entries" object`);
+  const entries: Record<string, CaptureEntry> = Object.create(null) as Record<string, CaptureEntry>;
+  for (const [key, v] of Object.entries(entriesRaw)) {
+    const r = checkEntry(file, key, v);
+    if (!r.ok) return r;
+    entries[key] = r.value;
+  }
+  const extra: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(json)) {
+    if (!['format', 'kernel', 'cmdline', 'entries'].includes(k)) extra[k] = v;
+  }
+  return ok({ format: SYSFS_CAPTURE_FORMAT, kernel, cmdline: cmdlineRaw as string[], entries, extra });
+}
+
+/** Parses capture text (JSON). Broken JSON → EINVAL naming the file and the parser's message. */
+export function parseCapture(text: string, file = '<capture>'): Result<SysfsCapture> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return err('EINVAL', `${file}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  return validateCapture(json, file);
+}
+
+/** Reads and parses a capture file; fs errors keep their errno (ENOENT, EACCES, EISDIR, ...). */
+export function readCaptureFile(file: string): Result<SysfsCapture> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    return err(fsErrno(e), `${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return parseCapture(text, file);
+}
