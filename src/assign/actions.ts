@@ -1,11 +1,23 @@
-import { ok, type Errno, type Result } from '../model/errno.js';
-import type { SysfsPort } from '../host/port.js';
+import { ok, type Errno } from '../model/errno.js';
 
 /**
  * The sysfs writes a plan is made of, each with the check that follows it. The same executor runs a
  * plan on the simulated kernel (`simulate.ts`), on the live host (`apply.ts`) and undoes it
  * (`restore.ts`): the port is the only difference.
  */
+/** A result as the host ports and the simulated kernel answer it (the kernel adds 'oops'/'blocked' and `calls`). */
+export type PortResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly errno: Errno | 'oops' | 'blocked'; readonly why: string; readonly calls?: readonly string[] };
+
+/** What assign needs of a host: a SysfsPort (live, capture) or the simulated Kernel both fit. */
+export interface AssignPort {
+  read(path: string): PortResult<string>;
+  readLink(path: string): PortResult<string>;
+  list(path: string): PortResult<string[]>;
+  write(path: string, data: string): PortResult<void>;
+}
+
 export type Action =
   /** write `value` (null: clear, as `echo > driver_override`) to /sys/bus/pci/devices/BDF/driver_override. */
   | { readonly op: 'override'; readonly bdf: string; readonly value: string | null }
@@ -25,7 +37,8 @@ export interface ActionFailure {
   readonly calls?: readonly string[];
 }
 
-export type ActionResult = { readonly ok: true; readonly skipped?: boolean } | ({ readonly ok: false } & ActionFailure);
+/** `wrote`: the write was performed (a failure after it — the check — may have left an effect to undo). */
+export type ActionResult = { readonly ok: true; readonly skipped?: boolean } | ({ readonly ok: false; readonly wrote: boolean } & ActionFailure);
 
 const dev = (bdf: string): string => `/sys/bus/pci/devices/${bdf}`;
 
@@ -48,23 +61,22 @@ export function actionText(a: Action): string {
 }
 
 /** The bound driver's name, read from the driver link (null when unbound). */
-export function currentDriver(port: SysfsPort, bdf: string): Result<string | null> {
+export function currentDriver(port: AssignPort, bdf: string): PortResult<string | null> {
   const l = port.readLink(`${dev(bdf)}/driver`);
   if (l.ok) return ok(l.value.split('/').pop() ?? null);
   return l.errno === 'ENOENT' ? ok(null) : l;
 }
 
 /** driver_override as a value: null for "(null)" or empty. */
-export function currentOverride(port: SysfsPort, bdf: string): Result<string | null> {
+export function currentOverride(port: AssignPort, bdf: string): PortResult<string | null> {
   const r = port.read(`${dev(bdf)}/driver_override`);
   if (!r.ok) return r.errno === 'ENOENT' ? ok(null) : r;
   const v = r.value.trim();
   return ok(v === '' || v === '(null)' ? null : v);
 }
 
-function failure(r: { errno: Errno; why: string }): ActionResult {
-  const calls = (r as { calls?: readonly string[] }).calls;
-  return calls ? { ok: false, errno: r.errno, why: r.why, calls } : { ok: false, errno: r.errno, why: r.why };
+function failure(r: { errno: Errno | 'oops' | 'blocked'; why: string; calls?: readonly string[] }, wrote = false): ActionResult {
+  return r.calls ? { ok: false, wrote, errno: r.errno, why: r.why, calls: r.calls } : { ok: false, wrote, errno: r.errno, why: r.why };
 }
 
 /**
@@ -73,37 +85,37 @@ function failure(r: { errno: Errno; why: string }): ActionResult {
  * - 'ensure' (rollback, restore): skip what is already in the wanted state, so replaying an undo list
  *   after a crash at any point is safe.
  */
-export function runAction(port: SysfsPort, a: Action, mode: 'strict' | 'ensure'): ActionResult {
+export function runAction(port: AssignPort, a: Action, mode: 'strict' | 'ensure'): ActionResult {
   const cur = currentDriver(port, a.bdf);
   if (!cur.ok) return failure(cur);
   if (a.op === 'verify') {
     return cur.value === a.driver ? { ok: true }
-      : { ok: false, errno: 'verify', why: `${a.bdf}: driver is ${cur.value ?? 'none'}, expected ${a.driver ?? 'none'}` };
+      : { ok: false, wrote: false, errno: 'verify', why: `${a.bdf}: driver is ${cur.value ?? 'none'}, expected ${a.driver ?? 'none'}` };
   }
   if (mode === 'ensure') {
     if (a.op === 'unbind' && cur.value !== a.driver) return { ok: true, skipped: true };
     if (a.op === 'bind' && cur.value === a.driver) return { ok: true, skipped: true };
     if (a.op === 'probe' && cur.value !== null) return { ok: true, skipped: true };
   } else if (a.op === 'unbind' && cur.value !== a.driver) {
-    return { ok: false, errno: 'verify', why: `${a.bdf}: expected driver ${a.driver}, found ${cur.value ?? 'none'} (host changed since the plan)` };
+    return { ok: false, wrote: false, errno: 'verify', why: `${a.bdf}: expected driver ${a.driver}, found ${cur.value ?? 'none'} (host changed since the plan)` };
   }
   const w = actionWrite(a)!;
   const r = port.write(w.path, w.data);
-  if (!r.ok) return failure(r);
+  if (!r.ok) return r.errno === 'oops' || r.errno === 'blocked' ? failure(r, true) : failure(r);
   return checkEffect(port, a);
 }
 
-function checkEffect(port: SysfsPort, a: Action): ActionResult {
+function checkEffect(port: AssignPort, a: Action): ActionResult {
   if (a.op === 'override') {
     const o = currentOverride(port, a.bdf);
-    if (!o.ok) return failure(o);
+    if (!o.ok) return failure(o, true);
     return o.value === a.value ? { ok: true }
-      : { ok: false, errno: 'verify', why: `${a.bdf}: driver_override reads ${o.value ?? '(null)'}, expected ${a.value ?? '(null)'}` };
+      : { ok: false, wrote: true, errno: 'verify', why: `${a.bdf}: driver_override reads ${o.value ?? '(null)'}, expected ${a.value ?? '(null)'}` };
   }
   const d = currentDriver(port, a.bdf);
-  if (!d.ok) return failure(d);
-  if (a.op === 'unbind' && d.value !== null) return { ok: false, errno: 'verify', why: `${a.bdf}: still bound to ${d.value} after unbind` };
-  if (a.op === 'bind' && d.value !== a.driver) return { ok: false, errno: 'verify', why: `${a.bdf}: bind to ${a.driver} reported success but the driver is ${d.value ?? 'none'}` };
+  if (!d.ok) return failure(d, true);
+  if (a.op === 'unbind' && d.value !== null) return { ok: false, wrote: true, errno: 'verify', why: `${a.bdf}: still bound to ${d.value} after unbind` };
+  if (a.op === 'bind' && d.value !== a.driver) return { ok: false, wrote: true, errno: 'verify', why: `${a.bdf}: bind to ${a.driver} reported success but the driver is ${d.value ?? 'none'}` };
   return { ok: true };
 }
 

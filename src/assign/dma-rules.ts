@@ -15,6 +15,8 @@ export const DRIVER_MANAGED_DMA: readonly string[] = [
   'vfio-amba', 'vfio-fsl-mc', 'vfio-cdx',
 ];
 
+import { profileFor } from '../model/profiles.js';
+
 /** The era whose rule applies to a kernel release string ('5.15.0-71-generic'). */
 export type DmaEra = 'legacy' | 'ownership';
 
@@ -24,11 +26,15 @@ export function kernelVersion(release: string): [number, number] | null {
   return m ? [Number(m[1]), Number(m[2])] : null;
 }
 
-/** 'ownership' from 5.19 on, 'legacy' before; unknown strings are treated as current kernels. */
+/**
+ * 'ownership' when the model's profile for this release has `dmaOwnership` (5.19+), 'legacy' before;
+ * releases the model cannot profile: before 5.10 legacy, unparsable strings as current kernels.
+ */
 export function dmaEra(release: string): DmaEra {
+  const p = profileFor(release);
+  if (p.ok) return p.value.dmaOwnership ? 'ownership' : 'legacy';
   const v = kernelVersion(release);
-  if (!v) return 'ownership';
-  return v[0] > 5 || (v[0] === 5 && v[1] >= 19) ? 'ownership' : 'legacy';
+  return v && (v[0] < 5 || (v[0] === 5 && v[1] < 19)) ? 'legacy' : 'ownership';
 }
 
 /** True for drivers that set driver_managed_dma (and vfio-pci variants named `*-vfio-pci`). */

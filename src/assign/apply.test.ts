@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { inspectHost } from './inspect.js';
+import { makePlan, type Plan } from './plan.js';
+import { applyPlan } from './apply.js';
+import { restoreJournal } from './restore.js';
+import { memorySink, parseJournal, type JournalEntry, type JournalHeader } from './journal.js';
+import { faultyPort, simPort } from './testing/sim-port.js';
+import { fixtureNames, sharedHost } from './testing/hosts.js';
+import type { HostDescription } from '../model/host-description.js';
+
+const hostFile = 'amd-x570-rtx2060s-5.15.json';
+const gpuGroup = { allowGroupMembers: ['0000:09:00.1', '0000:09:00.2', '0000:09:00.3'] };
+
+function gpuPlan(host: HostDescription): Plan {
+  const r = makePlan(inspectHost({ host, names: fixtureNames() }), ['0000:09:00.0'], gpuGroup);
+  assert.ok(r.ok);
+  return r.plan;
+}
+
+const opts = (sink: ReturnType<typeof memorySink>) => ({ sink, id: 't', created: '2024-01-01T00:00:00Z' });
+const journalOf = (sink: ReturnType<typeof memorySink>) => {
+  const j = parseJournal(sink.lines.map((l) => JSON.stringify(l)).join('\n'));
+  assert.ok(j.ok);
+  return j.value;
+};
+
+test('apply hands the whole GPU group to vfio-pci and restore gives it back', () => {
+  const host = sharedHost(hostFile), port = simPort(host), before = port.snapshot();
+  const plan = gpuPlan(host), sink = memorySink();
+  const r = applyPlan(port, plan, opts(sink));
+  assert.equal(r.ok, true);
+  for (const b of ['0000:09:00.0', '0000:09:00.1', '0000:09:00.2', '0000:09:00.3']) {
+    assert.deepEqual(port.snapshot()[b], { driver: 'vfio-pci', override: 'vfio-pci' });
+  }
+  assert.equal((sink.lines.at(-1) as JournalEntry).phase, 'complete');
+  const back = restoreJournal(port, journalOf(sink), null, null);
+  assert.equal(back.ok, true);
+  assert.deepEqual(port.snapshot(), before);
+});
+
+test('the journal announces each action and its inverse before the action runs', () => {
+  const host = sharedHost(hostFile), plan = gpuPlan(host), sink = memorySink();
+  applyPlan(simPort(host), plan, opts(sink));
+  assert.equal((sink.lines[0] as JournalHeader).format, 'dmaown-journal/1');
+  const body = sink.lines.slice(1) as JournalEntry[];
+  for (let i = 0; i < plan.steps.length; i++) {
+    assert.deepEqual(body[2 * i], { seq: i, phase: 'begin', action: plan.steps[i]!.action, inverse: plan.steps[i]!.inverse });
+    assert.deepEqual(body[2 * i + 1], { seq: i, phase: 'done' });
+  }
+});
+
+test('a failure injected at every write in turn: rolled back, the host ends exactly as it began', () => {
+  const host = sharedHost(hostFile), plan = gpuPlan(host);
+  const writes = plan.steps.filter((s) => s.action.op !== 'verify').length;
+  for (let n = 0; n < writes; n++) {
+    for (const how of ['error', 'silent'] as const) {
+      const port = simPort(host), before = port.snapshot(), sink = memorySink();
+      const r = applyPlan(faultyPort(port, n, how), plan, opts(sink));
+      assert.equal(r.ok, false, `write ${n} ${how}`);
+      assert.notEqual(r.failedAt, null);
+      assert.equal(r.restored, true, `write ${n} ${how}: ${JSON.stringify(r.rollback)}`);
+      assert.deepEqual(port.snapshot(), before, `write ${n} ${how}`);
+      assert.equal((sink.lines.at(-1) as JournalEntry).phase, 'rolled-back');
+    }
+  }
+});
+
+test('restore after a kill after step k (no rollback ran): the host ends exactly as it began', () => {
+  const host = sharedHost(hostFile), plan = gpuPlan(host);
+  for (let k = 0; k <= plan.steps.length; k++) {
+    const port = simPort(host), before = port.snapshot(), sink = memorySink();
+    const r = applyPlan(port, plan, { ...opts(sink), stopAfter: k });
+    if (k < plan.steps.length) assert.equal(r.killedAfter, k);
+    // A kill between "begin" and the write: the journal's last begin has no done line.
+    if (k > 0 && k < plan.steps.length) sink.lines.push({ seq: k, phase: 'begin', action: plan.steps[k]!.action, inverse: plan.steps[k]!.inverse });
+    const back = restoreJournal(port, journalOf(sink), null, null);
+    assert.equal(back.ok, true, `k=${k}: ${back.remaining.join('; ')}`);
+    assert.deepEqual(port.snapshot(), before, `k=${k}`);
+  }
+});
+
+test('a torn last journal line (killed mid-write) is ignored', () => {
+  const j = parseJournal('{"format":"dmaown-journal/1","id":"x","created":"","kernel":"6.1","driver":"vfio-pci","devices":[]}\n{"seq":0,"pha');
+  assert.ok(j.ok);
+  assert.equal(j.value.entries.length, 0);
+});
+
+test('apply refuses to act when the host changed since the plan (unbind precondition)', () => {
+  const host = sharedHost(hostFile), plan = gpuPlan(host), port = simPort(host);
+  port.devices.get('0000:09:00.1')!.driver = null;
+  const before = port.snapshot();
+  const r = applyPlan(port, plan, opts(memorySink()));
+  assert.equal(r.ok, false);
+  assert.equal(r.failure?.errno, 'verify');
+  assert.deepEqual(port.snapshot(), before);
+});

@@ -1,0 +1,110 @@
+import { runAction, currentDriver, currentOverride, type ActionFailure, type AssignPort, type Action } from './actions.js';
+import type { JournalHeader, JournalSink } from './journal.js';
+import type { Plan, PlanDevice } from './plan.js';
+import { driverctlContent, driverctlPath, type FileOps } from './persist.js';
+
+/**
+ * Apply a plan through a port — the live /sys or the simulated kernel, the same code: for each step,
+ * journal the action and its inverse, perform it, check its effect; on the first failure undo the
+ * steps already begun in reverse order and check that every device is back as it was.
+ */
+export interface StepReport {
+  readonly seq: number;
+  readonly text: string;
+  readonly ok: boolean;
+  readonly skipped?: boolean;
+  readonly failure?: ActionFailure;
+}
+
+export interface ApplyReport {
+  readonly ok: boolean;
+  readonly steps: readonly StepReport[];
+  readonly failedAt: number | null;
+  readonly failure: ActionFailure | null;
+  /** The undo actions run after a failure (null when nothing failed). */
+  readonly rollback: readonly StepReport[] | null;
+  /** After a rollback: every device has its original driver and driver_override again. */
+  readonly restored: boolean | null;
+  /** Stopped on purpose after this many steps (tests: a killed apply), journal left open. */
+  readonly killedAfter: number | null;
+  readonly persisted: readonly string[];
+}
+
+export interface ApplyOptions {
+  readonly sink: JournalSink;
+  readonly id: string;
+  readonly created: string;
+  /** Write driverctl override files below this root after success. */
+  readonly persistRoot?: string | null;
+  readonly files?: FileOps;
+  /** Test hook: behave as if the process was killed after `stopAfter` steps. */
+  readonly stopAfter?: number;
+}
+
+export function applyPlan(port: AssignPort, plan: Plan, opts: ApplyOptions): ApplyReport {
+  const header: JournalHeader = { format: 'dmaown-journal/1', id: opts.id, created: opts.created, kernel: plan.kernel, driver: plan.driver, devices: plan.devices };
+  opts.sink.append(header);
+  const initial = snapshotDevices(port, plan.devices);
+  const steps: StepReport[] = [];
+  for (const [seq, s] of plan.steps.entries()) {
+    if (opts.stopAfter !== undefined && seq >= opts.stopAfter) {
+      return { ok: false, steps, failedAt: null, failure: null, rollback: null, restored: null, killedAfter: seq, persisted: [] };
+    }
+    opts.sink.append({ seq, phase: 'begin', action: s.action, inverse: s.inverse });
+    const r = runAction(port, s.action, 'strict');
+    if (r.ok) {
+      opts.sink.append({ seq, phase: 'done' });
+      steps.push({ seq, text: s.text, ok: true });
+      continue;
+    }
+    const failure: ActionFailure = r.calls ? { errno: r.errno, why: r.why, calls: r.calls } : { errno: r.errno, why: r.why };
+    opts.sink.append({ seq, phase: 'failed', errno: r.errno, why: r.why });
+    steps.push({ seq, text: s.text, ok: false, failure });
+    // A step that failed before or in its write changed nothing (the kernel checks before it mutates).
+    const undo = plan.steps.slice(0, r.wrote ? seq + 1 : seq).reverse().flatMap((x) => x.inverse);
+    const rollback = runUndo(port, undo);
+    const restored = matchesOriginal(port, initial).length === 0;
+    opts.sink.append({ phase: 'rolled-back', note: restored ? 'every device back on its original driver' : 'rollback incomplete' });
+    return { ok: false, steps, failedAt: seq, failure, rollback, restored, killedAfter: null, persisted: [] };
+  }
+  const persisted: string[] = [];
+  if (opts.persistRoot != null && opts.files) {
+    for (const d of plan.devices) {
+      const file = driverctlPath(opts.persistRoot, d.bdf);
+      opts.sink.append({ phase: 'persist', file, previous: opts.files.read(file) });
+      opts.files.write(file, driverctlContent(plan.driver));
+      persisted.push(file);
+    }
+  }
+  opts.sink.append({ phase: 'complete' });
+  return { ok: true, steps, failedAt: null, failure: null, rollback: null, restored: null, killedAfter: null, persisted };
+}
+
+/** Run undo actions in 'ensure' mode; every one is attempted even after a failure. */
+export function runUndo(port: AssignPort, undo: readonly Action[]): StepReport[] {
+  return undo.map((a, i) => {
+    const r = runAction(port, a, 'ensure');
+    const text = a.op === 'verify' ? `verify ${a.bdf}` : `${a.op} ${a.bdf}${'driver' in a ? ` ${a.driver}` : ''}${a.op === 'override' ? ` ${a.value ?? '(null)'}` : ''}`;
+    return r.ok ? { seq: i, text, ok: true, ...(r.skipped ? { skipped: true } : {}) }
+      : { seq: i, text, ok: false, failure: r.calls ? { errno: r.errno, why: r.why, calls: r.calls } : { errno: r.errno, why: r.why } };
+  });
+}
+
+/** The devices' driver and driver_override as they are now (what a rollback must return to). */
+export function snapshotDevices(port: AssignPort, devices: readonly PlanDevice[]): PlanDevice[] {
+  return devices.map((d) => {
+    const drv = currentDriver(port, d.bdf), ovr = currentOverride(port, d.bdf);
+    return { ...d, driver: drv.ok ? drv.value : d.driver, driverOverride: ovr.ok ? ovr.value : d.driverOverride };
+  });
+}
+
+/** Devices whose driver or driver_override differ from what the plan recorded, with what is wrong. */
+export function matchesOriginal(port: AssignPort, devices: readonly PlanDevice[]): string[] {
+  const out: string[] = [];
+  for (const d of devices) {
+    const drv = currentDriver(port, d.bdf), ovr = currentOverride(port, d.bdf);
+    if (!drv.ok || drv.value !== d.driver) out.push(`${d.bdf}: driver ${drv.ok ? drv.value ?? 'none' : drv.errno}, was ${d.driver ?? 'none'}`);
+    if (!ovr.ok || ovr.value !== d.driverOverride) out.push(`${d.bdf}: driver_override ${ovr.ok ? ovr.value ?? '(null)' : ovr.errno}, was ${d.driverOverride ?? '(null)'}`);
+  }
+  return out;
+}

@@ -1,0 +1,46 @@
+import type { AssignPort, Action } from './actions.js';
+import { runUndo, matchesOriginal, type StepReport } from './apply.js';
+import { journalState, undoList, type Journal, type JournalSink } from './journal.js';
+import type { FileOps } from './persist.js';
+
+/**
+ * Put every device of a journal back on its original driver with its original driver_override —
+ * after a completed apply, or after one that was killed at any point: the inverses of every step
+ * that began are replayed last-first in 'ensure' mode (already-undone steps are skipped), then each
+ * device is checked, and any that still differs gets one direct repair (override, unbind, bind).
+ */
+export interface RestoreReport {
+  readonly ok: boolean;
+  readonly state: ReturnType<typeof journalState>;
+  readonly steps: readonly StepReport[];
+  /** What still differs from the journal's record afterwards (empty when ok). */
+  readonly remaining: readonly string[];
+  readonly files: readonly string[];
+}
+
+export function restoreJournal(port: AssignPort, j: Journal, sink: JournalSink | null, files: FileOps | null): RestoreReport {
+  const state = journalState(j);
+  const steps = runUndo(port, undoList(j));
+  let remaining = matchesOriginal(port, j.header.devices);
+  if (remaining.length > 0) {
+    const repair: Action[] = [];
+    for (const d of j.header.devices) {
+      repair.push({ op: 'unbind', bdf: d.bdf, driver: j.header.driver });
+      repair.push({ op: 'override', bdf: d.bdf, value: d.driverOverride });
+      if (d.driver) repair.push({ op: 'bind', bdf: d.bdf, driver: d.driver });
+    }
+    steps.push(...runUndo(port, repair).map((s) => ({ ...s, seq: s.seq + steps.length })));
+    remaining = matchesOriginal(port, j.header.devices);
+  }
+  const restoredFiles: string[] = [];
+  if (files) {
+    for (const e of j.entries) {
+      if (e.phase !== 'persist') continue;
+      if (e.previous === null) files.remove(e.file); else files.write(e.file, e.previous);
+      restoredFiles.push(e.file);
+    }
+  }
+  const ok = remaining.length === 0;
+  sink?.append(ok ? { phase: 'restored' } : { phase: 'restore-incomplete', note: remaining.join('; ') });
+  return { ok, state, steps, remaining, files: restoredFiles };
+}
