@@ -10,3 +10,4 @@ export { describeHost, describeHostReport, filterCmdline, type DescribeOptions, 
 export { PCI_VERBATIM_ATTRS, readPciDevice, type HostWarning } from './describe-pci.js';
 export { parseReservedRegions, readIommuGroups, type GroupsRead } from './describe-groups.js';
 export { baseName, bdfKey, resolveLinkTarget, BDF_RE } from './sys-path.js';
+export { describeReasons, explainHost, shortBdf, type GroupExplanation, type HostExplanation } from './explain.js';

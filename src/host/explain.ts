@@ -1,0 +1,171 @@
+import type { HostDescription } from '../model/host-description.js';
+import { pciDeviceGroup, type GroupReason } from '../model/pci/device-group.js';
+import { pciTopologyFromHost } from '../model/pci/host-topology.js';
+import { bdfKey } from './sys-path.js';
+
+/** One IOMMU group (as the kernel formed it, or as predicted) with the reasons its members share it. */
+export interface GroupExplanation {
+  /** The kernel's group id, or null for a predicted group the kernel does not have. */
+  readonly group: number | null;
+  /** PCI members in the kernel's group, sorted. */
+  readonly members: readonly string[];
+  /** The predicted group containing these members, sorted (empty when the prediction is unknown). */
+  readonly predicted: readonly string[];
+  readonly matches: boolean;
+  /** False when short config space left some ACS answer unknown. */
+  readonly certain: boolean;
+  /** Sentences a user can act on. */
+  readonly reasons: readonly string[];
+}
+
+export interface HostExplanation {
+  /** 'kernel-groups': prediction for the functions the kernel put in groups; 'hypothetical': no groups exist, predicted as if an IOMMU were on. */
+  readonly scope: 'kernel-groups' | 'hypothetical';
+  /** Every PCI function the prediction places in a group with certainty, each group sorted; groups sorted by first member. */
+  readonly predicted: readonly (readonly string[])[];
+  /** The kernel's PCI groups, same form. */
+  readonly kernel: readonly (readonly string[])[];
+  /** Functions whose group cannot be predicted (config space incomplete), with why. */
+  readonly unknown: readonly { readonly bdf: string; readonly why: string }[];
+  /** Multi-device groups (kernel's, and predicted ones that differ), explained. */
+  readonly groups: readonly GroupExplanation[];
+  /** Where prediction and kernel disagree, in words. */
+  readonly mismatches: readonly string[];
+}
+
+/** '0000:00:1c.4' → '00:1c.4' (domain 0000 omitted, as lspci prints it). */
+export function shortBdf(bdf: string): string {
+  return bdf.startsWith('0000:') ? bdf.slice(5) : bdf;
+}
+
+function list(items: readonly string[]): string {
+  const s = items.map(shortBdf);
+  return s.length <= 1 ? (s[0] ?? '') : `${s.slice(0, -1).join(', ')} and ${s[s.length - 1] ?? ''}`;
+}
+
+const sortBdfs = (a: readonly string[]): string[] => [...a].sort((x, y) => bdfKey(x) - bdfKey(y));
+
+/** Turns the reason chains of a group's members into sentences, one per cause. */
+export function describeReasons(reasons: readonly GroupReason[], group: number | null, kindOf: (bdf: string) => string): string[] {
+  const out: string[] = [];
+  const gname = group === null ? 'one group' : `group ${group}`;
+  const by = <K extends GroupReason['kind']>(kind: K, key: (r: Extract<GroupReason, { kind: K }>) => string) => {
+    const m = new Map<string, Extract<GroupReason, { kind: K }>[]>();
+    for (const r of reasons) {
+      if (r.kind !== kind) continue;
+      const rr = r as Extract<GroupReason, { kind: K }>;
+      const k = key(rr);
+      m.set(k, [...(m.get(k) ?? []), rr]);
+    }
+    return m;
+  };
+  for (const [bridge, rs] of by('bridge-alias', (r) => r.bridge)) {
+    const devs = sortBdfs([...new Set(rs.map((r) => r.device))]);
+    const conventional = devs.every((d) => kindOf(d).startsWith('conventional'));
+    out.push(`${list(devs)} ${devs.length > 1 ? 'are' : 'is'} ${conventional ? 'conventional PCI device' : 'device'}${devs.length > 1 ? 's' : ''} behind ${rs[0]?.bridgeKind ?? 'bridge'} ${shortBdf(bridge)}, which takes their requester ID, so they share ${gname} with it`);
+  }
+  for (const [, rs] of by('acs-path', (r) => `${r.bridge}|${r.blocker}`)) {
+    const r0 = rs[0];
+    if (!r0) continue;
+    const devs = sortBdfs([...new Set(rs.map((r) => r.device))]);
+    const share = `so ${list(devs)} below it ${devs.length > 1 ? 'share' : 'shares'} ${gname} with it`;
+    const acs = r0.unknown ? `${r0.why} (prediction unknown)` : r0.why;
+    if (r0.blocker === r0.bridge) out.push(`${shortBdf(r0.bridge)} (${r0.blockerKind}) ${acs}, ${share}`);
+    else out.push(`the path above ${shortBdf(r0.bridge)} is not isolated: ${shortBdf(r0.blocker)} (${r0.blockerKind}) ${acs}, ${share}`);
+  }
+  const mf = reasons.filter((r): r is Extract<GroupReason, { kind: 'function-alias' }> => r.kind === 'function-alias');
+  if (mf.length > 0) {
+    const slots = new Map<string, Set<string>>();
+    for (const r of mf) {
+      const slot = r.device.slice(0, r.device.lastIndexOf('.'));
+      const s = slots.get(slot) ?? new Set<string>();
+      s.add(r.device).add(r.sibling);
+      slots.set(slot, s);
+    }
+    for (const [slot, fns] of slots) {
+      const r0 = mf.find((r) => r.device.startsWith(slot));
+      const why = r0 === undefined ? '' : ` (${shortBdf(r0.device)} ${r0.why}${r0.unknown ? '; prediction unknown' : ''})`;
+      out.push(`${list(sortBdfs([...fns]))} are functions of one multifunction device (slot ${shortBdf(slot)}) without ACS isolation between them${why}, so they share ${gname}`);
+    }
+  }
+  for (const r of reasons) {
+    if (r.kind === 'dma-alias-quirk') out.push(`${shortBdf(r.device)} also issues DMA as ${shortBdf(r.alias)} (kernel DMA-alias quirk), so they share ${gname}`);
+    if (r.kind === 'real-dma-dev') out.push(`${shortBdf(r.device)} is behind VMD controller ${shortBdf(r.via)}, which issues its DMA, so it shares ${gname} with it`);
+  }
+  return out;
+}
+
+/**
+ * Predicts the IOMMU group partition of a host by running pci_device_group() function by function in
+ * bus order (as the kernel's probe does), compares it with the kernel's groups and explains every
+ * multi-device group. Functions with incomplete config space are reported as unknown, not guessed.
+ */
+export function explainHost(host: HostDescription): HostExplanation {
+  const hasGroups = host.pci.some((d) => d.iommuGroup !== null);
+  const scope = hasGroups ? 'kernel-groups' : 'hypothetical';
+  const assigned = new Map<string, number>();
+  const view = pciTopologyFromHost(host, assigned);
+  const reasonsOf = new Map<string, readonly GroupReason[]>();
+  const uncertain = new Map<string, string>();
+  let next = 0;
+  for (const d of host.pci) {
+    if (hasGroups && d.iommuGroup === null) continue;
+    const r = pciDeviceGroup(view, d.bdf);
+    const id = r.joins ?? next++;
+    assigned.set(d.bdf, id);
+    reasonsOf.set(d.bdf, r.reasons);
+    if (!r.certain) {
+      const dev = view.device(d.bdf);
+      uncertain.set(d.bdf, dev?.config.problems[0] ?? r.reasons.find((x) => 'unknown' in x && x.unknown)?.kind ?? 'ACS unknown');
+    }
+  }
+  const predGroups = new Map<number, string[]>();
+  for (const [bdf, id] of assigned) predGroups.set(id, [...(predGroups.get(id) ?? []), bdf]);
+  const uncertainGroups = new Set<number>();
+  for (const [bdf] of uncertain) uncertainGroups.add(assigned.get(bdf) as number);
+  const unknown: { bdf: string; why: string }[] = [];
+  const predicted: string[][] = [];
+  for (const [id, members] of predGroups) {
+    if (uncertainGroups.has(id)) {
+      for (const m of members) unknown.push({ bdf: m, why: uncertain.get(m) ?? `shares a predicted group with ${list([...uncertain.keys()].filter((u) => assigned.get(u) === id))}, whose ACS is unknown` });
+    } else {
+      predicted.push(sortBdfs(members));
+    }
+  }
+  const byFirst = (a: readonly string[], b: readonly string[]): number => bdfKey(a[0] ?? '') - bdfKey(b[0] ?? '');
+  predicted.sort(byFirst);
+  unknown.sort((a, b) => bdfKey(a.bdf) - bdfKey(b.bdf));
+
+  const kernelGroups = new Map<number, string[]>();
+  for (const d of host.pci) if (d.iommuGroup !== null) kernelGroups.set(d.iommuGroup, [...(kernelGroups.get(d.iommuGroup) ?? []), d.bdf]);
+  const kernel = [...kernelGroups.values()].map(sortBdfs).sort(byFirst);
+  const predOf = new Map<string, string[]>();
+  for (const p of predicted) for (const m of p) predOf.set(m, p);
+  const kindOf = (bdf: string): string => {
+    const c = view.device(bdf)?.config;
+    return c === undefined ? 'device' : c.pcie === null && c.capsKnown ? 'conventional PCI device' : 'device';
+  };
+
+  const groups: GroupExplanation[] = [];
+  const mismatches: string[] = [];
+  for (const [id, raw] of [...kernelGroups].sort((a, b) => a[0] - b[0])) {
+    const members = sortBdfs(raw);
+    const pred = predOf.get(members[0] as string) ?? [];
+    const certain = members.every((m) => !uncertainGroups.has(assigned.get(m) ?? -1));
+    const matches = certain && pred.length === members.length && pred.every((m, i) => m === members[i]);
+    if (certain && !matches) {
+      mismatches.push(`kernel group ${id} {${list(members)}} differs from the prediction {${list(pred)}}${host.cmdline.some((c) => c.startsWith('pcie_acs_override')) ? ' (pcie_acs_override= is set: an out-of-tree patch overrides ACS)' : ''}`);
+    }
+    if (members.length < 2 && matches) continue;
+    const reasons = describeReasons(members.flatMap((m) => reasonsOf.get(m) ?? []), id, kindOf);
+    if (!certain) reasons.push(`prediction unknown for ${list(members.filter((m) => uncertain.has(m)))}: ${uncertain.get(members.find((m) => uncertain.has(m)) ?? '') ?? 'ACS unknown'} — read config space as root`);
+    groups.push({ group: id, members, predicted: pred, matches, certain, reasons });
+  }
+  if (!hasGroups) {
+    for (const p of predicted) {
+      if (p.length < 2) continue;
+      groups.push({ group: null, members: [], predicted: p, matches: false, certain: true, reasons: describeReasons(p.flatMap((m) => reasonsOf.get(m) ?? []), null, kindOf) });
+    }
+  }
+  return { scope, predicted, kernel, unknown, groups, mismatches };
+}

@@ -1,0 +1,182 @@
+/**
+ * PCI configuration space parsing (include/uapi/linux/pci_regs.h, drivers/pci/probe.c): header type,
+ * multifunction bit, bridge bus numbers, the capability list (PCI Express → port type) and the
+ * extended capability list (ACS, SR-IOV, ARI).
+ *
+ * Config space is read from sysfs `config`: 64 bytes for an unprivileged reader, `cfg_size` (256 or
+ * 4096) for root. A blob shorter than 256 bytes, or a pointer beyond the blob, makes the affected
+ * fields `unknown` — never a crash. A 256-byte blob of a PCIe device means the kernel itself sees no
+ * extended space (cfg_size 256, e.g. behind a conventional bridge), so its extended capabilities are
+ * known to be absent.
+ */
+
+/** PCI_EXP_TYPE_* (PCI_EXP_FLAGS_TYPE >> 4). */
+export const PCI_EXP_TYPE_ENDPOINT = 0x0;
+export const PCI_EXP_TYPE_LEG_END = 0x1;
+export const PCI_EXP_TYPE_ROOT_PORT = 0x4;
+export const PCI_EXP_TYPE_UPSTREAM = 0x5;
+export const PCI_EXP_TYPE_DOWNSTREAM = 0x6;
+export const PCI_EXP_TYPE_PCI_BRIDGE = 0x7;
+export const PCI_EXP_TYPE_PCIE_BRIDGE = 0x8;
+export const PCI_EXP_TYPE_RC_END = 0x9;
+export const PCI_EXP_TYPE_RC_EC = 0xa;
+
+const PCI_CAP_ID_EXP = 0x10;
+const PCI_EXT_CAP_ID_ACS = 0x0d;
+const PCI_EXT_CAP_ID_ARI = 0x0e;
+const PCI_EXT_CAP_ID_SRIOV = 0x10;
+const PCI_CFG_SPACE_SIZE = 256;
+/** Kernel's guard against capability-list loops (PCI_FIND_CAP_TTL = 48; ext: (4096-256)/8). */
+const PCI_FIND_CAP_TTL = 48;
+const PCI_EXT_CAP_TTL = (4096 - 256) / 8;
+
+/** Words a user reads in an explanation, for PCI_EXP_TYPE_*. */
+export const PCI_EXP_TYPE_NAMES: Readonly<Record<number, string>> = {
+  [PCI_EXP_TYPE_ENDPOINT]: 'PCIe endpoint', [PCI_EXP_TYPE_LEG_END]: 'legacy PCIe endpoint',
+  [PCI_EXP_TYPE_ROOT_PORT]: 'PCIe root port', [PCI_EXP_TYPE_UPSTREAM]: 'PCIe switch upstream port',
+  [PCI_EXP_TYPE_DOWNSTREAM]: 'PCIe switch downstream port', [PCI_EXP_TYPE_PCI_BRIDGE]: 'PCIe-to-PCI bridge',
+  [PCI_EXP_TYPE_PCIE_BRIDGE]: 'PCI-to-PCIe bridge', [PCI_EXP_TYPE_RC_END]: 'root complex integrated endpoint',
+  [PCI_EXP_TYPE_RC_EC]: 'root complex event collector',
+};
+
+export interface AcsCap {
+  /** Offset of the ACS extended capability (dev->acs_cap). */
+  readonly offset: number;
+  /** ACS Capability register (16 bits at +4). */
+  readonly cap: number;
+  /** ACS Control register (16 bits at +6). */
+  readonly ctrl: number;
+  /** The dword at +8, where Intel Sunrise Point PCH root ports put their control bits (INTEL_SPT_ACS_CTRL). */
+  readonly ctrlDwordSpt: number | null;
+}
+
+export interface PciConfig {
+  /** Bytes available. */
+  readonly length: number;
+  readonly vendor: number | null;
+  readonly device: number | null;
+  /** Header type without the multifunction bit (0 normal, 1 bridge, 2 CardBus), or null if unreadable. */
+  readonly headerType: number | null;
+  /** Bit 7 of the header type register. */
+  readonly multifunctionBit: boolean | null;
+  /** Type-1 headers: secondary and subordinate bus numbers. */
+  readonly secondaryBus: number | null;
+  readonly subordinateBus: number | null;
+  /** True when the standard capability list could be walked completely. */
+  readonly capsKnown: boolean;
+  /** The PCI Express capability, null when the device is conventional PCI (only meaningful if capsKnown). */
+  readonly pcie: { readonly offset: number; readonly type: number } | null;
+  /** True when the extended capability list is known (walked, or known absent). */
+  readonly extKnown: boolean;
+  readonly acs: AcsCap | null;
+  readonly sriov: { readonly offset: number; readonly totalVfs: number; readonly numVfs: number } | null;
+  readonly ari: number | null;
+  /** Why some part is unknown, in words naming the offset. */
+  readonly problems: readonly string[];
+}
+
+const u8 = (b: Uint8Array, o: number): number | null => (o + 1 <= b.length ? (b[o] as number) : null);
+const u16 = (b: Uint8Array, o: number): number | null => (o + 2 <= b.length ? (b[o] as number) | ((b[o + 1] as number) << 8) : null);
+const u32 = (b: Uint8Array, o: number): number | null => {
+  const lo = u16(b, o), hi = u16(b, o + 2);
+  return lo === null || hi === null ? null : (lo | (hi << 16)) >>> 0;
+};
+
+/** Parses a config-space blob; see the module comment for what "unknown" means. */
+export function pciConfigParse(b: Uint8Array): PciConfig {
+  const problems: string[] = [];
+  const hdr = u8(b, 0x0e);
+  const headerType = hdr === null ? null : hdr & 0x7f;
+  const status = u16(b, 0x06);
+  let capsKnown = b.length >= PCI_CFG_SPACE_SIZE;
+  if (!capsKnown) problems.push(`only ${b.length} bytes of config space: capabilities unknown`);
+  let pcie: PciConfig['pcie'] = null;
+  if (capsKnown && status !== null && (status & 0x10) !== 0) {
+    const start = headerType === 2 ? 0x14 : 0x34;
+    let pos = (u8(b, start) ?? 0) & 0xfc;
+    let ttl = PCI_FIND_CAP_TTL;
+    while (pos >= 0x40 && ttl-- > 0) {
+      const id = u8(b, pos), next = u8(b, pos + 1);
+      if (id === null || next === null) {
+        problems.push(`capability pointer 0x${pos.toString(16)} beyond the ${b.length}-byte config blob`);
+        capsKnown = false;
+        break;
+      }
+      if (id === 0xff) break;
+      if (id === PCI_CAP_ID_EXP) {
+        const flags = u16(b, pos + 2);
+        if (flags === null) {
+          problems.push(`PCI Express capability at 0x${pos.toString(16)} truncated`);
+          capsKnown = false;
+          break;
+        }
+        pcie = { offset: pos, type: (flags >> 4) & 0xf };
+        break;
+      }
+      pos = next & 0xfc;
+    }
+  }
+  let extKnown = capsKnown && (pcie === null || b.length >= 0x104 || b.length === PCI_CFG_SPACE_SIZE);
+  let acs: AcsCap | null = null;
+  let sriov: PciConfig['sriov'] = null;
+  let ari: number | null = null;
+  if (capsKnown && pcie !== null && b.length > PCI_CFG_SPACE_SIZE) {
+    let pos = PCI_CFG_SPACE_SIZE;
+    let ttl = PCI_EXT_CAP_TTL;
+    while (pos !== 0 && ttl-- > 0) {
+      const header = u32(b, pos);
+      if (header === null) {
+        problems.push(`extended capability pointer 0x${pos.toString(16)} beyond the ${b.length}-byte config blob`);
+        extKnown = false;
+        break;
+      }
+      if (header === 0 || header === 0xffffffff) break;
+      const id = header & 0xffff;
+      if (id === PCI_EXT_CAP_ID_ACS && acs === null) {
+        const cap = u16(b, pos + 4), ctrl = u16(b, pos + 6);
+        if (cap === null || ctrl === null) {
+          problems.push(`ACS capability at 0x${pos.toString(16)} truncated`);
+          extKnown = false;
+          break;
+        }
+        acs = { offset: pos, cap, ctrl, ctrlDwordSpt: u32(b, pos + 8) };
+      } else if (id === PCI_EXT_CAP_ID_SRIOV && sriov === null) {
+        sriov = { offset: pos, totalVfs: u16(b, pos + 0x0e) ?? 0, numVfs: u16(b, pos + 0x10) ?? 0 };
+      } else if (id === PCI_EXT_CAP_ID_ARI && ari === null) {
+        ari = pos;
+      }
+      const next = (header >>> 20) & 0xffc;
+      if (next !== 0 && next < PCI_CFG_SPACE_SIZE) break;
+      pos = next;
+    }
+  }
+  return {
+    length: b.length,
+    vendor: u16(b, 0),
+    device: u16(b, 2),
+    headerType,
+    multifunctionBit: hdr === null ? null : (hdr & 0x80) !== 0,
+    secondaryBus: headerType === 1 ? u8(b, 0x19) : null,
+    subordinateBus: headerType === 1 ? u8(b, 0x1a) : null,
+    capsKnown,
+    pcie: capsKnown ? pcie : null,
+    extKnown,
+    acs,
+    sriov,
+    ari,
+    problems,
+  };
+}
+
+/** pci_pcie_type(): the port type, or ENDPOINT (0) when not PCIe, as the kernel's flags register reads 0. */
+export function pciPcieType(c: PciConfig): number {
+  return c.pcie?.type ?? PCI_EXP_TYPE_ENDPOINT;
+}
+
+/** A short human name for the device kind: 'PCIe root port', 'conventional PCI device', ... */
+export function pciKindName(c: PciConfig | null): string {
+  if (c === null) return 'device';
+  if (!c.capsKnown) return 'device';
+  if (c.pcie === null) return c.headerType === 1 ? 'conventional PCI bridge' : 'conventional PCI device';
+  return PCI_EXP_TYPE_NAMES[c.pcie.type] ?? `PCIe device (type ${c.pcie.type})`;
+}
