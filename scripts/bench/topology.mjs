@@ -88,11 +88,13 @@ export function generateTopology(n, opts = {}) {
     const hb = takeDevfn();
     add({ ...ID.hostBridge, bus: 0, dev: hb >> 3, fn: 0, parentPath: dom.root, pcieType: null, kind: 'hostbridge' }, newGroup());
   };
-  const takeDevfn = () => { const d = dom.nextDevfn; dom.nextDevfn += 8; return d; };
+  // Host bridge in slot 0; root ports fill slots 1..31 function by function (multifunction root ports,
+  // each with ACS and so each in its own group, as on AMD/Intel server root complexes).
+  const takeDevfn = () => { const d = dom.nextDevfn; dom.nextDevfn += d === 0 ? 8 : 1; return d; };
   const fits = (kind) => dom.nextBus + BLOCKS[kind].buses <= 256 && dom.nextDevfn < 256;
   const rootPort = () => {
     const devfn = takeDevfn();
-    const rp = add({ ...ID.rootPort, bus: 0, dev: devfn >> 3, fn: 0, parentPath: dom.root, kind: 'rp',
+    const rp = add({ ...ID.rootPort, bus: 0, dev: devfn >> 3, fn: devfn & 7, parentPath: dom.root, kind: 'rp', multifunction: true,
       pcieType: PCIE_TYPE.ROOT_PORT, acs: true, driver: 'pcieport' }, newGroup());
     return rp;
   };
@@ -174,7 +176,7 @@ export function generateTopology(n, opts = {}) {
       if (dom.nextDevfn >= 256) newDomain();
       if (functions.length >= n) break;
       const devfn = takeDevfn();
-      add({ ...ID.rciep, bus: 0, dev: devfn >> 3, fn: 0, parentPath: dom.root, kind: 'rciep', pcieType: PCIE_TYPE.RC_END }, newGroup());
+      add({ ...ID.rciep, bus: 0, dev: devfn >> 3, fn: devfn & 7, multifunction: true, parentPath: dom.root, kind: 'rciep', pcieType: PCIE_TYPE.RC_END }, newGroup());
       continue;
     }
     if (!fits(kind)) { newDomain(); continue; }

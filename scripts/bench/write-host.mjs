@@ -80,7 +80,7 @@ export function ensureHost(n, workDir, log = () => {}) {
   const t0 = performance.now();
   const files = writeTree(topo, tree);
   writeCapture(topo, capture);
-  const info = { version, n, functions: topo.functions.length, groups: topo.groups.length, domains: topo.domains, entries: files,
+  const info = { version, n, functions: topo.functions.length, lastBdf: topo.functions[topo.functions.length - 1].bdf, groups: topo.groups.length, domains: topo.domains, entries: files,
     generateSeconds: (performance.now() - t0) / 1000 };
   writeFileSync(stamp, JSON.stringify(info));
   return { tree, capture, ...info };

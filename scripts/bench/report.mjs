@@ -1,0 +1,54 @@
+// Renders the results of a run as Markdown tables (pure: results object in, text out).
+
+const ms = (v) => (v == null || Number.isNaN(v) ? '—' : v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : v >= 100 ? `${v.toFixed(0)} ms` : `${v.toFixed(1)} ms`);
+const mb = (v) => (v == null || Number.isNaN(v) || v === 0 ? '—' : `${v.toFixed(0)} MB`);
+const num = (v) => (v == null ? '—' : v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : v >= 1e3 ? `${(v / 1e3).toFixed(1)} k` : v.toFixed(0));
+const k = (n) => (n >= 1000 ? `${n / 1000}k` : String(n));
+const table = (head, rows) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+
+export function renderScan(s) {
+  if (s.skipped) return `_Skipped: ${s.skipped}_`;
+  return table(['functions', 'source', 'runs', 'wall (median)', 'per function', 'peak RSS', 'note'],
+    s.rows.map((r) => [k(r.n), r.source, r.reps, ms(r.wallMs), r.problem ? '—' : `${r.perFunctionUs.toFixed(0)} µs`, mb(r.maxRssMb), r.problem ?? '']));
+}
+
+export function renderPeers(p) {
+  if (p.skipped) return `_Skipped: ${p.skipped}_`;
+  return (p.cliMissing ? `_dmaown not measured (${p.cliMissing}); peers alone._\n\n` : '') + table(['functions', 'peer', 'pairs', 'dmaown', 'peer', 'peer ÷ dmaown', 'dmaown RSS', 'peer RSS', 'note'],
+    p.rows.map((r) => (r.skipped ? [k(r.n), r.peer, 0, '—', '—', '—', '—', '—', r.skipped]
+      : [k(r.n), r.peer, r.pairs, ms(r.dmaownMs), `${r.lowerBound ? '≥ ' : ''}${ms(r.peerMs)}${r.estimated ? ' (est.)' : ''}`,
+        Number.isNaN(r.ratio) ? '—' : `${r.lowerBound ? '≥ ' : ''}${r.ratio.toFixed(r.ratio < 10 ? 2 : 0)}×`, mb(r.dmaownRssMb), mb(r.peerRssMb), r.note ?? ''])));
+}
+
+export function renderModel(m) {
+  if (m.skipped) return `_Skipped: ${m.skipped}_`;
+  const names = {
+    claimRelease: ['ownership: iommu_group_claim_dma_owner + release_dma_owner', 2],
+    useUnuse: ['ownership: iommu_device_use_default_domain + unuse', 2],
+    bindUnbind: ['sysfs: unbind + bind (nvme)', 2],
+    overrideProbe: ['sysfs: override, unbind, drivers_probe → vfio-pci, unbind, clear, bind', 6],
+    vfioCycle: ['VFIO: open container + group, SET_CONTAINER, close ×2', 5],
+  };
+  const rows = Object.entries(m.parts).map(([key, p]) => [names[key]?.[0] ?? key, p.skipped ? '—' : p.failed ? '—' : num(p.cyclesPerSec),
+    p.skipped || p.failed ? '—' : num(p.opsPerSec), p.skipped ?? p.failed ?? (p.check ? `driver link after the run: \`${p.check}\`` : '')]);
+  return [`Model of ${k(m.n)} PCI functions: \`createKernel\` ${ms(m.buildMs)} (median of 3), heap after build ${mb(m.heapMbAfterBuild)}, child peak RSS ${mb(m.maxRssMb)}.`, '',
+    table(['operation (one cycle)', 'cycles/s', 'calls/s', 'note'], rows)].join('\n');
+}
+
+export function renderCli(c) {
+  if (c.skipped) return `_Skipped: ${c.skipped}_`;
+  return [`Timed with ${c.tool}.`, '', table(['command', 'runs', 'median', 'mean ± σ', 'min', 'peak RSS'],
+    c.rows.map((r) => (r.skipped ? [r.name, 0, '—', '—', '—', r.skipped] : [r.name, r.runs, ms(r.medianMs), `${ms(r.meanMs)} ± ${ms(r.stddevMs)}`, ms(r.minMs), mb(r.maxRssMb)])))].join('\n');
+}
+
+export function renderAll(res) {
+  const out = [`Run: ${res.started} → ${res.finished}; ${res.quick ? 'quick' : 'full'} run; load average at start ${res.loadStart}, at end ${res.loadEnd}.`, ''];
+  if (res.hosts) {
+    out.push(table(['functions', 'IOMMU groups', 'PCI segments', 'sysfs entries', 'generated in'],
+      res.hosts.map((h) => [k(h.n), h.groups, h.domains, h.entries, `${h.generateSeconds.toFixed(1)} s`])), '');
+  }
+  const sec = [['scan', '1. Host scan + full analysis (`dmaown status --json`)', renderScan], ['peers', '2. The tools people use today (same trees, private /sys)', renderPeers],
+    ['model', '3. Model throughput', renderModel], ['cli', '4. CLI cold start', renderCli]];
+  for (const [key, title, render] of sec) if (res[key]) out.push(`### ${title}`, '', render(res[key]), '');
+  return out.join('\n');
+}
