@@ -11,3 +11,6 @@ export { PCI_VERBATIM_ATTRS, readPciDevice, type HostWarning } from './describe-
 export { parseReservedRegions, readIommuGroups, type GroupsRead } from './describe-groups.js';
 export { baseName, bdfKey, resolveLinkTarget, BDF_RE } from './sys-path.js';
 export { describeReasons, explainHost, shortBdf, type GroupExplanation, type HostExplanation } from './explain.js';
+export { livePort, type LivePortOptions } from './live-port.js';
+export { materializeCapture, type MaterializedTree } from './materialize.js';
+export { CAPTURE_PCI_FILES, captureToJson, writeCapture } from './write-capture.js';
