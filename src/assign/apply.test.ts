@@ -5,7 +5,7 @@ import { makePlan, type Plan } from './plan.js';
 import { applyPlan } from './apply.js';
 import { restoreJournal } from './restore.js';
 import { memorySink, parseJournal, type JournalEntry, type JournalHeader } from './journal.js';
-import { faultyPort, simPort } from './testing/sim-port.js';
+import { faultyPort, simPort } from './twin.js';
 import { fixtureNames, sharedHost } from './testing/hosts.js';
 import type { HostDescription } from '../model/host-description.js';
 

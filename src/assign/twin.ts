@@ -1,6 +1,6 @@
-import { err, ok, type Result } from '../../model/errno.js';
-import type { HostDescription } from '../../model/host-description.js';
-import type { AssignPort, PortResult } from '../actions.js';
+import { err, ok, type Result } from '../model/errno.js';
+import type { HostDescription } from '../model/host-description.js';
+import type { AssignPort, PortResult } from './actions.js';
 
 /**
  * A test twin of the kernel's PCI driver-binding sysfs (drivers/base/bus.c bind_store/unbind_store,

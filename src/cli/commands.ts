@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import type { CliIo } from './io.js';
+
+/**
+ * The command table. Each entry loads its module only when it runs, so `dmaown --version` and
+ * `--help` load neither the host layer nor the model. Add a command here (conform, demo, ...).
+ */
+export interface CommandEntry {
+  readonly name: string;
+  readonly summary: string;
+  readonly isDefault?: boolean;
+  readonly examples: readonly string[];
+  readonly define: (cmd: Command, io: CliIo, done: (code: number) => void) => Promise<void>;
+}
+
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: 'status', isDefault: true,
+    summary: 'every IOMMU group: devices, drivers, roles, owner, and whether it can be handed to user space now',
+    examples: ['dmaown', 'dmaown --sample server-sriov', 'dmaown --capture host.json --json'],
+    define: async (c, io, done) => (await import('./commands/status.js')).defineStatus(c, io, done),
+  },
+  {
+    name: 'check', summary: 'can these devices be assigned? verdict, blockers, exempt and host-critical members per group',
+    examples: ['dmaown check 01:00.0', 'dmaown check 0000:01:00.0 0000:01:00.1 --json'],
+    define: async (c, io, done) => (await import('./commands/check.js')).defineCheck(c, io, done),
+  },
+  {
+    name: 'plan', summary: 'the ordered sysfs steps to hand devices to vfio-pci, simulated on this kernel version first',
+    examples: ['dmaown plan 01:00.0 --allow-group-member 01:00.1', 'dmaown plan 01:00.0 01:00.1 --json > plan.json'],
+    define: async (c, io, done) => (await import('./commands/plan.js')).definePlan(c, io, done),
+  },
+  {
+    name: 'apply', summary: 'perform a plan (dry run unless --yes): journalled, verified, rolled back on failure',
+    examples: ['dmaown apply plan.json', 'sudo dmaown apply plan.json --yes', 'sudo dmaown apply 01:00.0 01:00.1 --yes --persist'],
+    define: async (c, io, done) => (await import('./commands/apply.js')).defineApply(c, io, done),
+  },
+  {
+    name: 'restore', summary: 'put every device of a journal back on its original driver (also after a killed apply)',
+    examples: ['sudo dmaown restore', 'sudo dmaown restore /var/lib/dmaown/journals/<id>.jsonl'],
+    define: async (c, io, done) => (await import('./commands/restore.js')).defineRestore(c, io, done),
+  },
+];

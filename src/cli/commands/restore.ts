@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { colorsFor, EXIT, printJson, type CliIo } from '../io.js';
+import { selectionOf, type HostOptions } from '../host-options.js';
+import { DEFAULT_STATE_DIR } from './apply.js';
+
+export interface RestoreOptions extends HostOptions {
+  readonly stateDir?: string;
+}
+
+/**
+ * `dmaown restore [JOURNAL]`: every device of the journal (default: the newest in the state
+ * directory) back on its original driver with its original driver_override, persisted files undone.
+ * Works after a completed apply and after one that was killed mid-way.
+ */
+export async function runRestore(journalArg: string | undefined, o: RestoreOptions, io: CliIo): Promise<number> {
+  const c = colorsFor(io, o.color);
+  const stateDir = o.stateDir ?? DEFAULT_STATE_DIR;
+  const { latestJournal, readJournalFile, fileSink, takeLock } = await import('../../assign/journal.js');
+  const path = journalArg ?? (() => { const l = latestJournal(stateDir); return l.ok ? l.value : null; })();
+  if (path === null) { io.err(`dmaown restore: no journal in ${stateDir}\n`); return EXIT.usage; }
+  const j = readJournalFile(path);
+  if (!j.ok) { io.err(`dmaown restore: ${j.why}\n`); return EXIT.usage; }
+  const sel = selectionOf(o);
+  if (typeof sel === 'string' || (sel.kind !== 'live' && sel.kind !== 'sysfs-root')) {
+    io.err('dmaown restore: restore writes to a host: use this host or --sysfs-root\n');
+    return EXIT.usage;
+  }
+  const { loadHost } = await import('../../assign/source.js');
+  const h = await loadHost(sel);
+  if (!h.ok) { io.err(`dmaown restore: ${h.why}\n`); return EXIT.usage; }
+  const l = takeLock(stateDir);
+  if (!l.ok) { io.err(`dmaown restore: ${l.errno}: ${l.why}\n`); return EXIT.negative; }
+  try {
+    const { restoreJournal } = await import('../../assign/restore.js');
+    const { nodeFileOps } = await import('../../assign/persist.js');
+    const r = restoreJournal(h.value.port, j.value, fileSink(path), nodeFileOps);
+    if (o.json) printJson(io, { schema: 'dmaown-restore/1', journal: path, ...r });
+    else {
+      io.out(`journal ${path} (${r.state})\n`);
+      for (const s of r.steps) if (!s.skipped) io.out(`${s.ok ? c.green('ok  ') : c.red('FAIL')} ${s.text}${s.failure ? `: ${s.failure.errno} ${s.failure.why}` : ''}\n`);
+      io.out(r.ok ? c.green('Every device is back on its original driver.\n') : c.red(`Still different: ${r.remaining.join('; ')}\n`));
+    }
+    return r.ok ? EXIT.ok : EXIT.negative;
+  } finally { l.value(); }
+}
+
+export function defineRestore(cmd: Command, io: CliIo, done: (code: number) => void): void {
+  cmd.argument('[journal]', 'journal file (default: the newest in the state directory)')
+    .option('--state-dir <dir>', 'journal and lock directory', DEFAULT_STATE_DIR)
+    .action(async (journal: string | undefined, _o: unknown, self: Command) => { done(await runRestore(journal, self.optsWithGlobals<RestoreOptions>(), io)); });
+}

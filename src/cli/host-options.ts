@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import type { HostSelection, LoadedHost } from '../assign/source.js';
+import type { HostView } from '../assign/inspect.js';
+import type { CliIo } from './io.js';
+
+/** Options every host-reading command shares (defined once on the program). */
+export interface HostOptions {
+  readonly capture?: string;
+  readonly sample?: string;
+  readonly sysfsRoot?: string;
+  readonly json?: boolean;
+  readonly color?: boolean;
+  readonly pciIds?: string;
+}
+
+export function addHostOptions(cmd: Command): Command {
+  return cmd
+    .option('--capture <file>', 'read a sysfs-capture/1 file instead of this host')
+    .option('--sample <name>', 'use a bundled sample host (desktop-gpu, server-sriov)')
+    .option('--sysfs-root <dir>', 'read (and, for apply, write) a sysfs tree below DIR instead of /')
+    .option('--pci-ids <file>', 'pci.ids database for names (default: the system one)')
+    .option('--json', 'print JSON (schemas in schema/)')
+    .option('--no-color', 'no colour (also: NO_COLOR=1, or when stdout is not a terminal)');
+}
+
+export function selectionOf(o: HostOptions): HostSelection | string {
+  const n = [o.capture, o.sample, o.sysfsRoot].filter((x) => x !== undefined).length;
+  if (n > 1) return 'choose one of --capture, --sample, --sysfs-root';
+  if (o.capture !== undefined) return { kind: 'capture', file: o.capture };
+  if (o.sample !== undefined) return { kind: 'sample', name: o.sample };
+  if (o.sysfsRoot !== undefined) return { kind: 'sysfs-root', root: o.sysfsRoot };
+  return { kind: 'live' };
+}
+
+export interface Viewed {
+  readonly loaded: LoadedHost;
+  readonly view: HostView;
+}
+
+/** Load the selected host and build its view (holders and host-critical devices for live hosts and trees). */
+export async function loadView(o: HostOptions, io: CliIo, sel: HostSelection): Promise<{ ok: true; value: Viewed } | { ok: false; why: string }> {
+  const { loadHost } = await import('../assign/source.js');
+  const { inspectHost } = await import('../assign/inspect.js');
+  const { lazyPciNames, PCI_IDS_PATHS } = await import('../assign/pci-ids.js');
+  const h = await loadHost(sel);
+  if (!h.ok) return { ok: false, why: `${h.errno}: ${h.why}` };
+  let holders: import('../host/processes.js').DmaHolder[] = [];
+  let critical: import('../host/critical.js').CriticalDevices = {};
+  if (h.value.root !== null) {
+    const { findDmaHolders, liveReader } = await import('../host/processes.js');
+    const { findCriticalDevices } = await import('../host/critical.js');
+    const r = liveReader(h.value.root);
+    holders = findDmaHolders(r);
+    critical = findCriticalDevices(r, { SSH_CONNECTION: io.env['SSH_CONNECTION'] });
+  }
+  const names = lazyPciNames(o.pciIds !== undefined ? [o.pciIds] : PCI_IDS_PATHS);
+  return { ok: true, value: { loaded: h.value, view: inspectHost({ host: h.value.host, names, holders, critical }) } };
+}
+
+/** The host block every JSON output starts with. */
+export function hostJson(v: Viewed): Record<string, unknown> {
+  return { label: v.loaded.label, kind: v.loaded.kind, kernel: v.view.kernel, era: v.view.era, note: v.loaded.note };
+}

@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { COMMANDS } from './commands.js';
+import { addHostOptions } from './host-options.js';
+import { EXIT, processIo, type CliIo } from './io.js';
+
+function version(): string {
+  for (const u of [new URL('../../package.json', import.meta.url), new URL(`file://${process.cwd()}/package.json`)]) {
+    try { return (JSON.parse(readFileSync(u, 'utf8')) as { version: string }).version; } catch { /* next */ }
+  }
+  return 'unknown';
+}
+
+const EPILOG = `
+Exit codes: 0 ok; 1 verdict negative, refused, or a step failed (rolled back); 2 usage or input error.
+JSON: every command takes --json; schemas in schema/ (dmaown-status/1, -check/1, -plan/1, -apply/1, -restore/1).
+Nothing is written to /sys unless you run \`dmaown apply ... --yes\` (or \`dmaown restore\`).`;
+
+/** The `dmaown` CLI: argv (without node and script) in, exit code out. */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  let code: number = EXIT.ok;
+  const done = (c: number): void => { code = c; };
+  const program = addHostOptions(new Command('dmaown'))
+    .description('Who may do DMA through which devices: IOMMU groups, their owners, and safe hand-over to vfio-pci.')
+    .version(version(), '-V, --version')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showHelpAfterError('(dmaown --help for usage)')
+    .addHelpText('after', `${EPILOG}\n\nExamples:\n${COMMANDS.flatMap((c) => c.examples).map((e) => `  $ ${e}`).join('\n')}\n`);
+  for (const entry of COMMANDS) {
+    const cmd = program.command(entry.name, entry.isDefault ? { isDefault: true } : {}).description(entry.summary)
+      .addHelpText('after', `\nExamples:\n${entry.examples.map((e) => `  $ ${e}`).join('\n')}\n`)
+      .exitOverride()
+      .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+    await entry.define(cmd, io, done);
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    throw e;
+  }
+  return code;
+}
