@@ -8,8 +8,12 @@ const table = (head, rows) => [`| ${head.join(' | ')} |`, `|${head.map(() => '--
 
 export function renderScan(s) {
   if (s.skipped) return `_Skipped: ${s.skipped}_`;
-  return table(['functions', 'source', 'runs', 'wall (median)', 'per function', 'peak RSS', 'note'],
-    s.rows.map((r) => [k(r.n), r.source, r.reps, ms(r.wallMs), r.problem ? '—' : `${r.perFunctionUs.toFixed(0)} µs`, mb(r.maxRssMb), r.problem ?? '']));
+  const phases = (p) => (p ? Object.entries(p).map(([key, v]) => `${key.replace(/Ms$/, '')} ${ms(v)}`).join(', ') : '');
+  return (s.cliMissing ? `_CLI not measured (${s.cliMissing}); library only._\n\n` : '') +
+    table(['functions', 'via', 'source', 'runs', 'wall (median)', 'per function', 'peak RSS', 'in-process phases (last run)', 'note'],
+      s.rows.map((r) => [k(r.n), r.via === 'cli' ? '`dmaown status --json`' : 'library', r.source, r.reps, ms(r.wallMs),
+        r.problem ? '—' : `${r.perFunctionUs.toFixed(0)} µs`, mb(r.maxRssMb), phases(r.phases),
+        r.problem ?? (r.mismatches == null ? '' : r.mismatches === 0 ? 'predicted groups = tree groups' : `${r.mismatches} group mismatches: ${r.firstMismatch}`)]));
 }
 
 export function renderPeers(p) {

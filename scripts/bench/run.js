@@ -83,6 +83,7 @@ async function main() {
     try {
       if (name === 'model') res.model = await benchModel(ctx);
       else if (missing && name === 'peers') res.peers = await benchPeers({ ...ctx, cliMissing: missing });
+      else if (missing && name === 'scan') res.scan = await benchScan({ ...ctx, cliMissing: missing });
       else if (missing) res[name] = { skipped: `dmaown CLI not usable: ${missing}` };
       else if (name === 'scan') res.scan = await benchScan(ctx);
       else if (name === 'peers') res.peers = await benchPeers(ctx);

@@ -8,8 +8,10 @@
 //   - PCIe-to-PCI bridges with conventional devices behind them,
 //   - single NVMe drives.
 // IOMMU groups follow the kernel's pci_device_group() (drivers/iommu/iommu.c, v6.1..v6.12):
-// a root port / downstream port with ACS isolates what is below it; a switch upstream port never
-// has ACS, so all downstream ports of a switch share the upstream port's group; a multifunction
+// a root port / downstream port with ACS isolates what is below it; ACS "is never applicable" to a
+// switch upstream port, so pci_acs_enabled() passes it and every switch port gets its own group;
+// an endpoint below a downstream port without ACS joins that port's group (as on the X570 capture
+// in ../shared/hosts: {03:08.0, 06:00.*}, {03:09.0, 07:00.0}, upstream port 02:00.0 alone); a multifunction
 // endpoint without ACS puts all its functions in one group; conventional devices behind a
 // PCIe-to-PCI bridge alias to the bridge and join its group; each VF below an ACS port is alone.
 
@@ -133,20 +135,19 @@ export function generateTopology(n, opts = {}) {
     switchNoAcs(rp) { this.switch(rp, false, SWITCH_NOACS_PORTS); },
     switch(rp, acs, ports) {
       const bus = bridgeOpen(rp);
-      const gu = newGroup();
       const usp = add({ ...(acs ? ID.usp : ID.uspNoAcs), bus, dev: 0, fn: 0, parentPath: rp.path, kind: 'usp',
-        pcieType: PCIE_TYPE.UPSTREAM, driver: 'pcieport' }, gu);
+        pcieType: PCIE_TYPE.UPSTREAM, driver: 'pcieport' }, newGroup());
       const inner = bridgeOpen(usp);
       const dsps = [];
       for (let p = 0; p < ports; p++) {
         dsps.push(add({ ...(acs ? ID.dsp : ID.dspNoAcs), bus: inner, dev: p, fn: 0, parentPath: usp.path, kind: 'dsp',
-          pcieType: PCIE_TYPE.DOWNSTREAM, acs, driver: 'pcieport' }, gu));
+          pcieType: PCIE_TYPE.DOWNSTREAM, acs, driver: 'pcieport' }, newGroup()));
       }
       for (const dsp of dsps) {
         const b = bridgeOpen(dsp);
         const id = seq++ % 3 === 0 ? ID.mlx : ID.nvme;
         add({ ...id, bus: b, dev: 0, fn: 0, parentPath: dsp.path, kind: 'ep', driver: id === ID.mlx ? 'mlx5_core' : 'nvme' },
-          acs ? newGroup() : gu);
+          acs ? newGroup() : dsp.group);
         bridgeClose(dsp);
       }
       bridgeClose(usp);
