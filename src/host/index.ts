@@ -14,3 +14,4 @@ export { describeReasons, explainHost, shortBdf, type GroupExplanation, type Hos
 export { livePort, type LivePortOptions } from './live-port.js';
 export { materializeCapture, type MaterializedTree } from './materialize.js';
 export { CAPTURE_PCI_FILES, captureToJson, writeCapture } from './write-capture.js';
+export { diagnoseNoGroups, type NoGroupsCause, type NoGroupsVerdict } from './no-groups.js';
