@@ -1,9 +1,9 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { err, ok, type Result } from '../model/errno.js';
 import type { HostDescription } from '../model/host-description.js';
-import { capturePort, describeHostReport, readCaptureFile, type SysfsPort } from '../host/index.js';
+import { capturePort, describeHostReport, livePort, readCaptureFile, type SysfsPort } from '../host/index.js';
 
 /**
  * Which host a command looks at: the live machine (`/`), a directory tree (`--sysfs-root`), a
@@ -39,20 +39,8 @@ export function sampleNames(): string[] {
   try { return readdirSync(samplesDir()).filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)).sort(); } catch { return []; }
 }
 
-/** The host layer's live-port module, loaded only for live hosts and trees. */
-interface LivePortModule { livePort(root: string): SysfsPort }
-
-async function livePortFor(root: string): Promise<Result<SysfsPort>> {
-  const spec = '../host/live-port.js';
-  try {
-    const m = (await import(spec)) as LivePortModule;
-    return ok(m.livePort(root));
-  } catch (e) {
-    return err('ENOENT', `reading a live /sys is not available in this build (${(e as Error).message})`);
-  }
-}
-
-export async function loadHost(sel: HostSelection): Promise<Result<LoadedHost>> {
+/** `writable`: live hosts and trees accept writes (apply --yes, restore); otherwise their port answers EROFS. */
+export async function loadHost(sel: HostSelection, opts: { readonly writable?: boolean } = {}): Promise<Result<LoadedHost>> {
   if (sel.kind === 'capture' || sel.kind === 'sample') {
     const file = sel.kind === 'capture' ? sel.file : join(samplesDir(), `${basename(sel.name)}.json`);
     if (sel.kind === 'sample' && !existsSync(file)) {
@@ -71,12 +59,20 @@ export async function loadHost(sel: HostSelection): Promise<Result<LoadedHost>> 
     });
   }
   const root = sel.kind === 'live' ? '/' : sel.root;
-  const p = await livePortFor(root);
-  if (!p.ok) return p;
-  const r = describeHostReport(p.value);
+  const port = sel.kind === 'live' ? livePort({ allowWrites: opts.writable === true })
+    : livePort({ sysRoot: join(root, 'sys'), procRoot: join(root, 'proc'), allowWrites: opts.writable === true });
+  const r = describeHostReport(port, sel.kind === 'live' ? {} : { kernel: treeKernel(root) });
   if (!r.ok) return r;
   return ok({
-    kind: sel.kind, label: sel.kind === 'live' ? 'this host' : root, port: p.value, host: r.value.host,
+    kind: sel.kind, label: sel.kind === 'live' ? 'this host' : root, port, host: r.value.host,
     warnings: r.value.warnings.map((w) => `${w.path}: ${w.message}`), root, note: null,
   });
+}
+
+/** A tree's kernel release: DIR/proc/sys/kernel/osrelease if the tree has one, else this machine's. */
+function treeKernel(root: string): string | undefined {
+  for (const f of [join(root, 'proc/sys/kernel/osrelease'), '/proc/sys/kernel/osrelease']) {
+    try { return readFileSync(f, 'utf8').trim(); } catch { /* next */ }
+  }
+  return undefined;
 }

@@ -11,13 +11,15 @@ export interface HostOptions {
   readonly json?: boolean;
   readonly color?: boolean;
   readonly pciIds?: string;
+  /** apply --yes / restore: open live hosts and trees for writing. */
+  readonly yes?: boolean;
 }
 
 export function addHostOptions(cmd: Command): Command {
   return cmd
     .option('--capture <file>', 'read a sysfs-capture/1 file instead of this host')
     .option('--sample <name>', 'use a bundled sample host (desktop-gpu, server-sriov)')
-    .option('--sysfs-root <dir>', 'read (and, for apply, write) a sysfs tree below DIR instead of /')
+    .option('--sysfs-root <dir>', 'a host tree: DIR/sys (and DIR/proc, DIR/proc/sys/kernel/osrelease) instead of /')
     .option('--pci-ids <file>', 'pci.ids database for names (default: the system one)')
     .option('--json', 'print JSON (schemas in schema/)')
     .option('--no-color', 'no colour (also: NO_COLOR=1, or when stdout is not a terminal)');
@@ -42,7 +44,7 @@ export async function loadView(o: HostOptions, io: CliIo, sel: HostSelection): P
   const { loadHost } = await import('../assign/source.js');
   const { inspectHost } = await import('../assign/inspect.js');
   const { lazyPciNames, PCI_IDS_PATHS } = await import('../assign/pci-ids.js');
-  const h = await loadHost(sel);
+  const h = await loadHost(sel, { writable: o.yes === true });
   if (!h.ok) return { ok: false, why: `${h.errno}: ${h.why}` };
   let holders: import('../host/processes.js').DmaHolder[] = [];
   let critical: import('../host/critical.js').CriticalDevices = {};

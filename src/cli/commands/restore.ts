@@ -26,7 +26,7 @@ export async function runRestore(journalArg: string | undefined, o: RestoreOptio
     return EXIT.usage;
   }
   const { loadHost } = await import('../../assign/source.js');
-  const h = await loadHost(sel);
+  const h = await loadHost(sel, { writable: true });
   if (!h.ok) { io.err(`dmaown restore: ${h.why}\n`); return EXIT.usage; }
   const l = takeLock(stateDir);
   if (!l.ok) { io.err(`dmaown restore: ${l.errno}: ${l.why}\n`); return EXIT.negative; }
