@@ -3,7 +3,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { dmaownArgv } from './dmaown.mjs';
 import { median, runTimed } from './proc.mjs';
 
@@ -13,11 +13,11 @@ function hyperfineAvailable() {
   try { execFileSync('hyperfine', ['--version'], { stdio: 'ignore' }); return true; } catch { return false; }
 }
 
-/** A sample name the CLI accepts: the first shared host capture's base name. */
-export function sampleName(shared) {
-  const dir = join(shared, 'hosts');
+/** A sample the CLI bundles (samples/*.json; `--sample NAME`): server-sriov when present. */
+export function sampleName(repo) {
+  const dir = join(repo, 'samples');
   const names = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')) : [];
-  return names.find((n) => n.startsWith('qemu-q35-6.12')) ?? names[0] ?? 'qemu-q35-6.12';
+  return names.find((n) => n === 'server-sriov') ?? names[0] ?? 'server-sriov';
 }
 
 export async function benchCli(ctx) {
@@ -27,7 +27,7 @@ export async function benchCli(ctx) {
     { name: 'node -e 0 (floor)', argv: [process.execPath, '-e', '0'] },
     { name: 'dmaown --version', argv: dmaownArgv(ctx.repo, '--version') },
     { name: `dmaown --sample ${sample}`, argv: dmaownArgv(ctx.repo, '--sample', sample) },
-    { name: 'dmaown status --json (1k tree)', argv: dmaownArgv(ctx.repo, 'status', '--json', '--sysfs-root', host.tree) },
+    { name: 'dmaown status --json (1k tree)', argv: dmaownArgv(ctx.repo, 'status', '--json', '--sysfs-root', dirname(host.tree)) },
   ];
   const runs = ctx.quick ? 5 : 20;
   const rows = [];

@@ -25,7 +25,7 @@ export async function benchScan(ctx) {
       { via: 'library', source: 'capture', run: () => libraryRun(ctx, 'capture', host.capture) },
     ];
     if (!ctx.cliMissing) {
-      variants.push({ via: 'cli', source: 'tree', run: () => runTimed(dmaownArgv(ctx.repo, ...REPORT_ARGS, '--sysfs-root', host.tree), { timeoutMs: ctx.capMs * 2 }) });
+      variants.push({ via: 'cli', source: 'tree', run: () => runTimed(dmaownArgv(ctx.repo, ...REPORT_ARGS, '--sysfs-root', dirname(host.tree)), { timeoutMs: ctx.capMs * 2 }) });
       variants.push({ via: 'cli', source: 'capture', run: () => runTimed(dmaownArgv(ctx.repo, ...REPORT_ARGS, '--capture', host.capture), { timeoutMs: ctx.capMs * 2 }) });
     }
     for (const v of variants) {

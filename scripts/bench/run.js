@@ -57,7 +57,7 @@ export function machineInfo() {
     node: process.version, dmaownCommit: tryRun('git', ['-C', checkout, 'rev-parse', '--short', 'HEAD']),
     dmaownDirty: (tryRun('git', ['-C', checkout, 'status', '--porcelain', '--untracked-files=no']) ?? '') !== '',
     lspci: tryRun('lspci', ['--version']), pciutils: dpkg('pciutils'), driverctl: dpkg('driverctl'), dpdk: dpkg('dpdk'),
-    python: tryRun('python3', ['--version']), bash: tryRun('bash', ['-c', 'echo $BASH_VERSION']), hyperfine: tryRun('hyperfine', ['--version']),
+    python: tryRun('/usr/bin/python3', ['--version']), bash: tryRun('bash', ['-c', 'echo $BASH_VERSION']), hyperfine: tryRun('hyperfine', ['--version']),
   };
 }
 
@@ -77,7 +77,7 @@ async function main() {
   const needsCli = o.only.some((b) => b !== 'model');
   const missing = needsCli ? await cliMissing(repo) : null;
   if (missing) log(`CLI not usable, skipping scan/peers/cli: ${missing}`);
-  ctx.sample = sampleName(process.env.DMAOWN_SHARED ?? resolve(checkout, '..', 'shared'));
+  ctx.sample = sampleName(repo);
   for (const name of o.only) {
     log(`== ${name}`);
     try {

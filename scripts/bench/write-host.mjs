@@ -80,6 +80,10 @@ export function ensureHost(n, workDir, log = () => {}) {
   const t0 = performance.now();
   const files = writeTree(topo, tree);
   writeCapture(topo, capture);
+  // What `--sysfs-root DIR` reads besides DIR/sys: the release and the kernel parameters.
+  mkdirSync(join(dir, 'proc', 'sys', 'kernel'), { recursive: true });
+  writeFileSync(join(dir, 'proc', 'sys', 'kernel', 'osrelease'), `${topo.kernel}\n`);
+  writeFileSync(join(dir, 'proc', 'cmdline'), 'BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro intel_iommu=on iommu=pt\n');
   const info = { version, n, functions: topo.functions.length, lastBdf: topo.functions[topo.functions.length - 1].bdf, groups: topo.groups.length, domains: topo.domains, entries: files,
     generateSeconds: (performance.now() - t0) / 1000 };
   writeFileSync(stamp, JSON.stringify(info));

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// CPU profile of one dmaown run, summarised as the hottest functions by self time, mapped back to
+// src/*.ts lines through the compiled source maps.
+//   node scripts/bench/profile.mjs [--root DIR] [--top N] -- <script.js> [args...]
+// e.g. node scripts/bench/profile.mjs --root /tmp/bench-root -- /tmp/bench-root/bin/dmaown.js status --json --sysfs-root /tmp/bench/hosts/host-10000/sys
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Self time per function from a .cpuprofile object: [{ name, url, line, col, selfMs }], descending. */
+export function selfTimes(profile) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  const { samples, timeDeltas } = profile;
+  for (let i = 0; i < samples.length; i++) self.set(samples[i], (self.get(samples[i]) ?? 0) + (timeDeltas[i] ?? 0));
+  const agg = new Map();
+  for (const [id, us] of self) {
+    const cf = byId.get(id).callFrame;
+    const key = `${cf.functionName}|${cf.url}|${cf.lineNumber}|${cf.columnNumber}`;
+    const e = agg.get(key) ?? { name: cf.functionName || '(anonymous)', url: cf.url, line: cf.lineNumber, col: cf.columnNumber, selfMs: 0 };
+    e.selfMs += us / 1000;
+    agg.set(key, e);
+  }
+  return [...agg.values()].sort((a, b) => b.selfMs - a.selfMs);
+}
+
+const maps = new Map();
+/** 'src/host/describe.ts:42' for a compiled dist frame with a source map, else the frame's own place. */
+export function originalPlace(url, line, col, repoRoot) {
+  if (!url.startsWith('file://')) return url ? `${url}:${line + 1}` : '(native)';
+  const file = fileURLToPath(url);
+  const mapFile = `${file}.map`;
+  if (existsSync(mapFile)) {
+    if (!maps.has(mapFile)) maps.set(mapFile, new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8'))));
+    const e = maps.get(mapFile).findEntry(line, col);
+    if (e && e.originalSource) {
+      const src = e.originalSource.startsWith('file://') ? fileURLToPath(e.originalSource) : join(file, '..', e.originalSource);
+      return `${relative(repoRoot, src).replace(/^(\.\.\/)+/, '')}:${e.originalLine + 1}`;
+    }
+  }
+  return `${relative(repoRoot, file)}:${line + 1}`;
+}
+
+async function main() {
+  const argv = process.argv.slice(2);
+  const sep = argv.indexOf('--');
+  if (sep < 0) throw new Error('usage: profile.mjs [--root DIR] [--top N] -- script.js [args...]');
+  const opts = argv.slice(0, sep);
+  const cmd = argv.slice(sep + 1);
+  const root = opts.includes('--root') ? opts[opts.indexOf('--root') + 1] : process.cwd();
+  const top = opts.includes('--top') ? Number(opts[opts.indexOf('--top') + 1]) : 15;
+  const dir = mkdtempSync(join(tmpdir(), 'bench-prof-'));
+  try {
+    execFileSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, ...cmd], { stdio: ['ignore', 'ignore', 'inherit'], maxBuffer: 1 << 30 });
+  } catch (e) {
+    if (e.status === null || e.status > 2) throw e;
+  }
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  const profile = JSON.parse(readFileSync(join(dir, files[0]), 'utf8'));
+  const rows = selfTimes(profile);
+  const total = rows.reduce((a, r) => a + r.selfMs, 0);
+  console.log(`| self time | share | function | where |\n|---|---|---|---|`);
+  for (const r of rows.slice(0, top)) {
+    console.log(`| ${r.selfMs.toFixed(0)} ms | ${((100 * r.selfMs) / total).toFixed(1)}% | \`${r.name}\` | ${originalPlace(r.url, r.line, r.col, root)} |`);
+  }
+  console.log(`\nTotal sampled: ${total.toFixed(0)} ms.`);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) main().catch((e) => { console.error(`profile: ${e.message}`); process.exitCode = 1; });
