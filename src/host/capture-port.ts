@@ -66,8 +66,23 @@ export function capturePort(capture: SysfsCapture): SysfsPort {
     ['/proc/sys/kernel/osrelease', `${capture.kernel}\n`],
   ]);
 
+  // Keys whose every ancestor is a directory resolve without a component walk (the common case).
+  const direct = new Set<string>();
+  for (const key of nodes.keys()) {
+    let ok2 = true;
+    for (let i = key.indexOf('/'); i >= 0; i = key.indexOf('/', i + 1)) {
+      if (nodes.get(key.slice(0, i))?.k !== 'dir') { ok2 = false; break; }
+    }
+    if (ok2) direct.add(key);
+  }
+
   function resolve(path: string, followLast: boolean): Result<Resolved> {
     if (!path.startsWith('/sys/') && path !== '/sys') return err('ENOENT', `${path}: not under /sys in this capture`);
+    const fast = path.slice(5);
+    if (direct.has(fast) && !fast.includes('//') && !fast.endsWith('/')) {
+      const n = nodes.get(fast) as Node;
+      if (n.k !== 'link' || !followLast) return ok({ key: fast, node: n });
+    }
     const todo = path.slice(5).split('/').filter((c) => c !== '' && c !== '.');
     const cur: string[] = [];
     let links = 0;
@@ -158,9 +173,13 @@ export function capturePort(capture: SysfsCapture): SysfsPort {
   };
 }
 
+function nibble(c: number): number {
+  return c <= 57 ? c - 48 : (c | 0x20) - 87;
+}
+
 function hexToBytes(hex: string): Uint8Array {
   const out = new Uint8Array(hex.length >> 1);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  for (let i = 0; i < out.length; i++) out[i] = (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1));
   return out;
 }
 

@@ -122,7 +122,9 @@ function getPciAliasGroup(s: Search, pdev: string): { group: number; via: string
   if (me === undefined) return null;
   for (const tmp of s.view.devicesOnBus(pdev)) {
     if (tmp === pdev) continue;
-    const t = s.view.device(tmp), tp = parseBdf(tmp);
+    const t = s.view.device(tmp);
+    if (t === undefined || (t.dmaAliasDevfns.length === 0 && me.dmaAliasDevfns.length === 0)) continue;
+    const tp = parseBdf(tmp);
     if (t === undefined || tp === null || !areDmaAliases(me, p.devfn, t, tp.devfn)) continue;
     const r = getPciAliasGroup(s, tmp) ?? getPciFunctionAliasGroup(s, tmp);
     if (r !== null) {
