@@ -7,15 +7,8 @@
  * - legacy (5.10 … 5.18, drivers/vfio/vfio.c `vfio_dev_viable()`): a member is fine iff unbound,
  *   a bridge by header type (any driver), on pci-stub, or on a vfio bus driver (§4.3).
  */
-
-/** PCI drivers that set `driver_managed_dma` (spec §3.5): pci-stub, pcieport, vfio-pci and its variants. */
-export const DRIVER_MANAGED_DMA: readonly string[] = [
-  'pci-stub', 'pcieport', 'vfio-pci', 'mlx5-vfio-pci', 'hisi-acc-vfio-pci', 'pds-vfio-pci',
-  'nvgrace-gpu-vfio-pci', 'xe-vfio-pci', 'virtio-vfio-pci', 'qat-vfio-pci', 'vfio-platform',
-  'vfio-amba', 'vfio-fsl-mc', 'vfio-cdx',
-];
-
 import { profileFor } from '../model/profiles.js';
+import { isDriverManagedDma as modelIsDriverManagedDma } from '../model/driver-registry.js';
 
 /** The era whose rule applies to a kernel release string ('5.15.0-71-generic'). */
 export type DmaEra = 'legacy' | 'ownership';
@@ -37,10 +30,8 @@ export function dmaEra(release: string): DmaEra {
   return v && (v[0] < 5 || (v[0] === 5 && v[1] < 19)) ? 'legacy' : 'ownership';
 }
 
-/** True for drivers that set driver_managed_dma (and vfio-pci variants named `*-vfio-pci`). */
-export function isDriverManagedDma(driver: string): boolean {
-  return DRIVER_MANAGED_DMA.includes(driver) || driver.endsWith('-vfio-pci');
-}
+/** driver_managed_dma (spec §3.5) as the model knows it: pci-stub, pcieport, vfio-pci and variants, vfio bus drivers. */
+export const isDriverManagedDma: (driver: string) => boolean = modelIsDriverManagedDma;
 
 /** A vfio bus driver (5.10 `vfio_dev_viable()` case 4: a registered vfio device). */
 export function isVfioDriver(driver: string): boolean {
