@@ -15,3 +15,6 @@ export { livePort, type LivePortOptions } from './live-port.js';
 export { materializeCapture, type MaterializedTree } from './materialize.js';
 export { CAPTURE_PCI_FILES, captureToJson, writeCapture } from './write-capture.js';
 export { diagnoseNoGroups, type NoGroupsCause, type NoGroupsVerdict } from './no-groups.js';
+// Written by the CLI engineer (src/host/critical.ts, src/host/processes.ts), re-exported here.
+export { findCriticalDevices, type CriticalDevices, type CriticalEnv } from './critical.js';
+export { findDmaHolders, liveReader, type DmaHolder, type HostReader } from './processes.js';
