@@ -1,0 +1,136 @@
+/**
+ * Booting the model: a `KernelState` from a `HostDescription`, as the kernel stands after boot —
+ * devices indexed by name, path and bus; groups with their default domain; drivers registered; every
+ * bound kernel driver already counted in `owner_cnt` (O1+); devices bound to vfio drivers registered
+ * in their vfio group. Linear in the size of the description.
+ */
+import type { HostDescription } from './host-description.js';
+import { deviceFromOther, deviceFromPci, pciBusOf, type BusType, type Device } from './device.js';
+import { createDriver, driverKey } from './driver-registry.js';
+import { allocDomain, type DomainType } from './iommu-group.js';
+import type { KernelState, ResolvedOptions } from './kernel-state.js';
+import { profileFor } from './profiles.js';
+import type { KernelOptions } from './uapi.js';
+import { vfioGroupAddDevice } from './vfio-group.js';
+
+function defaultType(t: string | null): DomainType | null {
+  if (t === null || t === 'DMA' || t === 'blocked' || t === 'unmanaged') return 'DMA';
+  if (t === 'DMA-FQ' || t === 'identity') return t;
+  return null;
+}
+
+function resolveOptions(desc: HostDescription, release: string, label: string, o: KernelOptions): ResolvedOptions {
+  const debian612 = /^6\.12\./.test(release) && release.includes('+deb');
+  const fc = label === 'F' || label === 'C';
+  const iommufd = o.iommufd ?? (fc && !debian612);
+  return {
+    capSysRawio: o.capSysRawio ?? true,
+    noiommuMode: o.noiommuMode ?? desc.cmdline.some((c) => /^vfio\.enable_unsafe_noiommu_mode=(1|y|Y)$/.test(c)),
+    debugTestDriverRemove: o.debugTestDriverRemove ?? false,
+    iommufd,
+    vfioDeviceCdev: o.vfioDeviceCdev ?? (label === 'C' && iommufd),
+    probeErrors: o.probeErrors ?? {},
+  };
+}
+
+/** Make every directory on `path` listable (pathChildren). */
+function addPath(k: KernelState, path: string): void {
+  const parts = path.split('/');
+  for (let i = 1; i < parts.length; i++) {
+    const parent = parts.slice(0, i).join('/');
+    let set = k.pathChildren.get(parent);
+    if (!set) k.pathChildren.set(parent, (set = new Set()));
+    set.add(parts[i] as string);
+  }
+  if (!k.pathChildren.has(path)) k.pathChildren.set(path, new Set());
+}
+
+/** Index a device: by name, by directory, its parent directories, and its PCI bus. */
+export function indexDevice(k: KernelState, dev: Device): void {
+  k.devices.set(dev.name, dev);
+  k.pathIndex.set(dev.path, dev.name);
+  addPath(k, dev.path);
+  if (dev.pci) {
+    const bus = pciBusOf(dev.name);
+    let set = k.pciBuses.get(bus);
+    if (!set) k.pciBuses.set(bus, (set = new Set()));
+    set.add(dev.name);
+  }
+}
+
+/** The kernel's state right after boot. Throws Error for a release the model cannot profile. */
+export function buildKernelState(desc: HostDescription, o: KernelOptions = {}): KernelState {
+  const release = o.release ?? desc.kernel;
+  const pr = profileFor(release);
+  if (!pr.ok) throw new Error(pr.why);
+  const profile = pr.value;
+  const k: KernelState = {
+    profile, opts: resolveOptions(desc, release, profile.label, o),
+    devices: new Map(), pciBuses: new Map(), groups: new Map(), domains: new Map(), drivers: new Map(),
+    vfioGroups: new Map(), containers: new Map(), vfioDevIndex: new Map(), files: new Map(), pending: new Map(),
+    modules: new Set([...desc.pciDrivers, ...(o.loadedModules ?? [])]), iommus: [...desc.iommus],
+    pathIndex: new Map(), pathChildren: new Map(), log: [], taint: [],
+    next: { domain: 1, container: 1, pending: 1, iommufdCtx: 1, group: 0 }, calls: [],
+  };
+  for (const d of desc.pci) indexDevice(k, deviceFromPci(d));
+  for (const d of desc.other) indexDevice(k, deviceFromOther(d));
+  for (const u of desc.iommus) addPath(k, `devices/virtual/iommu/${u}`);
+  const groupDesc = new Map(desc.groups.map((g) => [g.id, g]));
+  for (const dev of k.devices.values()) {
+    if (dev.group === null) continue;
+    let g = k.groups.get(dev.group);
+    if (!g) {
+      const gd = groupDesc.get(dev.group);
+      const t = defaultType(gd?.type ?? null);
+      const def = t === null ? null : allocDomain(k, t, `group ${dev.group} default domain`);
+      g = { id: dev.group, devices: [], defaultDomain: def, blockingDomain: null, domain: def, ownerCnt: 0, owner: null,
+        pasidArray: new Map(), reservedRegions: gd?.reservedRegions ?? [], name: gd?.name ?? null, fake: gd?.name === 'vfio-noiommu' };
+      k.groups.set(g.id, g);
+    }
+    g.devices.push(dev.name);
+  }
+  for (const gd of desc.groups) {
+    if (k.groups.has(gd.id)) continue;
+    const t = defaultType(gd.type);
+    const def = t === null ? null : allocDomain(k, t, `group ${gd.id} default domain`);
+    k.groups.set(gd.id, { id: gd.id, devices: [], defaultDomain: def, blockingDomain: null, domain: def, ownerCnt: 0, owner: null,
+      pasidArray: new Map(), reservedRegions: gd.reservedRegions, name: gd.name, fake: false });
+  }
+  k.next.group = Math.max(-1, ...k.groups.keys()) + 1;
+  const bound = new Map<string, Device[]>();
+  for (const dev of k.devices.values()) {
+    if (dev.driver === null) continue;
+    const key = driverKey(dev.bus, dev.driver);
+    let list = bound.get(key);
+    if (!list) bound.set(key, (list = []));
+    list.push(dev);
+  }
+  const register = (bus: BusType, name: string): void => {
+    const key = driverKey(bus, name);
+    if (!k.drivers.has(key)) k.drivers.set(key, createDriver(bus, name, bound.get(key) ?? []));
+  };
+  for (const name of desc.pciDrivers) register('pci', name);
+  for (const key of bound.keys()) {
+    const i = key.indexOf('/');
+    register(key.slice(0, i) as BusType, key.slice(i + 1));
+  }
+  for (const dev of k.devices.values()) bootBound(k, dev);
+  return k;
+}
+
+/** A device the host shows bound: count its DMA-API use (O1+), or register it with vfio. */
+function bootBound(k: KernelState, dev: Device): void {
+  if (dev.driver === null) return;
+  const drv = k.drivers.get(driverKey(dev.bus, dev.driver));
+  if (!drv) return;
+  if (drv.kind === 'vfio-pci' || drv.kind === 'vfio-platform') {
+    if (dev.group === null) return;
+    vfioGroupAddDevice(k, dev.group, dev.name, k.groups.get(dev.group)?.fake ?? false);
+    if (k.profile.label === 'C' && k.opts.vfioDeviceCdev) k.vfioDevIndex.set(dev.name, k.vfioDevIndex.size);
+    return;
+  }
+  if (k.profile.dmaOwnership && !drv.driverManagedDma && dev.group !== null) {
+    const g = k.groups.get(dev.group);
+    if (g) { g.ownerCnt++; dev.defaultDomainUses++; }
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The whole state of one simulated kernel: plain data indexed by id (device name, group id, fd), so an
+ * operation touches only the objects it names — O(members of a group), never O(host).
+ * Every kernel function takes this as its first argument and records itself in `calls`.
+ */
+import type { Errno } from './errno.js';
+import type { Profile } from './profiles.js';
+import type { Device } from './device.js';
+import type { IommuGroup, IommuDomain } from './iommu-group.js';
+import type { DeviceDriver } from './driver-registry.js';
+import type { VfioGroup } from './vfio-group.js';
+import type { VfioContainer } from './vfio-container.js';
+import type { OpenFile } from './file-table.js';
+import type { Outcome } from './uapi.js';
+
+export interface ResolvedOptions {
+  readonly capSysRawio: boolean;
+  readonly noiommuMode: boolean;
+  readonly debugTestDriverRemove: boolean;
+  readonly iommufd: boolean;
+  readonly vfioDeviceCdev: boolean;
+  readonly probeErrors: Readonly<Record<string, Errno>>;
+}
+
+/** A call that has not returned (errno 'blocked'); `retry` runs it again once `ready()` holds. */
+export interface PendingCall {
+  readonly id: string;
+  readonly what: string;
+  ready: () => boolean;
+  retry: () => Outcome;
+  result: Outcome | null;
+}
+
+export interface KernelState {
+  readonly profile: Profile;
+  readonly opts: ResolvedOptions;
+  /** By device name (PCI: BDF). Insertion order = probe order. */
+  readonly devices: Map<string, Device>;
+  /** PCI devices per bus ('0000:04'), for the bus-reset probe. */
+  readonly pciBuses: Map<string, Set<string>>;
+  readonly groups: Map<number, IommuGroup>;
+  readonly domains: Map<number, IommuDomain>;
+  /** Registered drivers, key `${bus}/${name}` (e.g. 'pci/e1000'). */
+  readonly drivers: Map<string, DeviceDriver>;
+  /** vfio groups by iommu group id. */
+  readonly vfioGroups: Map<number, VfioGroup>;
+  readonly containers: Map<number, VfioContainer>;
+  /** vfio device cdev minors (C): BDF → N of /dev/vfio/devices/vfioN. */
+  readonly vfioDevIndex: Map<string, number>;
+  readonly files: Map<number, OpenFile>;
+  readonly pending: Map<string, PendingCall>;
+  readonly modules: Set<string>;
+  /** IOMMU hardware units (/sys/class/iommu). */
+  readonly iommus: string[];
+  /** Device directory ('devices/pci0000:00/0000:00:05.0') → device name. */
+  readonly pathIndex: Map<string, string>;
+  /** Directory below /sys → names of its subdirectories that lead to devices. */
+  readonly pathChildren: Map<string, Set<string>>;
+  /** Kernel log lines (dmesg) and taint reasons. */
+  readonly log: string[];
+  readonly taint: string[];
+  next: { domain: number; container: number; pending: number; iommufdCtx: number; group: number };
+  /** The calls of the syscall in progress. */
+  calls: string[];
+}
+
+/** Record entry into kernel function `fn`. */
+export function enter(k: KernelState, fn: string): void {
+  k.calls.push(fn);
+}
+
+/** Record that `fn` failed with `errno` because of `why`, and return the error outcome. */
+export function fail<T = never>(k: KernelState, fn: string, errno: Errno, why: string): Outcome<T> {
+  k.calls.push(`${fn}: -${errno} (${why})`);
+  return { ok: false, errno, why };
+}
+
+export function printk(k: KernelState, line: string): void {
+  k.log.push(line);
+}

@@ -1,0 +1,274 @@
+/**
+ * `createKernel()`: the syscall layer over the kernel state. Each call resets the `calls` record, runs
+ * the kernel functions, wakes blocked calls whose condition now holds, and answers a `SysResult`.
+ * Paths resolve through the sysfs view (sysfs.ts); fds dispatch through one ioctl table per file type.
+ */
+import type { HostDescription, PciDeviceDesc } from './host-description.js';
+import { deviceFromPci } from './device.js';
+import { driverKey, createDriver, type DeviceDriver } from './driver-registry.js';
+import { deviceInitialProbe, deviceReleaseDriver, driverAttach } from './driver-core.js';
+import { fileOps, allocFd } from './file-table.js';
+import { iommuAttachDevice, iommuAttachDevicePasid, iommuDetachDevice, iommuDetachDevicePasid } from './iommu-attach.js';
+import type { DomainType } from './iommu-group.js';
+import { iommuProbeDevice, iommuReleaseDevice } from './iommu-probe.js';
+import { buildKernelState, indexDevice } from './kernel-build.js';
+import { enter, fail, type KernelState } from './kernel-state.js';
+import { wakeUpPending } from './pending.js';
+import { resolve } from './sysfs.js';
+import { cdevMinor, visibleVfioGroups } from './sysfs-dev.js';
+import type { HotAddOptions, Kernel, KernelOptions, Outcome, StatInfo, SysResult } from './uapi.js';
+import { vfioContainerOpen } from './vfio-container.js';
+import { vfioGroupFopsOpen } from './vfio-group.js';
+import './vfio-device.js';
+
+const OK: Outcome = { ok: true, value: undefined };
+
+class SimKernel implements Kernel {
+  constructor(readonly state: KernelState) {}
+
+  private run<T>(fn: () => Outcome<T>): SysResult<T> {
+    const k = this.state;
+    k.calls = [];
+    const r = fn();
+    wakeUpPending(k);
+    const calls = k.calls;
+    k.calls = [];
+    return r.ok ? { ok: true, value: r.value, calls } : { ...r, calls };
+  }
+
+  private err<T>(errno: Parameters<typeof fail>[2], fn: string, why: string): Outcome<T> {
+    return fail<T>(this.state, fn, errno, why);
+  }
+
+  write(path: string, data: string): SysResult {
+    return this.run(() => {
+      const r = resolve(this.state, path, true);
+      if (typeof r === 'string') return this.err(r, 'write', `${path}: ${r === 'ENOENT' ? 'no such file' : r}`);
+      if (r.node.kind === 'dir') return this.err('EISDIR', 'write', `${path} is a directory`);
+      if (r.node.kind !== 'file' || !r.node.write) return this.err('EACCES', 'write', `${path} is not writable`);
+      return r.node.write(data);
+    });
+  }
+
+  read(path: string): SysResult<string> {
+    return this.run<string>(() => {
+      const r = resolve(this.state, path, true);
+      if (typeof r === 'string') return this.err(r, 'read', `${path}: ${r === 'ENOENT' ? 'no such file' : r}`);
+      if (r.node.kind === 'dir') return this.err('EISDIR', 'read', `${path} is a directory`);
+      if (r.node.kind !== 'file') return this.err('EINVAL', 'read', `${path} is a device node; use open`);
+      if (r.node.read) return r.node.read();
+      if (r.node.bytes) return { ok: true, value: String.fromCharCode(...r.node.bytes()) };
+      return this.err('EACCES', 'read', `${path} is write-only`);
+    });
+  }
+
+  readBytes(path: string): SysResult<Uint8Array> {
+    return this.run<Uint8Array>(() => {
+      const r = resolve(this.state, path, true);
+      if (typeof r === 'string') return this.err(r, 'read', `${path}: ${r}`);
+      if (r.node.kind !== 'file') return this.err('EISDIR', 'read', `${path} is not a regular file`);
+      if (r.node.bytes) return { ok: true, value: r.node.bytes() };
+      if (r.node.read) {
+        const t = r.node.read();
+        return t.ok ? { ok: true, value: new TextEncoder().encode(t.value) } : t;
+      }
+      return this.err('EACCES', 'read', `${path} is write-only`);
+    });
+  }
+
+  readLink(path: string): SysResult<string> {
+    return this.run<string>(() => {
+      const r = resolve(this.state, path, false);
+      if (typeof r === 'string') return this.err(r, 'readlink', `${path}: ${r === 'ENOENT' ? 'no such file or link' : r}`);
+      if (r.node.kind !== 'link') return this.err('EINVAL', 'readlink', `${path} is not a symbolic link`);
+      return { ok: true, value: r.node.target };
+    });
+  }
+
+  list(path: string): SysResult<string[]> {
+    return this.run<string[]>(() => {
+      const r = resolve(this.state, path, true);
+      if (typeof r === 'string') return this.err(r, 'readdir', `${path}: ${r}`);
+      if (r.node.kind !== 'dir') return this.err('ENOTDIR', 'readdir', `${path} is not a directory`);
+      return { ok: true, value: r.node.entries().sort() };
+    });
+  }
+
+  stat(path: string): SysResult<StatInfo> {
+    return this.run<StatInfo>(() => {
+      const r = resolve(this.state, path, true);
+      if (typeof r === 'string') return this.err(r, 'stat', `${path}: ${r}`);
+      return { ok: true, value: { kind: r.node.kind } };
+    });
+  }
+
+  open(path: string): SysResult<number> {
+    return this.run<number>(() => {
+      const k = this.state;
+      const r = resolve(k, path, true);
+      if (typeof r === 'string') return this.err(r, 'open', `${path}: ${r === 'ENOENT' ? 'no such device node' : r}`);
+      if (r.node.kind !== 'chardev') return this.err('EINVAL', 'open', `${path}: the model opens only /dev nodes; use read/write for sysfs`);
+      const [, a, b, c] = r.parts;
+      if (a === 'iommu') {
+        enter(k, 'iommufd_fops_open');
+        return { ok: true, value: allocFd(k, { kind: 'iommufd', id: k.next.iommufdCtx++ }) };
+      }
+      if (b === 'vfio') {
+        enter(k, 'vfio_fops_open');
+        return { ok: true, value: allocFd(k, { kind: 'vfio-container', id: vfioContainerOpen(k) }) };
+      }
+      if (b === 'devices' && c !== undefined) {
+        const bdf = cdevMinor(k, c);
+        const vg = bdf === undefined ? undefined : k.vfioGroups.get(k.devices.get(bdf)?.group ?? -1);
+        if (!vg || bdf === undefined) return this.err('ENODEV', 'vfio_device_fops_cdev_open', `${path}: device gone`);
+        enter(k, 'vfio_device_fops_cdev_open');
+        return { ok: true, value: allocFd(k, { kind: 'vfio-cdev', id: vg.id, device: bdf }) };
+      }
+      const gid = visibleVfioGroups(k).get(b ?? '');
+      const vg = gid === undefined ? undefined : k.vfioGroups.get(gid);
+      if (!vg) return this.err('ENODEV', 'vfio_group_fops_open', `${path}: no vfio group`);
+      return vfioGroupFopsOpen(k, vg);
+    });
+  }
+
+  ioctl(fd: number, request: string, arg: Readonly<Record<string, unknown>> = {}): SysResult<Record<string, unknown>> {
+    return this.run<Record<string, unknown>>(() => {
+      const file = this.state.files.get(fd);
+      if (!file) return this.err('EBADF', 'ioctl', `fd ${fd} is not open`);
+      const handler = fileOps(file.kind)?.ioctls[request];
+      if (!handler) return this.err('ENOTTY', 'ioctl', `${request} is not an ioctl of a ${file.kind} fd`);
+      return handler(this.state, fd, file, arg);
+    });
+  }
+
+  close(fd: number): SysResult {
+    return this.run(() => {
+      const k = this.state;
+      const file = k.files.get(fd);
+      if (!file) return this.err('EBADF', 'close', `fd ${fd} is not open`);
+      k.files.delete(fd);
+      fileOps(file.kind)?.release(k, fd, file);
+      return OK;
+    });
+  }
+
+  wait(id: string): SysResult {
+    return this.run(() => {
+      const p = this.state.pending.get(id);
+      if (!p) return this.err('EINVAL', 'wait', `no blocked call with id ${JSON.stringify(id)}`);
+      if (p.result === null) return { ok: false, errno: 'blocked', why: p.what, id };
+      this.state.pending.delete(id);
+      return p.result;
+    });
+  }
+
+  hotAdd(desc: PciDeviceDesc, opts: HotAddOptions = {}): SysResult {
+    return this.run(() => {
+      const k = this.state;
+      enter(k, 'pci_device_add');
+      if (k.devices.has(desc.bdf)) return this.err('EEXIST', 'device_add', `${desc.bdf} already exists`);
+      const dev = deviceFromPci({ ...desc, driver: null, iommuGroup: null });
+      indexDevice(k, dev);
+      const gid = opts.group === undefined ? desc.iommuGroup : opts.group;
+      if (gid !== null) iommuProbeDevice(k, dev, gid);
+      return deviceInitialProbe(k, dev);
+    });
+  }
+
+  hotRemove(bdf: string): SysResult {
+    return this.run(() => {
+      const k = this.state;
+      const dev = k.devices.get(bdf);
+      if (!dev || dev.dead) return this.err('ENODEV', 'pci_stop_and_remove_bus_device', `no device ${bdf}`);
+      enter(k, 'pci_stop_and_remove_bus_device');
+      const finish = (): Outcome => {
+        dev.dead = true;
+        iommuReleaseDevice(k, dev);
+        k.devices.delete(bdf);
+        k.pathIndex.delete(dev.path);
+        const parts = dev.path.split('/');
+        k.pathChildren.get(parts.slice(0, -1).join('/'))?.delete(parts[parts.length - 1] ?? '');
+        k.pciBuses.get(bdf.slice(0, bdf.lastIndexOf(':')))?.delete(bdf);
+        return OK;
+      };
+      const r = deviceReleaseDriver(k, dev);
+      if (!r.ok && r.errno === 'blocked' && r.id !== undefined) {
+        const p = k.pending.get(r.id);
+        if (p) { const retry = p.retry; p.retry = () => { const x = retry(); return x.ok ? finish() : x; }; }
+        return r;
+      }
+      return r.ok ? finish() : r;
+    });
+  }
+
+  loadModule(name: string): SysResult {
+    return this.run(() => {
+      const k = this.state;
+      enter(k, `load_module: ${name}`);
+      const bus = name === 'vfio-platform' ? 'platform' : name === 'vfio-amba' ? 'amba' : name === 'vfio-fsl-mc' ? 'fsl-mc' : name === 'vfio-cdx' ? 'cdx' : 'pci';
+      if (k.modules.has(name) && k.drivers.has(driverKey(bus, name))) return this.err('EEXIST', 'load_module', `${name} is already loaded`);
+      k.modules.add(name);
+      if (/^(vfio_iommu_type1|vfio|iommufd|kvm.*)$/.test(name)) return OK;
+      const drv: DeviceDriver = createDriver(bus, name, []);
+      enter(k, `driver_register: ${name}`);
+      k.drivers.set(driverKey(bus, name), drv);
+      return driverAttach(k, drv);
+    });
+  }
+
+  unloadModule(name: string): SysResult {
+    return this.run(() => {
+      const k = this.state;
+      const drv = [...k.drivers.values()].find((d) => d.name === name);
+      if (!drv) {
+        if (k.modules.delete(name)) return OK;
+        return this.err('ENOENT', 'delete_module', `${name} is not loaded`);
+      }
+      for (const dev of k.devices.values()) {
+        if (dev.driver !== name || dev.group === null) continue;
+        const open = k.vfioGroups.get(dev.group)?.openDevices.get(dev.name) ?? 0;
+        if (open > 0) return this.err('EBUSY', 'delete_module', `${name} is in use: ${open} device fd(s) of ${dev.name} open`);
+      }
+      enter(k, `driver_unregister: ${name}`);
+      for (const dev of k.devices.values()) {
+        if (dev.driver !== name) continue;
+        const r = deviceReleaseDriver(k, dev);
+        if (!r.ok) return r;
+      }
+      k.drivers.delete(driverKey(drv.bus, name));
+      k.modules.delete(name);
+      return OK;
+    });
+  }
+
+  private withDevice(bdf: string, fn: (d: NonNullable<ReturnType<KernelState['devices']['get']>>) => Outcome): SysResult {
+    return this.run(() => {
+      const dev = this.state.devices.get(bdf);
+      return dev ? fn(dev) : this.err('ENODEV', 'device lookup', `no device ${bdf}`);
+    });
+  }
+
+  iommuAttachDevice(bdf: string, opts: { type?: DomainType; api?: 'iommu_attach_device' | 'iommu_attach_group' } = {}): SysResult {
+    return this.withDevice(bdf, (d) => iommuAttachDevice(this.state, d, opts.type ?? 'unmanaged', opts.api ?? 'iommu_attach_device'));
+  }
+
+  iommuDetachDevice(bdf: string): SysResult {
+    return this.withDevice(bdf, (d) => iommuDetachDevice(this.state, d));
+  }
+
+  attachDevicePasid(bdf: string, pasid: number): SysResult {
+    return this.withDevice(bdf, (d) => iommuAttachDevicePasid(this.state, d, pasid));
+  }
+
+  detachDevicePasid(bdf: string, pasid: number): SysResult {
+    return this.withDevice(bdf, (d) => iommuDetachDevicePasid(this.state, d, pasid));
+  }
+}
+
+/**
+ * Boot a simulated kernel from a host description. `desc.kernel` (or `opts.release`) selects the profile.
+ * Throws Error only for a release the model cannot profile (before 5.10, or not a uname -r).
+ */
+export function createKernel(desc: HostDescription, opts: KernelOptions = {}): Kernel {
+  return new SimKernel(buildKernelState(desc, opts));
+}

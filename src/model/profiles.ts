@@ -1,0 +1,87 @@
+/**
+ * Kernel profiles: which behaviour a given `uname -r` selects (spec §0.1). The model switches on the
+ * feature flags below, never on version numbers scattered through the code.
+ *
+ *   L  5.10–5.18  vfio group notifier + BUG_ON, no ownership in the IOMMU core
+ *   O1 5.19–6.0   owner_cnt/owner, blocking domain, VFIO cookie = container file
+ *   O2 6.1        VFIO cookie = struct vfio_group, strict iommu_group lifetime in vfio
+ *   F  6.2–6.5    iommufd, device-centric claims, pasid_array checks
+ *   C  6.6+       vfio cdev, group/cdev exclusion, RESV_DIRECT refuses blocking
+ */
+import { err, ok, type Result } from './errno.js';
+
+export type ProfileLabel = 'L' | 'O1' | 'O2' | 'F' | 'C';
+
+export interface Profile {
+  readonly label: ProfileLabel;
+  /** uname -r as given. */
+  readonly release: string;
+  readonly major: number;
+  readonly minor: number;
+  /** O1+: `owner_cnt`/`owner`, `iommu_device_use_default_domain()` in bus dma_configure. */
+  readonly dmaOwnership: boolean;
+  /** L: vfio registers `vfio_iommu_group_notifier` and BUG_ONs on a non-viable BOUND_DRIVER. */
+  readonly vfioGroupNotifier: boolean;
+  /** VFIO container-path owner cookie: O1 the container file, O2+ the vfio_group. */
+  readonly vfioCookie: 'container' | 'vfio_group' | null;
+  /** 6.0 (2380f1e8195e) … F: `iommu_is_default_domain()` accepts identity-vs-identity. C uses plain equality. [UNSURE of the release that dropped it] */
+  readonly iommuIsDefaultDomain: boolean;
+  /** F+: `group->pasid_array` checked by every ownership transition; NULL owner → -EINVAL. */
+  readonly pasidArray: boolean;
+  /** F+: `iommu_device_claim_dma_owner()` / `iommu_device_release_dma_owner()`. */
+  readonly deviceClaim: boolean;
+  /** C+: a member with `require_direct` refuses the blocking domain (a48ce36e2786). */
+  readonly requireDirect: boolean;
+  /** C+: vfio group/cdev mutual exclusion (`cdev_device_open_cnt`). */
+  readonly vfioCdevExclusion: boolean;
+  /** ≥5.14 (ef6dcbdd8eb2): probe errors flow to sysfs bind; bind of a bound device → EBUSY. Before: ENODEV. */
+  readonly bindFlowsProbeErrors: boolean;
+  /** ≥6.6 (f429378a9bf8): the test_remove path calls dma_cleanup. */
+  readonly testRemoveCleanup: boolean;
+  /** ≥6.13: `iommu_device_use_default_domain()` → -EPROBE_DEFER when the group has no default domain. */
+  readonly useDefaultDomainProbeDefer: boolean;
+  /** §5.6: what unbinding the last vfio device of a group in use does. */
+  readonly vfioLastDeviceUnbind: 'wait-container' | 'keep-claim' | 'force-release';
+  /** O2+: the vfio group answers ENODEV once its iommu_group is gone. */
+  readonly vfioStrictGroupLifetime: boolean;
+  /** /sys/kernel/iommu_groups/N/type writes: none before 5.11, singleton+unbound rule to 6.3, owner_cnt rule from 6.4. */
+  readonly groupTypeStore: 'none' | 'singleton' | 'owner';
+  /** ≥5.15: IOMMU_DOMAIN_DMA_FQ exists ("DMA-FQ" in sysfs) and the `reset_method` attribute exists. */
+  readonly dmaFq: boolean;
+  readonly resetMethodAttr: boolean;
+}
+
+function at(major: number, minor: number, a: number, b: number): boolean {
+  return major > a || (major === a && minor >= b);
+}
+
+/** The profile for a release string such as `6.1.0-56-amd64`. Errors: EINVAL for an unparsable or pre-5.10 release. */
+export function profileFor(release: string): Result<Profile> {
+  const m = /^(\d+)\.(\d+)/.exec(release);
+  if (!m) return err('EINVAL', `kernel release ${JSON.stringify(release)}: not a uname -r (expected e.g. 6.1.0-56-amd64)`);
+  const major = Number(m[1]), minor = Number(m[2]);
+  if (!at(major, minor, 5, 10)) return err('EINVAL', `kernel release ${release}: the model covers 5.10 and later`);
+  const label: ProfileLabel = !at(major, minor, 5, 19) ? 'L' : !at(major, minor, 6, 1) ? 'O1'
+    : !at(major, minor, 6, 2) ? 'O2' : !at(major, minor, 6, 6) ? 'F' : 'C';
+  const owned = label !== 'L';
+  const fPlus = label === 'F' || label === 'C';
+  return ok({
+    label, release, major, minor,
+    dmaOwnership: owned,
+    vfioGroupNotifier: !owned,
+    vfioCookie: label === 'L' ? null : label === 'O1' ? 'container' : 'vfio_group',
+    iommuIsDefaultDomain: at(major, minor, 6, 0) && label !== 'C',
+    pasidArray: fPlus,
+    deviceClaim: fPlus,
+    requireDirect: label === 'C',
+    vfioCdevExclusion: label === 'C',
+    bindFlowsProbeErrors: at(major, minor, 5, 14),
+    testRemoveCleanup: at(major, minor, 6, 6),
+    useDefaultDomainProbeDefer: at(major, minor, 6, 13),
+    vfioLastDeviceUnbind: label === 'L' ? 'wait-container' : label === 'O1' ? 'keep-claim' : 'force-release',
+    vfioStrictGroupLifetime: at(major, minor, 6, 1),
+    groupTypeStore: !at(major, minor, 5, 11) ? 'none' : !at(major, minor, 6, 4) ? 'singleton' : 'owner',
+    dmaFq: at(major, minor, 5, 15),
+    resetMethodAttr: at(major, minor, 5, 15),
+  });
+}

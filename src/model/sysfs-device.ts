@@ -1,0 +1,81 @@
+/**
+ * Attributes of a device directory (drivers/pci/pci-sysfs.c, drivers/base/core.c): ids, class,
+ * `driver_override` ("(null)\n" when unset; writable, under device_lock), the `driver` and
+ * `iommu_group` links (relative, their depth follows the device's path), reset_method, SR-IOV files,
+ * and the description's other attributes verbatim.
+ */
+import type { Device } from './device.js';
+import { enter, fail, type KernelState } from './kernel-state.js';
+import { blockOn } from './pending.js';
+import type { Outcome } from './uapi.js';
+import { link, text, type SysNode } from './sysfs.js';
+
+const hex = (v: number, digits: number): string => `0x${v.toString(16).padStart(digits, '0')}\n`;
+
+/** '../' × the device directory's depth below /sys: the prefix of every link the device shows. */
+export function upToSys(dev: Device): string {
+  return '../'.repeat(dev.path.split('/').filter(Boolean).length);
+}
+
+/** Relative path from directory `from` to directory `to` (both below /sys). */
+export function relPath(from: string, to: string): string {
+  const a = from.split('/').filter(Boolean), b = to.split('/').filter(Boolean);
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return [...Array<string>(a.length - i).fill('..'), ...b.slice(i)].join('/');
+}
+
+export function deviceAttrs(k: KernelState, dev: Device): Record<string, SysNode> {
+  const out: Record<string, SysNode> = {};
+  const p = dev.pci;
+  if (p) {
+    for (const [name, value] of Object.entries(p.attrs)) out[name] = text(value);
+    out['vendor'] = text(hex(p.vendor, 4));
+    out['device'] = text(hex(p.device, 4));
+    out['subsystem_vendor'] = text(hex(p.subsystemVendor, 4));
+    out['subsystem_device'] = text(hex(p.subsystemDevice, 4));
+    out['class'] = text(hex(p.class, 6));
+    out['revision'] = text(hex(p.revision, 2));
+    if (k.profile.resetMethodAttr && p.resetMethod !== null && p.resetMethod.length > 0) out['reset_method'] = text(`${p.resetMethod.join(' ')}\n`);
+    else delete out['reset_method'];
+    if (p.bootVga !== null) out['boot_vga'] = text(p.bootVga ? '1\n' : '0\n');
+    if (p.sriovTotalvfs !== null) {
+      out['sriov_totalvfs'] = text(`${p.sriovTotalvfs}\n`);
+      out['sriov_numvfs'] = text(`${dev.sriovNumvfs ?? 0}\n`);
+    }
+    const pf = p.physfn === null ? undefined : k.devices.get(p.physfn);
+    if (pf) out['physfn'] = link(relPath(dev.path, pf.path));
+  }
+  out['driver_override'] = {
+    kind: 'file',
+    read: () => ({ ok: true, value: `${dev.driverOverride ?? '(null)'}\n` }),
+    write: (data) => driverOverrideStore(k, dev, data),
+  };
+  if (dev.driver !== null) out['driver'] = link(`${upToSys(dev)}bus/${dev.bus}/drivers/${dev.driver}`);
+  else delete out['driver'];
+  if (dev.group !== null) out['iommu_group'] = link(`${upToSys(dev)}kernel/iommu_groups/${dev.group}`);
+  else delete out['iommu_group'];
+  return out;
+}
+
+/**
+ * `driver_override_store()` (pci-sysfs.c; `driver_set_override()` from 5.19): ≥ PAGE_SIZE-1 bytes → EINVAL;
+ * one trailing newline stripped; empty clears. Takes device_lock.
+ */
+export function driverOverrideStore(k: KernelState, dev: Device, data: string): Outcome {
+  if (dev.lockHolder !== null) {
+    return blockOn(k, `driver_override_store: waiting for device_lock(${dev.name}) held by ${dev.lockHolder}`, () => dev.lockHolder === null,
+      () => driverOverrideStore(k, dev, data));
+  }
+  enter(k, 'driver_override_store');
+  if (data.length >= 4095) return fail(k, 'driver_override_store', 'EINVAL', `${data.length} bytes is longer than PAGE_SIZE - 1`);
+  const v = data.endsWith('\n') ? data.slice(0, -1) : data;
+  dev.driverOverride = v === '' ? null : v;
+  return { ok: true, value: undefined };
+}
+
+export function deviceAttrWrite(k: KernelState, dev: Device, attr: string, data: string): Outcome | null {
+  const n = deviceAttrs(k, dev)[attr];
+  if (!n || n.kind !== 'file' || !n.write) return null;
+  return n.write(data);
+}

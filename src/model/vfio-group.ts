@@ -1,0 +1,266 @@
+/**
+ * `struct vfio_group` and the group character device `/dev/vfio/N` (spec §4.4, §5.1–5.6, §6.4):
+ * open, GET_STATUS, SET_CONTAINER, UNSET_CONTAINER, GET_DEVICE_FD and release, per profile.
+ * L: viability walk, no claim. O1+: `iommu_group_claim_dma_owner()` at SET_CONTAINER (cookie: container
+ * file in O1, the vfio_group in O2+). F+: an iommufd instead of a container (device claims at GET_DEVICE_FD).
+ */
+import { enter, fail, type KernelState } from './kernel-state.js';
+import { allocFd, fdArg, registerFileOps, type IoctlOut, type OpenFile } from './file-table.js';
+import { iommuDeviceClaimDmaOwner, iommuGroupDmaOwnerClaimed, getGroup } from './iommu-group.js';
+import { vfioGroupViable } from './vfio-notifier.js';
+import { containerAttachGroup, containerDetachGroup, vfioContainerCookie } from './vfio-container.js';
+import { openVfioDeviceFile } from './vfio-device.js';
+import type { Outcome } from './uapi.js';
+
+export interface VfioGroup {
+  /** The iommu group id: the N of /dev/vfio/N (or noiommu-N). */
+  readonly id: number;
+  /** O2+: null once the last vfio device is gone (`ca5f21b25749`): the open fd answers ENODEV. */
+  iommuGroup: number | null;
+  readonly noiommu: boolean;
+  /** Registered vfio devices (BDFs). */
+  readonly devices: string[];
+  /** L: devices mid-unbind (`unbound_list`), still counted viable. */
+  readonly unboundList: Set<string>;
+  /** Device fds open per device. */
+  readonly openDevices: Map<string, number>;
+  /** The group fd (`opened` / `opened_file`), or null. */
+  openedFd: number | null;
+  /** The group fd was closed but device fds keep its file alive (6.1+: they hold a reference). */
+  fdClosed: boolean;
+  container: number | null;
+  /** F+: iommufd ctx id when the group was given an iommufd at SET_CONTAINER. */
+  iommufd: number | null;
+  /** `container_users`: 1 for the container + 1 per open device fd. */
+  containerUsers: number;
+  /** C: devices of this group opened through their cdev. */
+  cdevDeviceOpenCnt: number;
+}
+
+export function vfioGroupNode(vg: VfioGroup): string {
+  return vg.noiommu ? `noiommu-${vg.id}` : String(vg.id);
+}
+
+/** `vfio_group_find_or_alloc()` + add the device (vfio_register_group_dev). */
+export function vfioGroupAddDevice(k: KernelState, gid: number, bdf: string, noiommu: boolean): VfioGroup {
+  let vg = k.vfioGroups.get(gid);
+  if (!vg) {
+    enter(k, `vfio_create_group: /dev/vfio/${noiommu ? 'noiommu-' : ''}${gid}`);
+    vg = { id: gid, iommuGroup: gid, noiommu, devices: [], unboundList: new Set(), openDevices: new Map(), openedFd: null,
+      fdClosed: false, container: null, iommufd: null, containerUsers: 0, cdevDeviceOpenCnt: 0 };
+    k.vfioGroups.set(gid, vg);
+  }
+  vg.devices.push(bdf);
+  return vg;
+}
+
+/** Drop the vfio group object once nothing references it. */
+export function vfioGroupPut(k: KernelState, vg: VfioGroup): void {
+  if (vg.devices.length === 0 && vg.openedFd === null && vg.container === null && vg.iommufd === null) k.vfioGroups.delete(vg.id);
+}
+
+/** open(/dev/vfio/N): no capability for noiommu → EPERM; already open → EBUSY; old container still attached → EBUSY; C: cdev in use → EBUSY. */
+export function vfioGroupFopsOpen(k: KernelState, vg: VfioGroup): Outcome<number> {
+  const fn = 'vfio_group_fops_open';
+  enter(k, fn);
+  if (k.profile.vfioStrictGroupLifetime && vg.iommuGroup === null) return fail(k, fn, 'ENODEV', `vfio group ${vg.id} has no devices any more`);
+  if (vg.noiommu && !k.opts.capSysRawio) return fail(k, fn, 'EPERM', `/dev/vfio/noiommu-${vg.id} needs CAP_SYS_RAWIO`);
+  if (vg.openedFd !== null) return fail(k, fn, 'EBUSY', `vfio group ${vg.id} is already open (fd ${vg.openedFd}${vg.fdClosed ? ', kept alive by open device fds' : ''})`);
+  if (vg.container !== null) return fail(k, fn, 'EBUSY', `vfio group ${vg.id} is still attached to container ${vg.container} (device fds open)`);
+  if (k.profile.vfioCdevExclusion && vg.cdevDeviceOpenCnt > 0) return fail(k, fn, 'EBUSY', `vfio group ${vg.id}: ${vg.cdevDeviceOpenCnt} device(s) opened through /dev/vfio/devices`);
+  const fd = allocFd(k, { kind: 'vfio-group', id: vg.id });
+  vg.openedFd = fd;
+  vg.fdClosed = false;
+  return { ok: true, value: fd };
+}
+
+function groupOf(k: KernelState, file: OpenFile): VfioGroup | undefined {
+  return k.vfioGroups.get(file.id);
+}
+
+function gone(k: KernelState, vg: VfioGroup, fn: string): Outcome<never> | null {
+  if (k.profile.vfioStrictGroupLifetime && vg.iommuGroup === null) return fail(k, fn, 'ENODEV', `vfio group ${vg.id}: its iommu_group is gone (last vfio device unbound)`);
+  return null;
+}
+
+/** VFIO_GROUP_GET_STATUS. L: VIABLE from the viability walk. O1+: container (or iommufd) → both flags, else VIABLE iff owner_cnt == 0. */
+function getStatus(k: KernelState, _fd: number, file: OpenFile): Outcome<IoctlOut> {
+  const fn = 'vfio_group_ioctl_get_status';
+  enter(k, fn);
+  const vg = groupOf(k, file);
+  if (!vg) return fail(k, fn, 'ENODEV', `vfio group ${file.id} is gone`);
+  const g = gone(k, vg, fn);
+  if (g) return g;
+  const flags: string[] = [];
+  if (!k.profile.dmaOwnership) {
+    const why = vfioGroupViable(k, vg);
+    if (why === null) flags.push('VIABLE');
+    else enter(k, `vfio_group_viable: not viable (${why})`);
+    if (vg.container !== null) flags.push('CONTAINER_SET');
+  } else if (vg.container !== null || vg.iommufd !== null) {
+    flags.push('VIABLE', 'CONTAINER_SET');
+  } else if (vg.iommuGroup === null || !iommuGroupDmaOwnerClaimed(getGroup(k, vg.iommuGroup))) {
+    flags.push('VIABLE');
+  } else {
+    enter(k, `iommu_group_dma_owner_claimed: true (owner_cnt=${getGroup(k, vg.iommuGroup).ownerCnt})`);
+  }
+  return { ok: true, value: { flags } };
+}
+
+/** VFIO_GROUP_SET_CONTAINER {fd}: see spec §4.4 (L) and §5.3 (O1+), §6.4 (iommufd, F+). */
+function setContainer(k: KernelState, _fd: number, file: OpenFile, arg: Readonly<Record<string, unknown>>): Outcome<IoctlOut> {
+  const fn = 'vfio_group_ioctl_set_container';
+  enter(k, fn);
+  const vg = groupOf(k, file);
+  if (!vg) return fail(k, fn, 'ENODEV', `vfio group ${file.id} is gone`);
+  const cfd = fdArg(arg['fd']);
+  const p = k.profile;
+  if (p.label === 'L' || p.label === 'O1') {
+    if (cfd === null || cfd < 0) return fail(k, fn, 'EINVAL', `container fd ${String(arg['fd'])} is negative or missing`);
+    if (vg.containerUsers !== 0) return fail(k, fn, 'EINVAL', `vfio group ${vg.id} already has a container (container_users=${vg.containerUsers})`);
+    if (vg.noiommu && !k.opts.capSysRawio) return fail(k, fn, 'EPERM', `noiommu group ${vg.id} needs CAP_SYS_RAWIO`);
+  }
+  const cf = cfd === null ? undefined : k.files.get(cfd);
+  if (!cf) return fail(k, fn, 'EBADF', `fd ${String(arg['fd'])} is not open`);
+  if (p.label !== 'L' && p.label !== 'O1') {
+    if (vg.container !== null || vg.iommufd !== null) return fail(k, fn, 'EINVAL', `vfio group ${vg.id} already has a ${vg.container !== null ? `container (${vg.container})` : 'iommufd'}`);
+    const g = gone(k, vg, fn);
+    if (g) return g;
+  }
+  if (cf.kind === 'vfio-container') {
+    const r = containerAttachGroup(k, cf.id, vg, vfioContainerCookie(k, cf, vg));
+    return r.ok ? { ok: true, value: {} } : r;
+  }
+  if (cf.kind === 'iommufd' && p.deviceClaim && k.opts.iommufd) {
+    enter(k, 'iommufd_vfio_compat_ioas_create');
+    vg.iommufd = cf.id;
+    return { ok: true, value: {} };
+  }
+  return p.deviceClaim ? fail(k, fn, 'EBADFD', `fd ${cfd} is neither a VFIO container nor an iommufd`)
+    : fail(k, fn, 'EINVAL', `fd ${cfd} is not a VFIO container (/dev/vfio/vfio)`);
+}
+
+/** VFIO_GROUP_UNSET_CONTAINER: none → EINVAL; device fds open (container_users > 1) → EBUSY. */
+function unsetContainer(k: KernelState, _fd: number, file: OpenFile): Outcome<IoctlOut> {
+  const fn = 'vfio_group_ioctl_unset_container';
+  enter(k, fn);
+  const vg = groupOf(k, file);
+  if (!vg) return fail(k, fn, 'ENODEV', `vfio group ${file.id} is gone`);
+  if (vg.container === null && vg.iommufd === null) return fail(k, fn, 'EINVAL', `vfio group ${vg.id} has no container`);
+  if (vg.container !== null) {
+    if (vg.containerUsers !== 1) return fail(k, fn, 'EBUSY', `vfio group ${vg.id}: container_users=${vg.containerUsers} (${vg.containerUsers - 1} device fd(s) open)`);
+    vg.containerUsers = 0;
+    containerDetachGroup(k, vg);
+  }
+  if (vg.iommufd !== null) {
+    if (openDeviceCount(vg) > 0) return fail(k, fn, 'EBUSY', `vfio group ${vg.id}: device fds open`);
+    vg.iommufd = null;
+  }
+  return { ok: true, value: {} };
+}
+
+export function openDeviceCount(vg: VfioGroup): number {
+  let n = 0;
+  for (const c of vg.openDevices.values()) n += c;
+  return n;
+}
+
+/** VFIO_GROUP_GET_DEVICE_FD {name}: L checks container+backend+viability first; O1+ look the name up first. */
+function getDeviceFd(k: KernelState, _fd: number, file: OpenFile, arg: Readonly<Record<string, unknown>>): Outcome<IoctlOut> {
+  const fn = 'vfio_group_ioctl_get_device_fd';
+  enter(k, fn);
+  const vg = groupOf(k, file);
+  if (!vg) return fail(k, fn, 'ENODEV', `vfio group ${file.id} is gone`);
+  const name = typeof arg['name'] === 'string' ? arg['name'] : '';
+  const noBackend = (): Outcome<never> | null => {
+    if (vg.iommufd !== null && k.profile.deviceClaim) return null;
+    if (vg.container === null || vg.containerUsers === 0) return fail(k, fn, 'EINVAL', `vfio group ${vg.id} is not in a container`);
+    const c = k.containers.get(vg.container);
+    if (!c || c.iommuDriver === null) return fail(k, fn, 'EINVAL', `container ${vg.container} has no IOMMU backend (VFIO_SET_IOMMU not done)`);
+    return null;
+  };
+  const lookup = (): Outcome<never> | null => (vg.devices.includes(name) && !vg.unboundList.has(name) ? null
+    : fail(k, 'vfio_device_get_from_name', 'ENODEV', `${JSON.stringify(name)} is not a vfio device of group ${vg.id}`));
+  if (!k.profile.dmaOwnership) {
+    const nb = noBackend();
+    if (nb) return nb;
+    const why = vfioGroupViable(k, vg);
+    if (why !== null) return fail(k, fn, 'EINVAL', `vfio group ${vg.id} is not viable: ${why}`);
+    if (vg.noiommu && !k.opts.capSysRawio) return fail(k, fn, 'EPERM', 'noiommu needs CAP_SYS_RAWIO');
+    const l = lookup();
+    if (l) return l;
+  } else {
+    const l = lookup();
+    if (l) return l;
+    const nb = noBackend();
+    if (nb) return nb;
+    if (vg.noiommu && !k.opts.capSysRawio) return fail(k, fn, 'EPERM', 'noiommu needs CAP_SYS_RAWIO');
+  }
+  if (vg.iommufd !== null && vg.container === null && (vg.openDevices.get(name) ?? 0) === 0) {
+    enter(k, 'vfio_iommufd_bind');
+    enter(k, 'iommufd_device_bind');
+    const dev = k.devices.get(name);
+    if (!dev) return fail(k, fn, 'ENODEV', `${name} is gone`);
+    const r = iommuDeviceClaimDmaOwner(k, dev, `iommufd_ctx ${vg.iommufd}`);
+    if (!r.ok) return r;
+  }
+  if (vg.container !== null) vg.containerUsers++;
+  const dfd = openVfioDeviceFile(k, vg, name, 'vfio-device');
+  return { ok: true, value: { fd: dfd } };
+}
+
+/** `vfio_group_fops_release()` proper: the container held only by the group is detached (claim released). */
+function groupFileRelease(k: KernelState, vg: VfioGroup): void {
+  enter(k, 'vfio_group_fops_release');
+  if (vg.container !== null && vg.containerUsers > 0) {
+    vg.containerUsers--;
+    if (vg.containerUsers === 0) containerDetachGroup(k, vg);
+  }
+  if (openDeviceCount(vg) === 0) vg.iommufd = null;
+  vg.openedFd = null;
+  vg.fdClosed = false;
+  vfioGroupPut(k, vg);
+}
+
+/** close() of the group fd. 6.1+: open device fds hold the group file, so its release waits for them. */
+function release(k: KernelState, fd: number, file: OpenFile): void {
+  const vg = groupOf(k, file);
+  if (!vg || vg.openedFd !== fd) return;
+  if (k.profile.vfioStrictGroupLifetime && openDeviceCount(vg) > 0) {
+    enter(k, 'fput: group file still referenced by device fds');
+    vg.fdClosed = true;
+    return;
+  }
+  groupFileRelease(k, vg);
+}
+
+/** A device fd of `vg` was released: drop its container user; finish a group release it was holding up. */
+export function vfioGroupDeviceClosed(k: KernelState, vg: VfioGroup): void {
+  if (vg.container !== null && vg.containerUsers > 0) {
+    vg.containerUsers--;
+    if (vg.containerUsers === 0) containerDetachGroup(k, vg);
+  }
+  if (openDeviceCount(vg) === 0 && vg.fdClosed) groupFileRelease(k, vg);
+  else vfioGroupPut(k, vg);
+}
+
+/** O2+ `vfio_device_remove_group()` for the last device: force the container off, drop the iommu_group. */
+export function vfioGroupRemoveLast(k: KernelState, vg: VfioGroup): void {
+  enter(k, 'vfio_device_remove_group');
+  if (vg.container !== null) {
+    vg.containerUsers = 0;
+    containerDetachGroup(k, vg);
+  }
+  vg.iommufd = null;
+  vg.iommuGroup = null;
+}
+
+registerFileOps('vfio-group', {
+  ioctls: {
+    VFIO_GROUP_GET_STATUS: getStatus,
+    VFIO_GROUP_SET_CONTAINER: setContainer,
+    VFIO_GROUP_UNSET_CONTAINER: unsetContainer,
+    VFIO_GROUP_GET_DEVICE_FD: getDeviceFd,
+  },
+  release,
+});
