@@ -21,6 +21,9 @@ function config(d) {
   c[0x0e] = (bridge ? 1 : 0) | (d.mf ? 0x80 : 0);
   if (bridge) { c[0x18] = d.bus; c[0x19] = d.secondary; c[0x1a] = d.subordinate ?? d.secondary; }
   else { w16(0x2c, d.svendor ?? d.vendor); w16(0x2e, d.sdevice ?? 0); }
+  // Chipset-integrated functions (type rciep here) are conventional PCI: no PCIe capability, so no
+  // ACS and no Intel RCiEP ACS quirk; multifunction ones share a group, as on real PCHs.
+  if (d.type === PT.rciep) { w16(6, 0); return Buffer.from(c.subarray(0, 256)).toString('hex'); }
   c[0x34] = 0x40;
   // PCIe capability (0x10) at 0x40: version 2, port type; DevCap bit 28 = FLR.
   c[0x40] = 0x10; c[0x41] = 0; w16(0x42, 2 | (d.type << 4) | (bridge && d.type === PT.rootPort ? 0x100 : 0));
