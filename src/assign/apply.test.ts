@@ -8,6 +8,7 @@ import { memorySink, parseJournal, type JournalEntry, type JournalHeader } from 
 import { faultyPort, simPort } from './twin.js';
 import { fixtureNames, sharedHost } from './testing/hosts.js';
 import type { HostDescription } from '../model/host-description.js';
+import type { FileOps } from './persist.js';
 
 const hostFile = 'amd-x570-rtx2060s-5.15.json';
 const gpuGroup = { allowGroupMembers: ['0000:09:00.1', '0000:09:00.2', '0000:09:00.3'] };
@@ -94,4 +95,16 @@ test('apply refuses to act when the host changed since the plan (unbind precondi
   assert.equal(r.ok, false);
   assert.equal(r.failure?.errno, 'verify');
   assert.deepEqual(port.snapshot(), before);
+});
+
+test('--persist writes driverctl override files after success; restore removes them', () => {
+  const host = sharedHost(hostFile), port = simPort(host), plan = gpuPlan(host), sink = memorySink();
+  const fs = new Map<string, string>([['/r/etc/driverctl.d/pci-0000:09:00.1', 'snd_hda_intel\n']]);
+  const files: FileOps = { read: (p) => fs.get(p) ?? null, write: (p, c) => { fs.set(p, c); }, remove: (p) => { fs.delete(p); } };
+  const r = applyPlan(port, plan, { ...opts(sink), persistRoot: '/r', files });
+  assert.equal(r.ok, true);
+  assert.equal(fs.get('/r/etc/driverctl.d/pci-0000:09:00.0'), 'vfio-pci\n');
+  assert.equal(r.persisted.length, 4);
+  restoreJournal(port, journalOf(sink), null, files);
+  assert.deepEqual([...fs], [['/r/etc/driverctl.d/pci-0000:09:00.1', 'snd_hda_intel\n']]);
 });
