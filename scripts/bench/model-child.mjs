@@ -35,9 +35,9 @@ function rate(cycle, opsPerCycle) {
 const bad = (r, what) => (r && r.ok === false ? `${what}: ${r.errno} ${r.why}` : null);
 
 const index = await load('index.js');
-const createKernel = index?.createKernel;
+const createKernel = index?.createKernel ?? (await load('kernel.js'))?.createKernel;
 if (typeof createKernel !== 'function') {
-  out.skipped = 'dist/model/index.js does not export createKernel yet';
+  out.skipped = 'neither dist/model/index.js nor dist/model/kernel.js exports createKernel yet';
   console.log(JSON.stringify(out));
   process.exit(0);
 }
