@@ -6,12 +6,19 @@ const num = (v) => (v == null ? '—' : v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` :
 const k = (n) => (n >= 1000 ? `${n / 1000}k` : String(n));
 const table = (head, rows) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
+/** 'time ×9.7 for size ×10' against the same variant at the next smaller size. */
+function growth(rows, r) {
+  const prev = rows.filter((x) => x.via === r.via && x.source === r.source && x.n < r.n && !x.problem).sort((a, b) => b.n - a.n)[0];
+  if (!prev || r.problem) return '';
+  return `×${(r.wallMs / prev.wallMs).toFixed(1)} for ×${(r.n / prev.n).toFixed(0)}`;
+}
+
 export function renderScan(s) {
   if (s.skipped) return `_Skipped: ${s.skipped}_`;
   const phases = (p) => (p ? Object.entries(p).map(([key, v]) => `${key.replace(/Ms$/, '')} ${ms(v)}`).join(', ') : '');
   return (s.cliMissing ? `_CLI not measured (${s.cliMissing}); library only._\n\n` : '') +
-    table(['functions', 'via', 'source', 'runs', 'wall (median)', 'per function', 'peak RSS', 'in-process phases (last run)', 'note'],
-      s.rows.map((r) => [k(r.n), r.via === 'cli' ? '`dmaown status --json`' : 'library', r.source, r.reps, ms(r.wallMs),
+    table(['functions', 'via', 'source', 'runs', 'wall (median)', 'growth vs previous size', 'per function', 'peak RSS', 'in-process phases (last run)', 'note'],
+      s.rows.map((r) => [k(r.n), r.via === 'cli' ? '`dmaown status --json`' : 'library', r.source, r.reps, ms(r.wallMs), growth(s.rows, r),
         r.problem ? '—' : `${r.perFunctionUs.toFixed(0)} µs`, mb(r.maxRssMb), phases(r.phases),
         r.problem ?? (r.mismatches == null ? '' : r.mismatches === 0 ? 'predicted groups = tree groups' : `${r.mismatches} group mismatches: ${r.firstMismatch}`)]));
 }
