@@ -40,4 +40,9 @@ export const COMMANDS: readonly CommandEntry[] = [
     examples: ['sudo dmaown restore', 'sudo dmaown restore /var/lib/dmaown/journals/<id>.jsonl'],
     define: async (c, io, done) => (await import('./commands/restore.js')).defineRestore(c, io, done),
   },
+  {
+    name: 'conform', summary: 'replay real-kernel traces (dmaown-trace/1) on the model and compare every step',
+    examples: ['dmaown conform ../shared/conformance', 'dmaown conform conformance/6.1/S5-bind-into-live-group.json --json'],
+    define: async (c, io, done) => (await import('./commands/conform.js')).defineConform(c, io, done),
+  },
 ];
