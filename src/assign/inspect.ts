@@ -64,6 +64,8 @@ export interface HostView {
   readonly groups: readonly GroupView[];
   /** PCI devices without an IOMMU group. */
   readonly ungrouped: readonly DeviceView[];
+  /** Registered PCI drivers (/sys/bus/pci/drivers). */
+  readonly drivers: readonly string[];
   /** Processes holding /dev/iommu (not tied to one group). */
   readonly iommufdHolders: readonly DmaHolder[];
 }
@@ -119,5 +121,5 @@ export function inspectHost(input: InspectInput): HostView {
     return { id: g.id, type: g.type, devices, ownership, holders: held, assignable: blockers.length === 0, blockers };
   });
   const ungrouped = host.pci.filter((d) => d.iommuGroup === null).map((d) => views.get(d.bdf)!);
-  return { kernel: host.kernel, era, groups, ungrouped, iommufdHolders: holders.filter((h) => h.path === '/dev/iommu') };
+  return { kernel: host.kernel, era, groups, ungrouped, drivers: host.pciDrivers, iommufdHolders: holders.filter((h) => h.path === '/dev/iommu') };
 }

@@ -104,6 +104,9 @@ export function makePlan(view: HostView, bdfs: readonly string[], opts: PlanOpti
       moves.push({ d, g, requested });
     }
   }
+  if (!view.drivers.includes(driver)) {
+    warnings.push(`${driver} is not loaded on this host (no /sys/bus/pci/drivers/${driver}): run \`modprobe ${driver}\` first — drivers_probe would report success and bind nothing`);
+  }
   for (const a of allowed) {
     if (!moves.some((m) => m.d.bdf === a)) warnings.push(`--allow-group-member ${a}: not needed (not a blocking member of the planned groups)`);
   }

@@ -1,4 +1,5 @@
 import type { HostDescription } from '../model/host-description.js';
+import type { Kernel } from '../model/uapi.js';
 import { currentDriver, type ActionFailure, type AssignPort } from './actions.js';
 import { applyPlan, type StepReport } from './apply.js';
 import { exemption, dmaEra } from './dma-rules.js';
@@ -9,8 +10,8 @@ import { simPort } from './twin.js';
 
 /**
  * Run a plan, before showing it, on a simulated kernel of the host's version: the same executor and
- * checks as `apply`, on the model's Kernel (when `src/model` exports `createKernel`) or else on the
- * driver-binding twin. Then ask whether each planned group became viable.
+ * checks as `apply`, on the model's Kernel. Then ask whether each planned group became viable — by
+ * the era's rule on the resulting drivers, and from VFIO itself (GET_STATUS on /dev/vfio/N).
  */
 export interface Simulation {
   readonly ok: boolean;
@@ -19,24 +20,37 @@ export interface Simulation {
   readonly steps: readonly StepReport[];
   /** The step that failed, its errno, the kernel's why and call path. */
   readonly failedStep: { readonly seq: number; readonly text: string; readonly failure: ActionFailure } | null;
-  readonly groups: readonly { readonly id: number; readonly viable: boolean; readonly blockers: readonly string[] }[];
+  readonly groups: readonly { readonly id: number; readonly viable: boolean; readonly blockers: readonly string[]; readonly vfio?: string }[];
+  readonly note?: string;
 }
 
-interface ModelModule { createKernel(desc: HostDescription, opts?: Record<string, unknown>): AssignPort }
-
-/** The model's kernel when it is available, else the twin. */
-export async function simulatedPort(host: HostDescription): Promise<{ port: AssignPort; engine: 'model' | 'twin' }> {
-  const spec = '../model/index.js';
-  try {
-    const m = (await import(spec)) as Partial<ModelModule>;
-    if (typeof m.createKernel === 'function') return { port: m.createKernel(host), engine: 'model' };
-  } catch { /* the model is not built yet: use the twin */ }
-  return { port: simPort(host), engine: 'twin' };
-}
-
+/**
+ * Simulate on the model's kernel for this release. A model that cannot build this host (a ModelBug,
+ * an unsupported release) falls back to the twin, and says so in `engine` and `note`.
+ */
 export async function simulatePlan(host: HostDescription, plan: Plan): Promise<Simulation> {
-  const { port, engine } = await simulatedPort(host);
-  return simulateOn(port, engine, host, plan);
+  const { createKernel } = await import('../model/index.js');
+  let k: Kernel;
+  try { k = createKernel(host); } catch (e) {
+    return { ...simulateOn(simPort(host), 'twin', host, plan), note: `the model could not build this host (${(e as Error).message}); simulated on the twin` };
+  }
+  const sim = simulateOn(k, 'model', host, plan);
+  if (!sim.steps.every((s) => s.ok)) return sim;
+  // Ask VFIO itself, as QEMU does: open /dev/vfio/N and VFIO_GROUP_GET_STATUS (§4.4, §5.2).
+  const groups = sim.groups.map((g) => ({ ...g, ...vfioStatus(k, g.id) }));
+  return { ...sim, ok: groups.every((g) => g.viable), groups };
+}
+
+/** VFIO_GROUP_GET_STATUS on a fresh group fd: VIABLE or not, and the kernel's reason. */
+function vfioStatus(k: Kernel, group: number): { viable: boolean; vfio: string } {
+  const fd = k.open(`/dev/vfio/${group}`);
+  if (!fd.ok) return { viable: false, vfio: `open /dev/vfio/${group}: ${fd.errno} (${fd.why})` };
+  const st = k.ioctl(fd.value, 'VFIO_GROUP_GET_STATUS');
+  k.close(fd.value);
+  if (!st.ok) return { viable: false, vfio: `VFIO_GROUP_GET_STATUS: ${st.errno} (${st.why})` };
+  const flags = st.value['flags'];
+  const viable = Array.isArray(flags) ? flags.includes('VIABLE') : typeof flags === 'number' ? (flags & 1) === 1 : false;
+  return { viable, vfio: `VFIO_GROUP_GET_STATUS flags=${JSON.stringify(flags)} (${st.calls.join(' → ')})` };
 }
 
 export function simulateOn(port: AssignPort, engine: 'model' | 'twin', host: HostDescription, plan: Plan): Simulation {

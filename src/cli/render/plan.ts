@@ -18,9 +18,11 @@ export function renderPlan(p: Plan, sim: Simulation | null, c: Colors): string {
       if (f.failure.calls?.length) lines.push(`    kernel path: ${f.failure.calls.join(' → ')}`);
       lines.push('    the steps before it are rolled back');
     }
+    if (sim.note) lines.push(c.yellow(`  ${sim.note}`));
     for (const g of sim.groups) {
       lines.push(g.viable ? c.green(`  group ${g.id} becomes viable: no member counts as a kernel DMA user`)
-        : c.red(`  group ${g.id} stays non-viable: ${g.blockers.join(', ')}`));
+        : c.red(`  group ${g.id} stays non-viable${g.blockers.length ? `: ${g.blockers.join(', ')}` : ''}`));
+      if (g.vfio) lines.push(c.dim(`    ${g.vfio}`));
     }
   }
   return `${lines.join('\n')}\n`;
