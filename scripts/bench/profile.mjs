@@ -45,6 +45,27 @@ export function originalPlace(url, line, col, repoRoot) {
   return `${relative(repoRoot, file)}:${line + 1}`;
 }
 
+/**
+ * Runs `node --cpu-prof <nodeArgs>` and returns the `top` hottest functions by self time, each with
+ * its src/ place: [{ name, where, selfMs, share }], plus totalMs.
+ */
+export function profileRun(nodeArgs, { root, top = 12 } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-prof-'));
+  try {
+    try {
+      execFileSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, ...nodeArgs], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30 });
+    } catch (e) {
+      if (e.status === null || e.status > 2) throw new Error(`profiled run exited ${e.status ?? e.signal}: ${String(e.stderr).slice(-300)}`);
+    }
+    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    const rows = selfTimes(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+    const totalMs = rows.reduce((a, r) => a + r.selfMs, 0);
+    return { totalMs, top: rows.slice(0, top).map((r) => ({ name: r.name, where: originalPlace(r.url, r.line, r.col, root ?? process.cwd()), selfMs: r.selfMs, share: r.selfMs / totalMs })) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const argv = process.argv.slice(2);
   const sep = argv.indexOf('--');

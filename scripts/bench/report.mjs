@@ -52,6 +52,12 @@ export function renderCli(c) {
     c.rows.map((r) => (r.skipped ? [r.name, 0, '—', '—', '—', r.skipped] : [r.name, r.runs, ms(r.medianMs), `${ms(r.meanMs)} ± ${ms(r.stddevMs)}`, ms(r.minMs), mb(r.maxRssMb)])))].join('\n');
 }
 
+export function renderProfile(p) {
+  if (p.skipped) return `_Skipped: ${p.skipped}_`;
+  return p.profiles.map((x) => [`**${x.what}** — ${ms(x.totalMs)} sampled`, '',
+    table(['self time', 'share', 'function', 'where'], x.top.map((t) => [ms(t.selfMs), `${(100 * t.share).toFixed(1)}%`, `\`${t.name}\``, t.where]))].join('\n')).join('\n\n');
+}
+
 export function renderAll(res) {
   const out = [`Run: ${res.started} → ${res.finished}; ${res.quick ? 'quick' : 'full'} run; load average at start ${res.loadStart}, at end ${res.loadEnd}.`, ''];
   if (res.hosts) {
@@ -59,7 +65,7 @@ export function renderAll(res) {
       res.hosts.map((h) => [k(h.n), h.groups, h.domains, h.entries, `${h.generateSeconds.toFixed(1)} s`])), '');
   }
   const sec = [['scan', '1. Host scan + full analysis (`dmaown status --json`)', renderScan], ['peers', '2. The tools people use today (same trees, private /sys)', renderPeers],
-    ['model', '3. Model throughput', renderModel], ['cli', '4. CLI cold start', renderCli]];
+    ['model', '3. Model throughput', renderModel], ['cli', '4. CLI cold start', renderCli], ['profile', '5. Where the time goes (CPU profiles)', renderProfile]];
   for (const [key, title, render] of sec) if (res[key]) out.push(`### ${title}`, '', render(res[key]), '');
   return out.join('\n');
 }

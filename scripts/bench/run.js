@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // dmaown benchmarks (issue #7). `npm run bench` builds and runs all of them; see BENCHMARKS.md.
 //
-//   node scripts/bench/run.js [--quick] [--only scan,peers,model,cli] [--sizes 100,1000]
+//   node scripts/bench/run.js [--quick] [--only scan,peers,model,cli,profile] [--sizes 100,1000]
 //                             [--reps N] [--cap SECONDS] [--work DIR] [--markdown FILE] [--root DIR]
 //
 // Generated hosts (directory trees + capture files) go to --work (default /tmp/bench) and are
@@ -22,13 +22,15 @@ import { benchPeers } from './bench-peers.mjs';
 import { benchModel } from './bench-model.mjs';
 import { benchCli, sampleName } from './bench-cli.mjs';
 import { renderAll } from './report.mjs';
+import { benchProfile } from './bench-profile.mjs';
 
 const checkout = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 let repo = checkout;
-const ALL = ['scan', 'peers', 'model', 'cli'];
+const ALL = ['scan', 'peers', 'model', 'cli', 'profile'];
+const DEFAULT = ALL;
 
 function parseArgs(argv) {
-  const o = { root: null, quick: false, only: ALL, sizes: null, reps: null, cap: null, work: '/tmp/bench', markdown: null };
+  const o = { root: null, quick: false, only: DEFAULT, sizes: null, reps: null, cap: null, work: '/tmp/bench', markdown: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => { if (i + 1 >= argv.length) throw new Error(`${a} needs a value`); return argv[++i]; };
@@ -69,7 +71,7 @@ async function main() {
   const sizes = o.sizes ?? (o.quick ? [100, 1000] : [100, 1000, 10_000, 50_000]);
   const hosts = new Map();
   const ctx = {
-    repo, work: o.work, quick: o.quick, sizes, log, reps: o.reps ?? (o.quick ? 3 : 5), capMs: (o.cap ?? (o.quick ? 20 : 90)) * 1000,
+    repo, checkout, work: o.work, quick: o.quick, sizes, log, reps: o.reps ?? (o.quick ? 3 : 5), capMs: (o.cap ?? (o.quick ? 20 : 90)) * 1000,
     host: (n) => { if (!hosts.has(n)) hosts.set(n, ensureHost(n, join(o.work, 'hosts'), log)); return hosts.get(n); },
   };
   const res = { started: new Date().toISOString(), quick: o.quick, loadStart: loadavg().map((x) => x.toFixed(2)).join(' '), machine: machineInfo() };
@@ -82,6 +84,7 @@ async function main() {
     log(`== ${name}`);
     try {
       if (name === 'model') res.model = await benchModel(ctx);
+      else if (name === 'profile') res.profile = await benchProfile({ ...ctx, cliMissing: missing });
       else if (missing && name === 'peers') res.peers = await benchPeers({ ...ctx, cliMissing: missing });
       else if (missing && name === 'scan') res.scan = await benchScan({ ...ctx, cliMissing: missing });
       else if (missing) res[name] = { skipped: `dmaown CLI not usable: ${missing}` };
