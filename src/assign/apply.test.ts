@@ -6,7 +6,11 @@ import { applyPlan } from './apply.js';
 import { restoreJournal } from './restore.js';
 import { memorySink, parseJournal, type JournalEntry, type JournalHeader } from './journal.js';
 import { faultyPort, simPort } from './twin.js';
-import { fixtureNames, sharedHost } from './testing/hosts.js';
+import { createKernel } from '../model/index.js';
+import { currentDriver, currentOverride, type AssignPort } from './actions.js';
+import { captureHost, fixtureNames, sharedHost } from './testing/hosts.js';
+import { join } from 'node:path';
+import { samplesDir } from './source.js';
 import type { HostDescription } from '../model/host-description.js';
 import type { FileOps } from './persist.js';
 
@@ -18,6 +22,24 @@ function gpuPlan(host: HostDescription): Plan {
   assert.ok(r.ok);
   return r.plan;
 }
+
+/** Driver and driver_override of every PCI device, read through the port (works on the twin and the model). */
+function snapshot(port: AssignPort, host: HostDescription): Record<string, string> {
+  return Object.fromEntries(host.pci.map((d) => {
+    const drv = currentDriver(port, d.bdf), ovr = currentOverride(port, d.bdf);
+    return [d.bdf, `${drv.ok ? drv.value : drv.errno} ${ovr.ok ? ovr.value : ovr.errno}`];
+  }));
+}
+
+/** The same tests run on the twin and on the model's simulated kernel of the host's release. */
+const ENGINES: Record<string, (h: HostDescription) => AssignPort> = {
+  twin: (h) => simPort(h),
+  model: (h) => createKernel(h),
+};
+
+/** The desktop sample (6.8, vfio-pci loaded): the model can really bind vfio-pci there. */
+const sampleHost = (): HostDescription => captureHost(join(samplesDir(), 'desktop-gpu.json'));
+const sampleMembers = { allowGroupMembers: ['0000:01:00.1', '0000:01:00.2', '0000:01:00.3'] };
 
 const opts = (sink: ReturnType<typeof memorySink>) => ({ sink, id: 't', created: '2024-01-01T00:00:00Z' });
 const journalOf = (sink: ReturnType<typeof memorySink>) => {
@@ -108,3 +130,45 @@ test('--persist writes driverctl override files after success; restore removes t
   restoreJournal(port, journalOf(sink), null, files);
   assert.deepEqual([...fs], [['/r/etc/driverctl.d/pci-0000:09:00.1', 'snd_hda_intel\n']]);
 });
+
+for (const [engine, make] of Object.entries(ENGINES)) {
+  const planOf = (host: HostDescription): Plan => {
+    const r = makePlan(inspectHost({ host, names: fixtureNames() }), ['0000:01:00.0'], sampleMembers);
+    assert.ok(r.ok);
+    return r.plan;
+  };
+
+  test(`${engine}: apply then restore on desktop-gpu; the group is on vfio-pci in between`, () => {
+    const host = sampleHost(), port = make(host), before = snapshot(port, host), sink = memorySink();
+    const r = applyPlan(port, planOf(host), opts(sink));
+    assert.equal(r.ok, true, JSON.stringify(r.failure));
+    assert.equal(snapshot(port, host)['0000:01:00.1'], 'vfio-pci vfio-pci');
+    assert.equal(restoreJournal(port, journalOf(sink), null, null).ok, true);
+    assert.deepEqual(snapshot(port, host), before);
+  });
+
+  test(`${engine}: a failure at every write in turn (error, or silent success) rolls back to exactly the start`, () => {
+    const host = sampleHost(), plan = planOf(host);
+    const writes = plan.steps.filter((s) => s.action.op !== 'verify').length;
+    for (let n = 0; n < writes; n++) {
+      for (const how of ['error', 'silent'] as const) {
+        const port = make(host), before = snapshot(port, host);
+        const r = applyPlan(faultyPort(port, n, how), plan, opts(memorySink()));
+        assert.equal(r.ok, false, `write ${n} ${how}`);
+        assert.equal(r.restored, true, `write ${n} ${how}`);
+        assert.deepEqual(snapshot(port, host), before, `write ${n} ${how}`);
+      }
+    }
+  });
+
+  test(`${engine}: killed after step k without rollback, restore from the journal gives the start back`, () => {
+    const host = sampleHost(), plan = planOf(host);
+    for (let k = 0; k <= plan.steps.length; k++) {
+      const port = make(host), before = snapshot(port, host), sink = memorySink();
+      applyPlan(port, plan, { ...opts(sink), stopAfter: k });
+      const back = restoreJournal(port, journalOf(sink), null, null);
+      assert.equal(back.ok, true, `k=${k}: ${back.remaining.join('; ')}`);
+      assert.deepEqual(snapshot(port, host), before, `k=${k}`);
+    }
+  });
+}
