@@ -19,7 +19,7 @@ export async function runStatus(o: HostOptions, io: CliIo): Promise<number> {
   let diagnosis: string | null = null, sample: string | null = null;
   if (sel.kind === 'live' && (!r.ok || r.value.view.groups.length === 0)) {
     const { noGroupsDiagnosis } = await import('../../assign/diagnosis.js');
-    diagnosis = await noGroupsDiagnosis(r.ok ? r.value.loaded : null, r.ok ? null : r.why);
+    diagnosis = noGroupsDiagnosis(r.ok ? r.value.loaded : null, r.ok ? null : r.why);
     sample = FALLBACK_SAMPLE;
     r = await loadView(o, io, { kind: 'sample', name: FALLBACK_SAMPLE });
   }
