@@ -45,4 +45,14 @@ export const COMMANDS: readonly CommandEntry[] = [
     examples: ['dmaown conform ../shared/conformance', 'dmaown conform conformance/6.1/S5-bind-into-live-group.json --json'],
     define: async (c, io, done) => (await import('./commands/conform.js')).defineConform(c, io, done),
   },
+  {
+    name: 'explain', summary: 'why devices share IOMMU groups: DMA aliases, ACS, multifunction devices, quirks',
+    examples: ['dmaown explain', 'dmaown explain 14', 'dmaown explain 03:00.0 --json'],
+    define: async (c, io, done) => (await import('./commands/explain.js')).defineExplain(c, io, done),
+  },
+  {
+    name: 'capture', summary: 'write this host as a sysfs-capture/1 file (PCI, IOMMU, drivers only; no addresses or serials)',
+    examples: ['dmaown capture -o host.json', 'dmaown --capture host.json'],
+    define: async (c, io, done) => (await import('./commands/capture.js')).defineCapture(c, io, done),
+  },
 ];

@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { colorsFor, EXIT, printJson, type CliIo } from '../io.js';
+import { hostJson, loadView, selectionOf, type HostOptions } from '../host-options.js';
+
+/**
+ * `dmaown explain [GROUP|BDF]`: why devices share IOMMU groups — the kernel's pci_device_group() run on
+ * this host's topology (DMA aliases, ACS path, multifunction without ACS, ACS quirks), compared with the
+ * groups the kernel made. Exit 1 when the prediction disagrees with the kernel, 2 on bad input.
+ */
+export async function runExplain(target: string | undefined, o: HostOptions, io: CliIo): Promise<number> {
+  const c = colorsFor(io, o.color);
+  const sel = selectionOf(o);
+  if (typeof sel === 'string') { io.err(`dmaown: ${sel}\n`); return EXIT.usage; }
+  const r = await loadView(o, io, sel);
+  if (!r.ok) { io.err(`dmaown: ${r.why}\n`); return EXIT.usage; }
+  const { explainHost } = await import('../../host/explain.js');
+  const all = explainHost(r.value.loaded.host);
+  let groups = all.groups;
+  if (target !== undefined) {
+    const { parseBdfs } = await import('../../assign/bdf.js');
+    if (/^\d+$/.test(target)) {
+      const id = Number(target);
+      if (!r.value.loaded.host.groups.some((g) => g.id === id)) { io.err(`dmaown explain: no IOMMU group ${id} on ${r.value.loaded.label}\n`); return EXIT.usage; }
+      groups = groups.filter((g) => g.group === id);
+    } else {
+      const p = parseBdfs([target]);
+      if (!p.ok) { io.err(`dmaown explain: ${p.why}\n`); return EXIT.usage; }
+      const bdf = p.value[0] ?? '';
+      if (!r.value.loaded.host.pci.some((d) => d.bdf === bdf)) { io.err(`dmaown explain: no PCI device ${bdf} on ${r.value.loaded.label}\n`); return EXIT.usage; }
+      groups = groups.filter((g) => g.members.includes(bdf) || g.predicted.includes(bdf));
+    }
+  }
+  const x = { ...all, groups };
+  if (o.json) printJson(io, { schema: 'dmaown-explain/1', host: hostJson(r.value), ...x });
+  else io.out(`${r.value.loaded.label}: kernel ${r.value.view.kernel}\n${(await import('../render/explain.js')).renderExplain(x, c)}`);
+  return all.mismatches.length > 0 ? EXIT.negative : EXIT.ok;
+}
+
+export function defineExplain(cmd: Command, io: CliIo, done: (code: number) => void): void {
+  cmd.argument('[group-or-bdf]', 'an IOMMU group number or a PCI device (default: every multi-device group)')
+    .action(async (t: string | undefined, _o: unknown, self: Command) => { done(await runExplain(t, self.optsWithGlobals<HostOptions>(), io)); });
+}

@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sharedDir } from '../testing/shared.js';
+import { run, schemaErrors } from './testing.js';
+
+const hosts = join(sharedDir(), 'hosts');
+
+test('explain on the q35 capture names the bridge, the ACS-less root port and the multifunction slot', async () => {
+  const r = await run(['explain', '--capture', join(hosts, 'qemu-q35-6.1.json')]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /IOMMU group 7: 01:00\.0 02:01\.0 02:02\.0/);
+  assert.match(r.out, /behind PCIe-to-PCI bridge 01:00\.0, which takes their requester ID/);
+  assert.match(r.out, /00:07\.0 \(PCIe root port\) has no ACS capability, so 03:00\.0 below it shares group 4/);
+  assert.match(r.out, /00:05\.0 and 00:05\.1 are functions of one multifunction device/);
+  assert.doesNotMatch(r.out, /IOMMU group 2:/, '00:05.2 is alone (Intel RCiEP ACS quirk)');
+});
+
+for (const file of readdirSync(hosts).filter((f) => f.endsWith('.json'))) {
+  test(`explain --json on ${file}: schema-valid, predicted partition equals the kernel's`, async () => {
+    const r = await run(['explain', '--capture', join(hosts, file), '--json']);
+    assert.equal(r.code, 0, r.err);
+    const doc = JSON.parse(r.out) as { schema: string; predicted: string[][]; kernel: string[][]; unknown: unknown[] };
+    assert.equal(schemaErrors(doc), null);
+    assert.equal(doc.unknown.length, 0);
+    assert.deepEqual(doc.predicted, doc.kernel);
+  });
+}
+
+test('explain narrows to one group or one device, and rejects unknown ones with exit 2', async () => {
+  const cap = join(hosts, 'qemu-q35-6.1.json');
+  const g = await run(['explain', '4', '--capture', cap]);
+  assert.equal(g.code, 0);
+  assert.match(g.out, /IOMMU group 4/);
+  assert.doesNotMatch(g.out, /IOMMU group 7/);
+  const d = await run(['explain', '02:02.0', '--capture', cap]);
+  assert.match(d.out, /IOMMU group 7/);
+  assert.doesNotMatch(d.out, /IOMMU group 4/);
+  const bad = await run(['explain', '99', '--capture', cap]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /no IOMMU group 99/);
+  const badDev = await run(['explain', '0a:00.0', '--capture', cap]);
+  assert.equal(badDev.code, 2);
+  assert.match(badDev.err, /no PCI device 0000:0a:00\.0/);
+});
+
+test('capture of a capture reads back to the same report; -o never overwrites', async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'dmaown-capture-'));
+  const out = join(tmp, 'again.json');
+  const src = join(hosts, 'qemu-q35-6.12.json');
+  const w = await run(['capture', '--capture', src, '-o', out]);
+  assert.equal(w.code, 0, w.err);
+  const again = JSON.parse(readFileSync(out, 'utf8')) as { format: string; kernel: string };
+  assert.equal(again.format, 'sysfs-capture/1');
+  assert.equal(again.kernel, '6.12.117+deb12-amd64');
+  const a = await run(['--capture', src, '--json']);
+  const b = await run(['--capture', out, '--json']);
+  const strip = (s: string): unknown => { const d = JSON.parse(s) as { host: { label: string } }; d.host.label = ''; return d; };
+  assert.deepEqual(strip(b.out), strip(a.out));
+  const again2 = await run(['capture', '--capture', src, '-o', out]);
+  assert.equal(again2.code, 2);
+  assert.match(again2.err, /EEXIST/);
+});
+
+test('capture of this machine (no IOMMU groups) reads back to the same host', async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'dmaown-capture-'));
+  const out = join(tmp, 'this.json');
+  const w = await run(['capture', '-o', out]);
+  assert.equal(w.code, 0, w.err);
+  const fromFile = await run(['explain', '--capture', out, '--json']);
+  const fromLive = await run(['explain', '--json']);
+  const strip = (s: string): unknown => { const d = JSON.parse(s) as { host: Record<string, unknown> }; d.host = {}; return d; };
+  assert.deepEqual(strip(fromFile.out), strip(fromLive.out));
+});
