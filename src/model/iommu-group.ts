@@ -63,7 +63,10 @@ export function describeOwnership(k: KernelState, g: IommuGroup): string {
   const users: string[] = [];
   for (const name of g.devices) {
     const d = k.devices.get(name);
-    if (d && d.defaultDomainUses > 0) users.push(d.driver ? `${d.name} bound to ${d.driver}` : `${d.name}, no driver: leaked count`);
+    if (!d || d.defaultDomainUses === 0) continue;
+    const managed = d.driver !== null && (k.drivers.get(`${d.bus}/${d.driver}`)?.driverManagedDma ?? false);
+    if (d.driver !== null && !managed) users.push(`${d.name} bound to ${d.driver}`);
+    else users.push(`${d.name} ${d.driver === null ? 'with no driver' : `now on ${d.driver}`}: count leaked by an earlier bind`);
   }
   return `group ${g.id}: owner_cnt=${g.ownerCnt}${users.length ? ` (${users.join(', ')})` : ''}`;
 }

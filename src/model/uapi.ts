@@ -86,7 +86,7 @@ export interface Kernel {
   loadModule(name: string): SysResult;
   unloadModule(name: string): SysResult;
   /** A kernel driver bound to `bdf` attaches a private unmanaged domain (`iommu_attach_device`, scenario 20). */
-  iommuAttachDevice(bdf: string): SysResult;
+  iommuAttachDevice(bdf: string, opts?: { readonly type?: 'identity' | 'unmanaged'; readonly api?: 'iommu_attach_device' | 'iommu_attach_group' }): SysResult;
   iommuDetachDevice(bdf: string): SysResult;
   /** F+: a kernel driver attaches a PASID domain (`iommu_attach_device_pasid`). */
   attachDevicePasid(bdf: string, pasid: number): SysResult;
