@@ -84,8 +84,12 @@ function kindOf(bus: BusType, name: string): DriverKind {
 export function createDriver(bus: BusType, name: string, bootDevices: readonly Device[]): DeviceDriver {
   const ids: PciId[] = bus === 'pci' ? [...(KNOWN[name]?.ids ?? [])] : [];
   const names = new Set<string>();
+  const seen = new Set<string>();
   for (const d of bootDevices) {
     if (d.pci) {
+      const key = `${d.pci.vendor}:${d.pci.device}:${d.pci.class}:${d.pci.subsystemVendor}:${d.pci.subsystemDevice}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
       if (!ids.some((id) => idMatches(id, d))) ids.push({ vendor: d.pci.vendor, device: d.pci.device });
     } else names.add(d.name);
   }

@@ -48,6 +48,7 @@ function addPath(k: KernelState, path: string): void {
 /** Index a device: by name, by directory, its parent directories, and its PCI bus. */
 export function indexDevice(k: KernelState, dev: Device): void {
   k.devices.set(dev.name, dev);
+  k.buses.add(dev.bus);
   k.pathIndex.set(dev.path, dev.name);
   addPath(k, dev.path);
   if (dev.pci) {
@@ -68,7 +69,7 @@ export function buildKernelState(desc: HostDescription, o: KernelOptions = {}): 
     profile, opts: resolveOptions(desc, release, profile.label, o),
     devices: new Map(), pciBuses: new Map(), groups: new Map(), domains: new Map(), drivers: new Map(),
     vfioGroups: new Map(), containers: new Map(), vfioDevIndex: new Map(), files: new Map(), pending: new Map(),
-    modules: new Set([...desc.pciDrivers, ...(o.loadedModules ?? [])]), iommus: [...desc.iommus],
+    modules: new Set([...desc.pciDrivers, ...(o.loadedModules ?? [])]), buses: new Set(['pci']), iommus: [...desc.iommus],
     pathIndex: new Map(), pathChildren: new Map(), log: [], taint: [],
     next: { domain: 1, container: 1, pending: 1, iommufdCtx: 1, group: 0 }, calls: [],
   };
@@ -96,7 +97,9 @@ export function buildKernelState(desc: HostDescription, o: KernelOptions = {}): 
     k.groups.set(gd.id, { id: gd.id, devices: [], defaultDomain: def, blockingDomain: null, domain: def, ownerCnt: 0, owner: null,
       pasidArray: new Map(), reservedRegions: gd.reservedRegions, name: gd.name, fake: false });
   }
-  k.next.group = Math.max(-1, ...k.groups.keys()) + 1;
+  let maxGroup = -1;
+  for (const id of k.groups.keys()) if (id > maxGroup) maxGroup = id;
+  k.next.group = maxGroup + 1;
   const bound = new Map<string, Device[]>();
   for (const dev of k.devices.values()) {
     if (dev.driver === null) continue;
@@ -108,6 +111,7 @@ export function buildKernelState(desc: HostDescription, o: KernelOptions = {}): 
   const register = (bus: BusType, name: string): void => {
     const key = driverKey(bus, name);
     if (!k.drivers.has(key)) k.drivers.set(key, createDriver(bus, name, bound.get(key) ?? []));
+    k.buses.add(bus);
   };
   for (const name of desc.pciDrivers) register('pci', name);
   for (const key of bound.keys()) {

@@ -50,6 +50,8 @@ export interface KernelState {
   readonly files: Map<number, OpenFile>;
   readonly pending: Map<string, PendingCall>;
   readonly modules: Set<string>;
+  /** Buses with devices or drivers (/sys/bus/*). */
+  readonly buses: Set<string>;
   /** IOMMU hardware units (/sys/class/iommu). */
   readonly iommus: string[];
   /** Device directory ('devices/pci0000:00/0000:00:05.0') → device name. */

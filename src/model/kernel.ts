@@ -212,6 +212,7 @@ class SimKernel implements Kernel {
       const drv: DeviceDriver = createDriver(bus, name, []);
       enter(k, `driver_register: ${name}`);
       k.drivers.set(driverKey(bus, name), drv);
+      k.buses.add(bus);
       return driverAttach(k, drv);
     });
   }

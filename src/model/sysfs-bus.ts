@@ -13,10 +13,7 @@ import type { Outcome } from './uapi.js';
 const BUSES: readonly BusType[] = ['pci', 'platform', 'amba', 'fsl-mc', 'cdx'];
 
 function busesPresent(k: KernelState): BusType[] {
-  const s = new Set<BusType>(['pci']);
-  for (const d of k.devices.values()) s.add(d.bus);
-  for (const d of k.drivers.values()) s.add(d.bus);
-  return [...s].sort();
+  return [...k.buses].sort() as BusType[];
 }
 
 const wo = (write: (data: string) => Outcome): SysNode => ({ kind: 'file', write });
