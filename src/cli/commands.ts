@@ -55,4 +55,9 @@ export const COMMANDS: readonly CommandEntry[] = [
     examples: ['dmaown capture -o host.json', 'dmaown --capture host.json'],
     define: async (c, io, done) => (await import('./commands/capture.js')).defineCapture(c, io, done),
   },
+  {
+    name: 'demo', summary: "the seed's story: the same syscalls end in a kernel BUG on 5.10 and in EBUSY on 6.1",
+    examples: ['dmaown demo', 'dmaown demo --kernel 5.10.0-46-amd64 5.19.0-1-amd64 6.12.117+deb12-amd64'],
+    define: async (c, io, done) => (await import('./commands/demo.js')).defineDemo(c, io, done),
+  },
 ];
