@@ -17,9 +17,9 @@ for S in "$@"; do
   # Topology of shared/hosts/qemu-q35-*.json: group {00:05.0, 00:05.1} (multifunction, no ACS),
   # RCiEP e1000e 00:05.2, root port 00:06.0 > PCIe-to-PCI bridge 01:00.0 > e1000 02:01.0 02:02.0,
   # root port 00:07.0 without ACS > e1000e 03:00.0, root port 00:08.0 with ACS > e1000e 04:00.0.
-  timeout 600 qemu-system-x86_64 -nodefaults -no-reboot -display none \
+  timeout 240 qemu-system-x86_64 -nodefaults -no-reboot -display none \
     -machine q35,kernel-irqchip=split -accel tcg -smp 1 -m 768M \
-    -device intel-iommu,intremap=on \
+    -device intel-iommu,intremap=on -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
     -device e1000,bus=pcie.0,addr=05.0,multifunction=on \
     -device e1000,bus=pcie.0,addr=05.1 \
     -device e1000e,bus=pcie.0,addr=05.2 \
@@ -33,7 +33,7 @@ for S in "$@"; do
     -device e1000e,bus=rp8 \
     -serial "file:$RUNS/$S.console" -serial "file:$RUNS/$S.data" \
     -kernel "$K/vmlinuz" -initrd "$K/initrd.gz" \
-    -append "console=ttyS0 intel_iommu=on panic=-1 dmaown.scenario=$S" || echo "qemu exit $?"
+    -append "console=ttyS0 intel_iommu=on panic=-1 dmaown.scenario=$S" || true  # isa-debug-exit makes QEMU exit with 1
   echo "$LABEL $S: guest ran $(( $(date +%s) - start )) s"
   node "$HERE/to-trace.mjs" --scenario "$HERE/scenarios/$S.scn" --data "$RUNS/$S.data" \
     --console "$RUNS/$S.console" --source "$(cat "$K/source")" \

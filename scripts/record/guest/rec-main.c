@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <sys/io.h>
 #include "rec.h"
 
 FILE *out;
@@ -36,6 +37,14 @@ static long now_ms(void)
 	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+/* "RAX: ...", "FS:  ...", "CR2: ...": an upper-case word and a colon. */
+static int register_line(const char *m)
+{
+	int i = 0;
+	while (isupper((unsigned char)m[i]) || isdigit((unsigned char)m[i])) i++;
+	return i >= 2 && i <= 4 && m[i] == ':';
+}
+
 /* Kernel log lines (priority <= warning, or BUG/Oops text) since the last call. */
 static void drain_kmsg(struct buf *note)
 {
@@ -50,7 +59,13 @@ static void drain_kmsg(struct buf *note)
 		int pri = atoi(rec) & 7;
 		char *msg = semi + 1, *nl = strchr(msg, '\n');
 		if (nl) *nl = 0;
+		if (msg[0] == ' ' || !strncmp(msg, "Code:", 5) || !strncmp(msg, "Call Trace", 10) ||
+		    !strncmp(msg, "Modules linked", 14) || !strncmp(msg, "Hardware name", 13) ||
+		    !strncmp(msg, "CPU:", 4) || !strncmp(msg, "---[", 4) || !strncmp(msg, "invalid opcode", 14) ||
+		    strstr(msg, "[ cut here ]") || (register_line(msg) && strncmp(msg, "RIP:", 4)))
+			continue;  /* register dumps and stack traces stay in the console log */
 		if (pri <= 4 || strstr(msg, "BUG") || strstr(msg, "Oops")) {
+			if (note->n > 600 || (!strncmp(msg, "RIP:", 4) && strstr(note->p ? note->p : "", "RIP:"))) continue;
 			if (note->n) buf_add(note, " | ", 3);
 			buf_add(note, msg, strlen(msg) > 300 ? 300 : strlen(msg));
 		}
@@ -65,7 +80,10 @@ static void child_op(char kind, const char *path, const char *data, int w)
 	ssize_t n = 0;
 	if (kind == 'w') {
 		int fd = open(path, O_WRONLY);
-		if (fd < 0 || write(fd, data, strlen(data)) < 0) e = errno;
+		/* echo semantics: the trace's "data" is what was written without the newline. */
+		char d[4096];
+		int len = snprintf(d, sizeof d, "%s\n", data);
+		if (fd < 0 || write(fd, d, len) < 0) e = errno;
 	} else if (kind == 'r') {
 		int fd = open(path, O_RDONLY);
 		if (fd < 0 || (n = read(fd, b, sizeof b)) < 0) { e = errno; n = 0; }
@@ -163,6 +181,13 @@ static void sysfs_step(struct buf *s, char kind, const char *id, const char *pat
 	buf_printf(s, ",\"id\":\"%s\",\"result\":\"blocked\"", p->id);
 }
 
+static int pending_id(const char *id)
+{
+	for (int i = 0; i < npend; i++)
+		if (!strcmp(pend[i].id, id) && pend[i].done != 2) return 1;
+	return 0;
+}
+
 static void wait_step(struct buf *s, const char *id, int timeout_ms, struct buf *note)
 {
 	buf_printf(s, "\"call\":\"wait\",\"id\":\"%s\"", id);
@@ -177,6 +202,26 @@ static void wait_step(struct buf *s, const char *id, int timeout_ms, struct buf 
 	buf_printf(s, ",\"result\":\"EINVAL\",\"note\":\"recorder: no such pending call\"");
 }
 
+static struct { char name[32], value[32]; } vars[32];
+static int nvars;
+
+static const char *var_get(const char *name)
+{
+	for (int i = 0; i < nvars; i++)
+		if (!strcmp(vars[i].name, name)) return vars[i].value;
+	return 0;
+}
+
+/* Keeps the first number in the step's "out" (devid, id, pt_id); 0 if the call failed. */
+static void var_keep(const char *name, const char *step)
+{
+	const char *o = strstr(step, "\"out\":{");
+	const char *c = o ? strchr(o + 7, ':') : 0;
+	snprintf(vars[nvars].name, sizeof vars[0].name, "%s", name);
+	snprintf(vars[nvars].value, sizeof vars[0].value, "%ld", c ? strtol(c + 1, 0, 10) : 0L);
+	nvars++;
+}
+
 static char *unquote(char *d) { return !strcmp(d, "\"\"") ? "" : d; }
 
 static void run_line(char *line)
@@ -189,6 +234,18 @@ static void run_line(char *line)
 	int argc = 0;
 	for (char *t = strtok(line, " \t\n"); t && argc < 31; t = strtok(0, " \t\n")) argv[argc++] = t;
 	if (!argc || argv[0][0] == '#' || !strcmp(argv[0], "title")) return;
+	/* "-> NAME" after an ioctl keeps the id it returned; "$NAME" in a later line uses it. */
+	const char *keep = 0;
+	if (argc >= 3 && !strcmp(argv[argc - 2], "->")) { keep = argv[argc - 1]; argc -= 2; }
+	static char subst[32][128];
+	for (int i = 1; i < argc; i++) {
+		char *d = strchr(argv[i], '$');
+		if (!d) continue;
+		const char *v = var_get(d + 1);
+		if (!v) { fprintf(stderr, "dmaown-rec: no variable %s\n", d + 1); exit(2); }
+		snprintf(subst[i], sizeof subst[i], "%.*s%s", (int)(d - argv[i]), argv[i], v);
+		argv[i] = subst[i];
+	}
 	char *cmd = argv[0], *id = strchr(cmd, ':');
 	if (id) *id++ = 0;
 	drain_kmsg(&(struct buf){ 0 });  /* what came before this step is not its note */
@@ -201,6 +258,7 @@ static void run_line(char *line)
 	else if (!strcmp(cmd, "readlink")) sysfs_step(&s, 'l', id, argv[1], 0, 15000, &note);
 	else if (!strcmp(cmd, "stat")) sysfs_step(&s, 's', id, argv[1], 0, 15000, &note);
 	else if (!strcmp(cmd, "list")) sysfs_step(&s, 'd', id, argv[1], 0, 15000, &note);
+	else if (!strcmp(cmd, "wait") && !pending_id(argv[1])) return;  /* it never blocked */
 	else if (!strcmp(cmd, "wait")) wait_step(&s, argv[1], argc > 2 ? atoi(argv[2]) * 1000 : 3000, &note);
 	else if (!strcmp(cmd, "open")) {
 		buf_printf(&s, "\"call\":\"open\",\"path\":\"%s\",\"fd\":\"%s\"", argv[1], argv[2]);
@@ -213,7 +271,10 @@ static void run_line(char *line)
 		int r = fd < 0 ? -1 : close(fd);
 		buf_printf(&s, ",\"result\":\"%s\"", fd < 0 ? "EBADF" : errno_name(r < 0 ? errno : 0));
 		label_drop(argv[1]);
-	} else if (!strcmp(cmd, "ioctl") && argc >= 3) do_ioctl(&s, argv + 1, argc - 1);
+	} else if (!strcmp(cmd, "ioctl") && argc >= 3) {
+		do_ioctl(&s, argv + 1, argc - 1);
+		if (keep) var_keep(keep, s.p);
+	}
 	else { fprintf(stderr, "dmaown-rec: bad line: %s\n", cmd); exit(2); }
 	usleep(100000);
 	drain_kmsg(&note);
@@ -228,7 +289,13 @@ static void run_line(char *line)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) { fprintf(stderr, "usage: dmaown-rec SCRIPT\n"); return 2; }
+	if (argc < 2) { fprintf(stderr, "usage: dmaown-rec SCRIPT | --qemu-exit\n"); return 2; }
+	if (!strcmp(argv[1], "--qemu-exit")) {
+		/* isa-debug-exit: QEMU quits at once. poweroff would run device_shutdown(), which
+		 * waits forever for a device lock that a task killed by a BUG still holds. */
+		if (ioperm(0xf4, 1, 1) == 0) outb(0, 0xf4);
+		return 1;
+	}
 	const char *dev = getenv("DMAOWN_OUT");
 	out = dev && !strcmp(dev, "-") ? stdout : fopen(dev ? dev : "/dev/ttyS1", "w");
 	if (!out) { perror("data port"); return 1; }
