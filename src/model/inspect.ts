@@ -41,7 +41,7 @@ export function inspectGroup(kernel: Kernel, id: number): GroupView | null {
   if (g.domain !== null) {
     if (g.domain === g.defaultDomain) domain = 'default';
     else if (g.domain === g.blockingDomain) domain = 'blocking';
-    else domain = cur?.label.startsWith('vfio') ? 'user' : 'private';
+    else domain = cur?.label.startsWith('vfio') || cur?.label.startsWith('iommufd') ? 'user' : 'private';
   }
   return {
     id, devices: [...g.devices], ownerCnt: g.ownerCnt, owner: g.owner, domain,

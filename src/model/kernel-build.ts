@@ -12,6 +12,7 @@ import type { KernelState, ResolvedOptions } from './kernel-state.js';
 import { profileFor } from './profiles.js';
 import type { KernelOptions } from './uapi.js';
 import { vfioGroupAddDevice } from './vfio-group.js';
+import { iommufdStateInit } from './iommufd/main.js';
 
 function defaultType(t: string | null): DomainType | null {
   if (t === null || t === 'DMA' || t === 'blocked' || t === 'unmanaged') return 'DMA';
@@ -69,7 +70,7 @@ export function buildKernelState(desc: HostDescription, o: KernelOptions = {}): 
     profile, opts: resolveOptions(desc, release, profile.label, o),
     devices: new Map(), pciBuses: new Map(), groups: new Map(), domains: new Map(), drivers: new Map(),
     vfioGroups: new Map(), containers: new Map(), vfioDevIndex: new Map(), files: new Map(), pending: new Map(),
-    modules: new Set([...desc.pciDrivers, ...(o.loadedModules ?? [])]), buses: new Set(['pci']), iommus: [...desc.iommus],
+    modules: new Set([...desc.pciDrivers, ...(o.loadedModules ?? [])]), buses: new Set(['pci']), iommufd: iommufdStateInit(), iommus: [...desc.iommus],
     pathIndex: new Map(), pathChildren: new Map(), log: [], taint: [],
     next: { domain: 1, container: 1, pending: 1, iommufdCtx: 1, group: 0 }, calls: [],
   };

@@ -12,6 +12,7 @@ import type { VfioGroup } from './vfio-group.js';
 import type { VfioContainer } from './vfio-container.js';
 import type { OpenFile } from './file-table.js';
 import type { Outcome } from './uapi.js';
+import type { IommufdState } from './iommufd/main.js';
 
 export interface ResolvedOptions {
   readonly capSysRawio: boolean;
@@ -52,6 +53,8 @@ export interface KernelState {
   readonly modules: Set<string>;
   /** Buses with devices or drivers (/sys/bus/*). */
   readonly buses: Set<string>;
+  /** iommufd contexts, vfio devices bound to them, open vfio cdev files (src/model/iommufd, vfio-iommufd.ts). */
+  readonly iommufd: IommufdState;
   /** IOMMU hardware units (/sys/class/iommu). */
   readonly iommus: string[];
   /** Device directory ('devices/pci0000:00/0000:00:05.0') → device name. */

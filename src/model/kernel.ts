@@ -20,6 +20,8 @@ import type { HotAddOptions, Kernel, KernelOptions, Outcome, StatInfo, SysResult
 import { vfioContainerOpen } from './vfio-container.js';
 import { vfioGroupFopsOpen } from './vfio-group.js';
 import './vfio-device.js';
+import { iommufdFopsOpen } from './iommufd/main.js';
+import { vfioDeviceFopsCdevOpen } from './vfio-cdev.js';
 
 const OK: Outcome = { ok: true, value: undefined };
 
@@ -109,10 +111,7 @@ class SimKernel implements Kernel {
       if (typeof r === 'string') return this.err(r, 'open', `${path}: ${r === 'ENOENT' ? 'no such device node' : r}`);
       if (r.node.kind !== 'chardev') return this.err('EINVAL', 'open', `${path}: the model opens only /dev nodes; use read/write for sysfs`);
       const [, a, b, c] = r.parts;
-      if (a === 'iommu') {
-        enter(k, 'iommufd_fops_open');
-        return { ok: true, value: allocFd(k, { kind: 'iommufd', id: k.next.iommufdCtx++ }) };
-      }
+      if (a === 'iommu') return iommufdFopsOpen(k);
       if (b === 'vfio') {
         enter(k, 'vfio_fops_open');
         return { ok: true, value: allocFd(k, { kind: 'vfio-container', id: vfioContainerOpen(k) }) };
@@ -121,8 +120,7 @@ class SimKernel implements Kernel {
         const bdf = cdevMinor(k, c);
         const vg = bdf === undefined ? undefined : k.vfioGroups.get(k.devices.get(bdf)?.group ?? -1);
         if (!vg || bdf === undefined) return this.err('ENODEV', 'vfio_device_fops_cdev_open', `${path}: device gone`);
-        enter(k, 'vfio_device_fops_cdev_open');
-        return { ok: true, value: allocFd(k, { kind: 'vfio-cdev', id: vg.id, device: bdf }) };
+        return vfioDeviceFopsCdevOpen(k, vg, bdf);
       }
       const gid = visibleVfioGroups(k).get(b ?? '');
       const vg = gid === undefined ? undefined : k.vfioGroups.get(gid);

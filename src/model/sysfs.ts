@@ -10,6 +10,7 @@ import { deviceAttrs, deviceAttrWrite } from './sysfs-device.js';
 import { busNode } from './sysfs-bus.js';
 import { groupNode } from './sysfs-iommu.js';
 import { devNode } from './sysfs-dev.js';
+import { hasVfioDev, vfioDevClassNode, vfioDevDeviceNode } from './vfio-cdev-sysfs.js';
 import type { Outcome } from './uapi.js';
 
 export type SysNode =
@@ -38,7 +39,8 @@ function nodeAt(k: KernelState, parts: readonly string[]): SysNode | null {
 }
 
 function classNode(k: KernelState, parts: readonly string[]): SysNode | null {
-  if (parts.length === 0) return dir(() => ['iommu']);
+  if (parts.length === 0) return dir(() => (k.vfioDevIndex.size > 0 ? ['iommu', 'vfio-dev'] : ['iommu']));
+  if (parts[0] === 'vfio-dev') return k.vfioDevIndex.size > 0 ? vfioDevClassNode(k, parts.slice(1)) : null;
   if (parts[0] !== 'iommu') return null;
   if (parts.length === 1) return dir(() => [...k.iommus].sort());
   if (parts.length === 2 && k.iommus.includes(parts[1] ?? '')) return link(`../../devices/virtual/iommu/${parts[1]}`);
@@ -47,6 +49,7 @@ function classNode(k: KernelState, parts: readonly string[]): SysNode | null {
 
 function devicesNode(k: KernelState, parts: readonly string[]): SysNode | null {
   const path = ['devices', ...parts].join('/');
+  if (parts.includes('vfio-dev')) return vfioDevDeviceNode(k, parts);
   const name = k.pathIndex.get(path);
   if (name !== undefined) {
     const dev = k.devices.get(name);
@@ -70,6 +73,7 @@ function deviceDir(k: KernelState, dev: NonNullable<ReturnType<KernelState['devi
   return dir(() => {
     const names = new Set(Object.keys(deviceAttrs(k, dev)));
     if (dev.pci) names.add('config');
+    if (hasVfioDev(k, dev.name)) names.add('vfio-dev');
     for (const c of k.pathChildren.get(path) ?? []) names.add(c);
     return [...names].sort();
   });

@@ -4,7 +4,7 @@
  */
 import { enter, fail, type KernelState } from './kernel-state.js';
 import { allocFd, registerFileOps, type FileKind, type IoctlOut, type OpenFile } from './file-table.js';
-import { iommuDeviceReleaseDmaOwner } from './iommu-group.js';
+import { vfioDfGroupCloseIommufd } from './vfio-iommufd.js';
 import { vfioPciResetWorks } from './vfio-pci.js';
 import type { Outcome } from './uapi.js';
 import { openDeviceCount, vfioGroupDeviceClosed, type VfioGroup } from './vfio-group.js';
@@ -38,11 +38,7 @@ export function vfioDeviceRelease(k: KernelState, _fd: number, file: OpenFile): 
   const n = (vg.openDevices.get(bdf) ?? 1) - 1;
   if (n > 0) vg.openDevices.set(bdf, n);
   else vg.openDevices.delete(bdf);
-  if (n === 0 && vg.iommufd !== null && vg.container === null) {
-    const dev = k.devices.get(bdf);
-    enter(k, 'iommufd_device_unbind');
-    if (dev) iommuDeviceReleaseDmaOwner(k, dev);
-  }
+  vfioDfGroupCloseIommufd(k, bdf);
   vfioGroupDeviceClosed(k, vg);
   void openDeviceCount;
 }

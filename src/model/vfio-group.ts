@@ -6,11 +6,12 @@
  */
 import { enter, fail, type KernelState } from './kernel-state.js';
 import { allocFd, fdArg, registerFileOps, type IoctlOut, type OpenFile } from './file-table.js';
-import { iommuDeviceClaimDmaOwner, iommuGroupDmaOwnerClaimed, getGroup } from './iommu-group.js';
+import { iommuGroupDmaOwnerClaimed, getGroup } from './iommu-group.js';
 import { vfioGroupViable } from './vfio-notifier.js';
 import { containerAttachGroup, containerDetachGroup, vfioContainerCookie } from './vfio-container.js';
 import { openVfioDeviceFile } from './vfio-device.js';
 import type { Outcome } from './uapi.js';
+import { vfioDfGroupOpenIommufd, vfioGroupPutIommufd, vfioGroupSetIommufd } from './vfio-iommufd.js';
 
 export interface VfioGroup {
   /** The iommu group id: the N of /dev/vfio/N (or noiommu-N). */
@@ -132,9 +133,8 @@ function setContainer(k: KernelState, _fd: number, file: OpenFile, arg: Readonly
     return r.ok ? { ok: true, value: {} } : r;
   }
   if (cf.kind === 'iommufd' && p.deviceClaim && k.opts.iommufd) {
-    enter(k, 'iommufd_vfio_compat_ioas_create');
-    vg.iommufd = cf.id;
-    return { ok: true, value: {} };
+    const r = vfioGroupSetIommufd(k, vg, cf.id);
+    return r.ok ? { ok: true, value: {} } : r;
   }
   return p.deviceClaim ? fail(k, fn, 'EBADFD', `fd ${cfd} is neither a VFIO container nor an iommufd`)
     : fail(k, fn, 'EINVAL', `fd ${cfd} is not a VFIO container (/dev/vfio/vfio)`);
@@ -152,10 +152,8 @@ function unsetContainer(k: KernelState, _fd: number, file: OpenFile): Outcome<Io
     vg.containerUsers = 0;
     containerDetachGroup(k, vg);
   }
-  if (vg.iommufd !== null) {
-    if (openDeviceCount(vg) > 0) return fail(k, fn, 'EBUSY', `vfio group ${vg.id}: device fds open`);
-    vg.iommufd = null;
-  }
+  // 6.12 group.c: no busy check for an iommufd; open device fds keep their own binding and ctx reference.
+  if (vg.iommufd !== null) vfioGroupPutIommufd(k, vg);
   return { ok: true, value: {} };
 }
 
@@ -196,12 +194,8 @@ function getDeviceFd(k: KernelState, _fd: number, file: OpenFile, arg: Readonly<
     if (nb) return nb;
     if (vg.noiommu && !k.opts.capSysRawio) return fail(k, fn, 'EPERM', 'noiommu needs CAP_SYS_RAWIO');
   }
-  if (vg.iommufd !== null && vg.container === null && (vg.openDevices.get(name) ?? 0) === 0) {
-    enter(k, 'vfio_iommufd_bind');
-    enter(k, 'iommufd_device_bind');
-    const dev = k.devices.get(name);
-    if (!dev) return fail(k, fn, 'ENODEV', `${name} is gone`);
-    const r = iommuDeviceClaimDmaOwner(k, dev, `iommufd_ctx ${vg.iommufd}`);
+  if (vg.iommufd !== null && vg.container === null) {
+    const r = vfioDfGroupOpenIommufd(k, vg, name);
     if (!r.ok) return r;
   }
   if (vg.container !== null) vg.containerUsers++;
@@ -216,7 +210,7 @@ function groupFileRelease(k: KernelState, vg: VfioGroup): void {
     vg.containerUsers--;
     if (vg.containerUsers === 0) containerDetachGroup(k, vg);
   }
-  if (openDeviceCount(vg) === 0) vg.iommufd = null;
+  if (openDeviceCount(vg) === 0) vfioGroupPutIommufd(k, vg);
   vg.openedFd = null;
   vg.fdClosed = false;
   vfioGroupPut(k, vg);
@@ -251,7 +245,7 @@ export function vfioGroupRemoveLast(k: KernelState, vg: VfioGroup): void {
     vg.containerUsers = 0;
     containerDetachGroup(k, vg);
   }
-  vg.iommufd = null;
+  vfioGroupPutIommufd(k, vg);
   vg.iommuGroup = null;
 }
 

@@ -11,6 +11,7 @@ import type { DeviceDriver } from './driver-registry.js';
 import { PCI_HEADER_TYPE_NORMAL, pciConfigResetMethods } from './pci-caps.js';
 import type { Outcome } from './uapi.js';
 import { vfioGroupAddDevice, vfioGroupPut, vfioGroupRemoveLast } from './vfio-group.js';
+import { vfioCdevFilesOpen } from './vfio-cdev.js';
 
 /** `vfio_pci_probe()` / `vfio_pci_core_register_device()` + `vfio_register_group_dev()`. */
 export function vfioPciProbe(k: KernelState, dev: Device, drv: DeviceDriver): Outcome {
@@ -59,7 +60,8 @@ function allocNoiommuGroup(k: KernelState, dev: Device): number {
 }
 
 function deviceFdsOpen(k: KernelState, dev: Device): number {
-  return dev.group === null ? 0 : (k.vfioGroups.get(dev.group)?.openDevices.get(dev.name) ?? 0);
+  const cdev = vfioCdevFilesOpen(k, dev.name);
+  return dev.group === null ? cdev : (k.vfioGroups.get(dev.group)?.openDevices.get(dev.name) ?? 0) + cdev;
 }
 
 /** What remove() must wait for, or null: open device fds; L, last device: the group leaving its container. */
