@@ -10,6 +10,7 @@
  */
 import { driverKey } from './driver-registry.js';
 import type { Kernel } from './uapi.js';
+import { iommufdCheckInvariants } from './iommufd/invariants.js';
 
 export function checkInvariants(kernel: Kernel): string[] {
   const k = kernel.state;
@@ -55,5 +56,6 @@ export function checkInvariants(kernel: Kernel): string[] {
     if (f.kind === 'vfio-group' && k.vfioGroups.get(f.id)?.openedFd !== fd) out.push(`fd ${fd}: vfio group ${f.id} does not record it as its open fd`);
     if (f.kind === 'vfio-container' && !k.containers.has(f.id)) out.push(`fd ${fd}: container ${f.id} is gone`);
   }
+  out.push(...iommufdCheckInvariants(k));
   return out;
 }
