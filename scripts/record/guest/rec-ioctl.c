@@ -110,7 +110,7 @@ static void args_json(struct buf *b, char **argv, int argc)
 		} else if (is_label_key(argv[i]) || is_string_key(argv[i]))
 			buf_json_str(b, eq + 1, strlen(eq + 1));
 		else
-			buf_printf(b, "%s", eq + 1);
+			buf_printf(b, "%llu", strtoull(eq + 1, 0, 0));  /* JSON has no hex */
 		*eq = '=';
 	}
 	buf_add(b, "}", 1);
