@@ -20,6 +20,13 @@ export interface Device {
   readonly hdrType: number;
   /** Bound driver name (`dev->driver`), or null. */
   driver: string | null;
+  /**
+   * The `driver` link in the device directory and the device's link in the driver's directory exist
+   * (`driver_sysfs_add()` … `driver_sysfs_remove()`, dd.c). False while `dev->driver` is still set in
+   * `__device_release_driver()` between `driver_sysfs_remove()` and `device_remove()` returning — the
+   * window a blocked vfio-pci unbind stays in (conformance S12/S13: the link reads ENOENT).
+   */
+  driverSysfs: boolean;
   driverOverride: string | null;
   /** IOMMU group id (`dev->iommu_group`), or null. */
   group: number | null;
@@ -36,7 +43,7 @@ export interface Device {
 export function deviceFromPci(d: PciDeviceDesc): Device {
   return {
     name: d.bdf, bus: 'pci', path: d.path.replace(/^\/?(sys\/)?/, ''), pci: d, hdrType: pciHdrType(d),
-    driver: d.driver, driverOverride: d.driverOverride, group: d.iommuGroup, defaultDomainUses: 0,
+    driver: d.driver, driverSysfs: d.driver !== null, driverOverride: d.driverOverride, group: d.iommuGroup, defaultDomainUses: 0,
     lockHolder: null, sriovNumvfs: d.sriovNumvfs, dead: false,
   };
 }
@@ -44,7 +51,7 @@ export function deviceFromPci(d: PciDeviceDesc): Device {
 export function deviceFromOther(d: OtherDeviceDesc): Device {
   return {
     name: d.name, bus: d.bus, path: d.path.replace(/^\/?(sys\/)?/, ''), pci: null, hdrType: 0,
-    driver: d.driver, driverOverride: d.driverOverride, group: d.iommuGroup, defaultDomainUses: 0,
+    driver: d.driver, driverSysfs: d.driver !== null, driverOverride: d.driverOverride, group: d.iommuGroup, defaultDomainUses: 0,
     lockHolder: null, sriovNumvfs: null, dead: false,
   };
 }

@@ -41,13 +41,14 @@ export function reallyProbe(k: KernelState, dev: Device, drv: DeviceDriver): Pro
     return { ...probe, positive: true };
   }
   dev.driver = drv.name;
+  dev.driverSysfs = true;
   if (k.opts.debugTestDriverRemove) {
     enter(k, 'really_probe: test_remove');
     callDriverRemove(k, dev, drv);
     if (k.profile.testRemoveCleanup) busDmaCleanup(k, dev, drv);
     enter(k, 'really_probe: re_probe');
     const again = busDmaConfigure(k, dev, drv);
-    if (!again.ok) { dev.driver = null; return again; }
+    if (!again.ok) { dev.driver = null; dev.driverSysfs = false; return again; }
     callDriverProbe(k, dev, drv);
   }
   enter(k, 'driver_bound');
@@ -102,8 +103,12 @@ export function bindStore(k: KernelState, drv: DeviceDriver, name: string): Outc
 }
 
 /**
- * `__device_release_driver()`: drv->remove() (vfio-pci may wait: 'blocked', device lock held), then
- * bus dma_cleanup (owner_cnt-- for kernel drivers), dev->driver = NULL, UNBOUND_DRIVER.
+ * `__device_release_driver()` (dd.c, same order in 5.10, 6.1 and 6.12): `driver_sysfs_remove()` first —
+ * the `driver` links vanish — then drv->remove() (vfio-pci may wait: 'blocked', device lock held,
+ * `dev->driver` still set), bus dma_cleanup (owner_cnt-- for kernel drivers), dev->driver = NULL,
+ * UNBOUND_DRIVER. In the blocked window a readlink of `driver` answers ENOENT, a 5.10 sysfs bind sees
+ * `dev->driver` set (ENODEV), and a 5.14+ bind, unbind or driver_override write waits for the lock
+ * (conformance S12, S13).
  */
 export function deviceReleaseDriver(k: KernelState, dev: Device): Outcome {
   const blocked = lockedBlock(k, dev, 'device_release_driver', () => deviceReleaseDriver(k, dev));
@@ -112,13 +117,14 @@ export function deviceReleaseDriver(k: KernelState, dev: Device): Outcome {
   const drv = k.drivers.get(driverKey(dev.bus, dev.driver));
   enter(k, 'device_release_driver_internal');
   enter(k, '__device_release_driver');
+  enter(k, 'driver_sysfs_remove');
+  dev.driverSysfs = false;
   if (!drv) { dev.driver = null; return OK; }
   const wait = driverRemoveReady(k, dev, drv);
   const finish = (): Outcome => {
     callDriverRemove(k, dev, drv);
     busDmaCleanup(k, dev, drv);
     dev.driver = null;
-    enter(k, 'driver_sysfs_remove');
     return OK;
   };
   if (wait === null) return finish();

@@ -36,7 +36,7 @@ export function busNode(k: KernelState, parts: readonly string[]): SysNode | nul
   const drv = k.drivers.get(driverKey(bus, name));
   if (!drv || extra !== undefined) return null;
   const files = bus === 'pci' ? ['bind', 'new_id', 'remove_id', 'uevent', 'unbind'] : ['bind', 'uevent', 'unbind'];
-  const bound = (): string[] => [...k.devices.values()].filter((d) => d.bus === bus && d.driver === drv.name).map((d) => d.name);
+  const bound = (): string[] => [...k.devices.values()].filter((d) => d.bus === bus && d.driver === drv.name && d.driverSysfs).map((d) => d.name);
   if (leaf === undefined) return dir(() => [...files, ...bound()].sort());
   switch (leaf) {
     case 'bind': return wo((data) => bindStore(k, drv, data.trim()));
@@ -46,7 +46,7 @@ export function busNode(k: KernelState, parts: readonly string[]): SysNode | nul
     case 'remove_id': return bus === 'pci' ? wo((data) => removeIdStore(k, drv, data)) : null;
     default: {
       const dev = k.devices.get(leaf);
-      return dev && dev.bus === bus && dev.driver === drv.name ? link(`../../../../${dev.path}`) : null;
+      return dev && dev.bus === bus && dev.driver === drv.name && dev.driverSysfs ? link(`../../../../${dev.path}`) : null;
     }
   }
 }

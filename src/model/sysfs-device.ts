@@ -51,7 +51,7 @@ export function deviceAttrs(k: KernelState, dev: Device): Record<string, SysNode
     read: () => ({ ok: true, value: `${dev.driverOverride ?? '(null)'}\n` }),
     write: (data) => driverOverrideStore(k, dev, data),
   };
-  if (dev.driver !== null) out['driver'] = link(`${upToSys(dev)}bus/${dev.bus}/drivers/${dev.driver}`);
+  if (dev.driver !== null && dev.driverSysfs) out['driver'] = link(`${upToSys(dev)}bus/${dev.bus}/drivers/${dev.driver}`);
   else delete out['driver'];
   if (dev.group !== null) out['iommu_group'] = link(`${upToSys(dev)}kernel/iommu_groups/${dev.group}`);
   else delete out['iommu_group'];
