@@ -1,12 +1,13 @@
 /**
  * What each driver's probe() and remove() do in the model (`call_driver_probe()`, `device_remove()`):
- * pcieport and shpchp refuse devices that are not their kind of bridge (-ENODEV), vfio drivers register
+ * pcieport and shpchp (shpchp.ts) refuse devices that are not their kind of bridge (-ENODEV), vfio drivers register
  * a vfio device, and a test may inject a probe failure (KernelOptions.probeErrors).
  */
 import type { Device } from './device.js';
 import type { DeviceDriver } from './driver-registry.js';
 import { enter, fail, type KernelState } from './kernel-state.js';
-import { PCI_CAP_ID_SHPC, PCI_EXP_TYPE, pciFindCapability, pciPcieType } from './pci-caps.js';
+import { PCI_EXP_TYPE, pciPcieType } from './pci-caps.js';
+import { shpcProbe } from './shpchp.js';
 import type { Outcome } from './uapi.js';
 import { vfioPciProbe, vfioPciRemove, vfioRemoveWait } from './vfio-pci.js';
 
@@ -27,10 +28,7 @@ export function callDriverProbe(k: KernelState, dev: Device, drv: DeviceDriver):
       return OK;
     }
     case 'shpchp':
-      if (cfgKnown && dev.pci && pciFindCapability(dev.pci.config, PCI_CAP_ID_SHPC) === 0) {
-        return fail(k, 'shpc_probe', 'ENODEV', `${dev.name} has no SHPC capability`);
-      }
-      return OK;
+      return shpcProbe(k, dev);
     case 'vfio-pci':
     case 'vfio-platform':
       return vfioPciProbe(k, dev, drv);
