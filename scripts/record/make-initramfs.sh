@@ -13,7 +13,7 @@ SRC612=$CACHE/src/linux-source-6.12
 # uapi headers for the helper, sanitised the way headers_install does for the parts we use.
 mkdir -p "$CACHE/uapi/linux"
 for h in vfio.h iommufd.h; do sed -e 's/__user//g' "$SRC612/include/uapi/linux/$h" > "$CACHE/uapi/linux/$h"; done
-gcc -static -O2 -Wall -Wno-format-truncation -I"$CACHE/uapi" -o "$CACHE/dmaown-rec" "$HERE"/guest/*.c
+gcc -static -pthread -O2 -Wall -Wno-format-truncation -I"$CACHE/uapi" -o "$CACHE/dmaown-rec" "$HERE"/guest/*.c
 
 R=$(mktemp -d /tmp/recorder-initrd.XXXXXX)
 trap 'rm -rf "$R"' EXIT

@@ -53,6 +53,8 @@ const char *errno_name(int e)
 	case EOPNOTSUPP: return "EOPNOTSUPP"; case EBADFD: return "EBADFD";
 	case EOVERFLOW: return "EOVERFLOW"; case ENOSYS: return "ENOSYS";
 	case EPROTO: return "EPROTO"; case EDEADLK: return "EDEADLK";
+	case EADDRINUSE: return "EADDRINUSE"; case ENOTEMPTY: return "ENOTEMPTY";
+	case EMSGSIZE: return "EMSGSIZE"; case ESPIPE: return "ESPIPE"; case ENOTSOCK: return "ENOTSOCK";
 	}
 	static char tmp[32];
 	snprintf(tmp, sizeof tmp, "E%d", e);

@@ -21,6 +21,8 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <sys/io.h>
+#include <sys/syscall.h>
+#include <pthread.h>
 #include "rec.h"
 
 FILE *out;
@@ -62,7 +64,7 @@ static void drain_kmsg(struct buf *note)
 		if (msg[0] == ' ' || !strncmp(msg, "Code:", 5) || !strncmp(msg, "Call Trace", 10) ||
 		    !strncmp(msg, "Modules linked", 14) || !strncmp(msg, "Hardware name", 13) ||
 		    !strncmp(msg, "CPU:", 4) || !strncmp(msg, "---[", 4) || !strncmp(msg, "invalid opcode", 14) ||
-		    strstr(msg, "[ cut here ]") || (register_line(msg) && strncmp(msg, "RIP:", 4)))
+		    strstr(msg, "[ cut here ]") || (register_line(msg) && strncmp(msg, "RIP:", 4) && strncmp(msg, "BUG:", 4)))
 			continue;  /* register dumps and stack traces stay in the console log */
 		if (pri <= 4 || strstr(msg, "BUG") || strstr(msg, "Oops")) {
 			if (note->n > 600 || (!strncmp(msg, "RIP:", 4) && strstr(note->p ? note->p : "", "RIP:"))) continue;
@@ -222,6 +224,73 @@ static void var_keep(const char *name, const char *step)
 	nvars++;
 }
 
+/* open / close / ioctl run in a thread of this process (they share its descriptor table) so that
+ * a call that blocks is "blocked" after 8 s and a call that kills its task in the kernel (a BUG or
+ * oops; the thread vanishes without answering) is "oops", while the descriptors stay open. A
+ * blocked call is left behind: it has its own buffer and is never waited for. */
+struct job { char kind; char **argv; int argc; struct buf s; int pipe_w; volatile pid_t tid; };
+
+static void *job_main(void *arg)
+{
+	struct job *j = arg;
+	char **argv = j->argv;
+	j->tid = syscall(SYS_gettid);
+	if (j->kind == 'o') {
+		buf_printf(&j->s, "\"call\":\"open\",\"path\":\"%s\",\"fd\":\"%s\"", argv[0], argv[1]);
+		int fd = open(argv[0], O_RDWR | O_CLOEXEC);
+		buf_printf(&j->s, ",\"result\":\"%s\"", errno_name(fd < 0 ? errno : 0));
+		label_set(argv[1], fd);
+	} else if (j->kind == 'c') {
+		buf_printf(&j->s, "\"call\":\"close\",\"fd\":\"%s\"", argv[0]);
+		int fd = label_fd(argv[0]);
+		int r = fd < 0 ? -1 : close(fd);
+		buf_printf(&j->s, ",\"result\":\"%s\"", fd < 0 ? "EBADF" : errno_name(r < 0 ? errno : 0));
+		label_drop(argv[0]);
+	} else {
+		do_ioctl(&j->s, argv, j->argc);
+	}
+	char c = 1;
+	if (write(j->pipe_w, &c, 1) < 0) perror("job pipe");
+	return 0;
+}
+
+static void fd_call(struct buf *s, char kind, char **argv, int argc, struct buf *note)
+{
+	struct job *j = calloc(1, sizeof *j);
+	int pfd[2];
+	pthread_t t;
+	if (pipe(pfd) < 0) { perror("pipe"); exit(1); }
+	j->kind = kind; j->argv = argv; j->argc = argc; j->pipe_w = pfd[1];
+	buf_add(&j->s, "", 0);
+	pthread_create(&t, 0, job_main, j);
+	pthread_detach(t);
+	long deadline = now_ms() + 8000;
+	for (;;) {
+		struct pollfd pf = { .fd = pfd[0], .events = POLLIN };
+		if (poll(&pf, 1, 200) > 0) {
+			buf_add(s, j->s.p, j->s.n);
+			close(pfd[0]); close(pfd[1]); free(j->s.p); free(j);
+			return;
+		}
+		char task[64];
+		snprintf(task, sizeof task, "/proc/self/task/%d", (int)j->tid);
+		if (j->tid && access(task, F_OK) < 0) {
+			buf_add(s, j->s.p, j->s.n);
+			buf_printf(s, ",\"result\":\"oops\"");
+			usleep(300000);
+			drain_kmsg(note);
+			return;
+		}
+		if (now_ms() > deadline) {
+			char tmp[4096];
+			snprintf(tmp, sizeof tmp, "%s", j->s.p);
+			buf_add(s, tmp, strlen(tmp));
+			buf_printf(s, ",\"id\":\"b%d\",\"result\":\"blocked\"", ++autoid);
+			return;
+		}
+	}
+}
+
 static char *unquote(char *d) { return !strcmp(d, "\"\"") ? "" : d; }
 
 static void run_line(char *line)
@@ -260,19 +329,8 @@ static void run_line(char *line)
 	else if (!strcmp(cmd, "list")) sysfs_step(&s, 'd', id, argv[1], 0, 15000, &note);
 	else if (!strcmp(cmd, "wait") && !pending_id(argv[1])) return;  /* it never blocked */
 	else if (!strcmp(cmd, "wait")) wait_step(&s, argv[1], argc > 2 ? atoi(argv[2]) * 1000 : 3000, &note);
-	else if (!strcmp(cmd, "open")) {
-		buf_printf(&s, "\"call\":\"open\",\"path\":\"%s\",\"fd\":\"%s\"", argv[1], argv[2]);
-		int fd = open(argv[1], O_RDWR | O_CLOEXEC);
-		buf_printf(&s, ",\"result\":\"%s\"", errno_name(fd < 0 ? errno : 0));
-		label_set(argv[2], fd);
-	} else if (!strcmp(cmd, "close")) {
-		buf_printf(&s, "\"call\":\"close\",\"fd\":\"%s\"", argv[1]);
-		int fd = label_fd(argv[1]);
-		int r = fd < 0 ? -1 : close(fd);
-		buf_printf(&s, ",\"result\":\"%s\"", fd < 0 ? "EBADF" : errno_name(r < 0 ? errno : 0));
-		label_drop(argv[1]);
-	} else if (!strcmp(cmd, "ioctl") && argc >= 3) {
-		do_ioctl(&s, argv + 1, argc - 1);
+	else if (!strcmp(cmd, "open") || !strcmp(cmd, "close") || (!strcmp(cmd, "ioctl") && argc >= 3)) {
+		fd_call(&s, cmd[0], argv + 1, argc - 1, &note);
 		if (keep) var_keep(keep, s.p);
 	}
 	else { fprintf(stderr, "dmaown-rec: bad line: %s\n", cmd); exit(2); }
