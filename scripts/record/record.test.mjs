@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCapture, filterCmdline } from './capture.mjs';
@@ -49,7 +49,9 @@ function runToTrace(data) {
   const out = join(dir, 'S.json');
   const r = spawnSync(process.execPath, [join(here, 'to-trace.mjs'), '--scenario', join(dir, 'S.scn'),
     '--data', join(dir, 'S.data'), '--source', 'test', '--out', out], { encoding: 'utf8' });
-  return { status: r.status, stderr: r.stderr, out: existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : null };
+  const result = { status: r.status, stderr: r.stderr, out: existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : null };
+  rmSync(dir, { recursive: true, force: true });
+  return result;
 }
 
 const RUN = ['@KERNEL 6.1.0-56-amd64', '@CMDLINE console=ttyS0 intel_iommu=on', '@CAPTURE-BEGIN',
