@@ -1,5 +1,6 @@
 import type { DeviceView, GroupView, HostView } from './inspect.js';
 import { makePlan, type Refusal } from './plan.js';
+import type { GroupReasons } from './why.js';
 
 /**
  * `dmaown check`: can these devices be handed to user space? Answered group by group, because the
@@ -19,6 +20,8 @@ export interface GroupCheck {
   readonly exempt: readonly { readonly bdf: string; readonly driver: string | null; readonly why: string }[];
   readonly critical: readonly { readonly bdf: string; readonly why: readonly string[] }[];
   readonly refusals: readonly Refusal[];
+  /** Why the group's devices share it (empty for a single-device group). */
+  readonly reasons: readonly string[];
 }
 
 export interface CheckResult {
@@ -26,7 +29,8 @@ export interface CheckResult {
   readonly groups: readonly GroupCheck[];
 }
 
-export function checkDevices(view: HostView, bdfs: readonly string[]): CheckResult {
+/** `why` gives the reasons a group is shared; it is asked only for the groups checked. */
+export function checkDevices(view: HostView, bdfs: readonly string[], why?: GroupReasons): CheckResult {
   const groupOf = new Map<string, GroupView>();
   for (const g of view.groups) for (const d of g.devices) groupOf.set(d.bdf, g);
   const buckets = new Map<number | null, string[]>();
@@ -37,7 +41,7 @@ export function checkDevices(view: HostView, bdfs: readonly string[]): CheckResu
   const groups: GroupCheck[] = [];
   for (const [id, requested] of [...buckets].sort((a, b) => (a[0] ?? -1) - (b[0] ?? -1))) {
     const g = view.groups.find((x) => x.id === id);
-    const r = makePlan(view, requested);
+    const r = makePlan(view, requested, why ? { why } : {});
     const refusals = r.ok ? [] : r.refusals;
     const onlyMembers = refusals.length > 0 && refusals.every((x) => x.code === 'group-member');
     const writes = r.ok ? r.plan.steps.filter((s) => s.action.op !== 'verify').length : 1;
@@ -46,6 +50,7 @@ export function checkDevices(view: HostView, bdfs: readonly string[]): CheckResu
     const members: readonly DeviceView[] = g?.devices ?? [];
     groups.push({
       group: id, requested, verdict, blockers: g?.blockers ?? [], refusals,
+      reasons: id !== null && why ? why(id) : [],
       exempt: members.filter((d) => !d.blocks).map((d) => ({ bdf: d.bdf, driver: d.driver, why: d.exempt ?? '' })),
       critical: members.filter((d) => d.critical.length > 0).map((d) => ({ bdf: d.bdf, why: d.critical })),
     });

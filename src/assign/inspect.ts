@@ -66,8 +66,20 @@ export interface HostView {
   readonly ungrouped: readonly DeviceView[];
   /** Registered PCI drivers (/sys/bus/pci/drivers). */
   readonly drivers: readonly string[];
-  /** Processes holding /dev/iommu (not tied to one group). */
-  readonly iommufdHolders: readonly DmaHolder[];
+  /**
+   * Processes holding /dev/iommu, each with the groups it holds through /dev/vfio/N or a device cdev.
+   * An iommufd context alone owns nothing: ownership comes with VFIO_DEVICE_BIND_IOMMUFD (or
+   * GET_DEVICE_FD on a group set to the iommufd), so `groups: []` is a bare holder.
+   */
+  readonly iommufdHolders: readonly IommufdHolder[];
+  /** Whose open files were seen: all processes, only some (not root: EACCES), none (a capture has no /proc). */
+  readonly holdersSeen: HoldersSeen;
+}
+
+export type HoldersSeen = 'all' | 'some' | 'none';
+
+export interface IommufdHolder extends DmaHolder {
+  readonly groups: readonly number[];
 }
 
 export interface InspectInput {
@@ -75,6 +87,7 @@ export interface InspectInput {
   readonly names: PciNames;
   readonly holders?: readonly DmaHolder[];
   readonly critical?: CriticalDevices;
+  readonly holdersSeen?: HoldersSeen;
 }
 
 /** PCI header type from config byte 0x0e (bit 7 is the multifunction flag); the class when config is short. */
@@ -115,11 +128,14 @@ export function inspectHost(input: InspectInput): HostView {
     }));
     for (const h of held) {
       blockers.push({ bdf: h.bdf ?? devices[0]?.bdf ?? '', driver: null, kind: 'in-use',
-        why: `${h.path} is held open by ${h.comm} (pid ${h.pid})` });
+        why: h.bdf !== null ? `${h.path} (the vfio cdev of ${h.bdf}) is held open by ${h.comm} (pid ${h.pid})` : `${h.path} is held open by ${h.comm} (pid ${h.pid})` });
     }
     const ownership: Ownership = held.length > 0 ? 'user' : devices.some((d) => d.role === 'kernel-dma') ? 'kernel' : 'idle';
     return { id: g.id, type: g.type, devices, ownership, holders: held, assignable: blockers.length === 0, blockers };
   });
   const ungrouped = host.pci.filter((d) => d.iommuGroup === null).map((d) => views.get(d.bdf)!);
-  return { kernel: host.kernel, era, groups, ungrouped, drivers: host.pciDrivers, iommufdHolders: holders.filter((h) => h.path === '/dev/iommu') };
+  const iommufdHolders = holders.filter((h) => h.path === '/dev/iommu').map((h): IommufdHolder => ({
+    ...h, groups: [...new Set(holders.filter((x) => x.pid === h.pid && x.group !== null).map((x) => x.group as number))].sort((a, b) => a - b),
+  }));
+  return { kernel: host.kernel, era, groups, ungrouped, drivers: host.pciDrivers, iommufdHolders, holdersSeen: input.holdersSeen ?? (input.holders ? 'all' : 'none') };
 }

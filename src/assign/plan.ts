@@ -1,6 +1,7 @@
 import type { Action } from './actions.js';
 import { actionText } from './actions.js';
 import type { DeviceView, GroupView, HostView } from './inspect.js';
+import type { GroupReasons } from './why.js';
 
 /**
  * A plan: the ordered sysfs writes that hand the requested devices (and, when allowed, the other
@@ -33,11 +34,16 @@ export interface Plan {
   readonly devices: readonly PlanDevice[];
   readonly steps: readonly PlanStep[];
   readonly warnings: readonly string[];
+  /** How user space will open the devices, and so how the simulation proves the plan (default 'group'). */
+  readonly via?: Via;
 }
+
+/** The VFIO path user space takes: the group/container path (/dev/vfio/N) or the device cdev with iommufd (6.6+). */
+export type Via = 'group' | 'cdev';
 
 export type RefusalCode =
   | 'unknown-device' | 'no-iommu-group' | 'bridge' | 'sriov-pf' | 'host-critical' | 'group-member'
-  | 'blocking-bridge' | 'in-use';
+  | 'blocking-bridge' | 'in-use' | 'no-cdev';
 
 export interface Refusal {
   readonly bdf: string;
@@ -45,12 +51,17 @@ export interface Refusal {
   readonly why: string;
   /** How to proceed, when there is a way. */
   readonly hint: string | null;
+  /** group-member, blocking-bridge: why the devices share the IOMMU group (`dmaown explain`). */
+  readonly reasons?: readonly string[];
 }
 
 export interface PlanOptions {
   readonly driver?: string;
   readonly allowGroupMembers?: readonly string[];
   readonly force?: boolean;
+  readonly via?: Via;
+  /** Why group members share their group, for the refusals that name a group member. */
+  readonly why?: GroupReasons;
 }
 
 export type PlanOutcome =
@@ -85,10 +96,10 @@ export function makePlan(view: HostView, bdfs: readonly string[], opts: PlanOpti
       } else if (!d.blocks || d.driver === driver) {
         continue; // exempt members stay as they are
       } else if (d.bridge) {
-        refusals.push({ bdf: d.bdf, code: 'blocking-bridge', why: `${d.bdf} is a bridge bound to ${d.driver}, which counts as a kernel DMA user since 5.19`, hint: `unbind ${d.driver} from it or bind it to pci-stub` });
+        refusals.push({ bdf: d.bdf, code: 'blocking-bridge', why: `${d.bdf} is a bridge bound to ${d.driver}, which counts as a kernel DMA user since 5.19`, hint: `unbind ${d.driver} from it or bind it to pci-stub`, reasons: opts.why?.(g.id) ?? [] });
         continue;
       } else if (!allowed.has(d.bdf)) {
-        refusals.push({ bdf: d.bdf, code: 'group-member', why: `${d.bdf} (${d.driver}) shares IOMMU group ${g.id} with ${bdfs.filter((x) => g.devices.some((m) => m.bdf === x)).join(', ')} and would have to leave its driver`, hint: `add --allow-group-member ${d.bdf}` });
+        refusals.push({ bdf: d.bdf, code: 'group-member', why: `${d.bdf} (${d.driver}) shares IOMMU group ${g.id} with ${bdfs.filter((x) => g.devices.some((m) => m.bdf === x)).join(', ')} and would have to leave its driver`, hint: `add --allow-group-member ${d.bdf}`, reasons: opts.why?.(g.id) ?? [] });
         continue;
       }
       if ((d.sriovNumvfs ?? 0) > 0) {
@@ -113,7 +124,8 @@ export function makePlan(view: HostView, bdfs: readonly string[], opts: PlanOpti
   const plan = buildPlan(view.kernel, driver, groups.map((g) => g.id), moves.map((m) => ({
     bdf: m.d.bdf, group: m.g.id, driver: m.d.driver, driverOverride: m.d.driverOverride, requested: m.requested,
   })), warnings);
-  return refusals.length > 0 ? { ok: false, refusals, partial: plan } : { ok: true, plan };
+  const withVia: Plan = { ...plan, via: opts.via ?? 'group' };
+  return refusals.length > 0 ? { ok: false, refusals, partial: withVia } : { ok: true, plan: withVia };
 }
 
 /** The steps for a set of devices: overrides, then every unbind, then every probe, then every verify. */

@@ -5,8 +5,9 @@ import { applyPlan, type StepReport } from './apply.js';
 import { exemption, dmaEra } from './dma-rules.js';
 import { headerType } from './inspect.js';
 import { memorySink } from './journal.js';
-import type { Plan } from './plan.js';
+import type { Plan, Via } from './plan.js';
 import { simPort } from './twin.js';
+import { proofSummary, proveCdevPath, proveGroupPath, type GroupProof } from './vfio-proof.js';
 
 /**
  * Run a plan, before showing it, on a simulated kernel of the host's version: the same executor and
@@ -20,8 +21,22 @@ export interface Simulation {
   readonly steps: readonly StepReport[];
   /** The step that failed, its errno, the kernel's why and call path. */
   readonly failedStep: { readonly seq: number; readonly text: string; readonly failure: ActionFailure } | null;
-  readonly groups: readonly { readonly id: number; readonly viable: boolean; readonly blockers: readonly string[]; readonly vfio?: string }[];
+  readonly groups: readonly SimulatedGroup[];
+  /** The VFIO path the groups were opened through (the plan's `via`). */
+  readonly via: Via;
+  /** --via cdev: why this host is taken to have the vfio device cdev. */
+  readonly viaEvidence?: string;
   readonly note?: string;
+}
+
+export interface SimulatedGroup {
+  readonly id: number;
+  readonly viable: boolean;
+  readonly blockers: readonly string[];
+  /** The proof in one line (model only). */
+  readonly vfio?: string;
+  /** Every call of the proof with its answer (model only). */
+  readonly proof?: GroupProof;
 }
 
 /**
@@ -29,28 +44,25 @@ export interface Simulation {
  * an unsupported release) falls back to the twin, and says so in `engine` and `note`.
  */
 export async function simulatePlan(host: HostDescription, plan: Plan): Promise<Simulation> {
-  const { createKernel } = await import('../model/index.js');
-  let k: Kernel;
-  try { k = createKernel(host); } catch (e) {
-    return { ...simulateOn(simPort(host), 'twin', host, plan), note: `the model could not build this host (${(e as Error).message}); simulated on the twin` };
+  const k = await modelKernel(host);
+  if (typeof k === 'string') {
+    return { ...simulateOn(simPort(host), 'twin', host, plan), note: `the model could not build this host (${k}); simulated on the twin` };
   }
   const sim = simulateOn(k, 'model', host, plan);
   if (!sim.steps.every((s) => s.ok)) return sim;
-  // Ask VFIO itself, as QEMU does: open /dev/vfio/N and VFIO_GROUP_GET_STATUS (§4.4, §5.2).
-  const groups = sim.groups.map((g) => ({ ...g, ...vfioStatus(k, g.id) }));
+  // Open each group from user space as a VMM would, through the plan's path (vfio-proof.ts).
+  const groups = sim.groups.map((g): SimulatedGroup => {
+    const devs = plan.devices.filter((d) => d.group === g.id).map((d) => d.bdf);
+    const proof = sim.via === 'cdev' ? proveCdevPath(k, g.id, devs) : proveGroupPath(k, g.id, devs);
+    return { ...g, viable: g.viable && proof.ok, vfio: proofSummary(proof), proof };
+  });
   return { ...sim, ok: groups.every((g) => g.viable), groups };
 }
 
-/** VFIO_GROUP_GET_STATUS on a fresh group fd: VIABLE or not, and the kernel's reason. */
-function vfioStatus(k: Kernel, group: number): { viable: boolean; vfio: string } {
-  const fd = k.open(`/dev/vfio/${group}`);
-  if (!fd.ok) return { viable: false, vfio: `open /dev/vfio/${group}: ${fd.errno} (${fd.why})` };
-  const st = k.ioctl(fd.value, 'VFIO_GROUP_GET_STATUS');
-  k.close(fd.value);
-  if (!st.ok) return { viable: false, vfio: `VFIO_GROUP_GET_STATUS: ${st.errno} (${st.why})` };
-  const flags = st.value['flags'];
-  const viable = Array.isArray(flags) ? flags.includes('VIABLE') : typeof flags === 'number' ? (flags & 1) === 1 : false;
-  return { viable, vfio: `VFIO_GROUP_GET_STATUS flags=${JSON.stringify(flags)} (${st.calls.join(' → ')})` };
+/** The model's kernel for this host, or why it could not be built (a ModelBug, an unsupported release). */
+export async function modelKernel(host: HostDescription): Promise<Kernel | string> {
+  const { createKernel } = await import('../model/index.js');
+  try { return createKernel(host); } catch (e) { return (e as Error).message; }
 }
 
 export function simulateOn(port: AssignPort, engine: 'model' | 'twin', host: HostDescription, plan: Plan): Simulation {
@@ -67,7 +79,7 @@ export function simulateOn(port: AssignPort, engine: 'model' | 'twin', host: Hos
   });
   const failed = r.steps.find((s) => !s.ok);
   return {
-    ok: r.ok && groups.every((g) => g.viable), engine, kernel: host.kernel, steps: r.steps,
+    ok: r.ok && groups.every((g) => g.viable), engine, kernel: host.kernel, steps: r.steps, via: plan.via ?? 'group',
     failedStep: failed?.failure ? { seq: failed.seq, text: failed.text, failure: failed.failure } : null, groups,
   };
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { HostSelection, LoadedHost } from '../assign/source.js';
 import type { HostView } from '../assign/inspect.js';
+import type { GroupReasons } from '../assign/why.js';
 import type { CliIo } from './io.js';
 
 /** Options every host-reading command shares (defined once on the program). */
@@ -37,6 +38,8 @@ export function selectionOf(o: HostOptions): HostSelection | string {
 export interface Viewed {
   readonly loaded: LoadedHost;
   readonly view: HostView;
+  /** Why a group's devices share it: explainHost() run at most once, on the first multi-device group asked about. */
+  readonly why: GroupReasons;
 }
 
 /** Load the selected host and build its view (holders and host-critical devices for live hosts and trees). */
@@ -48,15 +51,20 @@ export async function loadView(o: HostOptions, io: CliIo, sel: HostSelection): P
   if (!h.ok) return { ok: false, why: `${h.errno}: ${h.why}` };
   let holders: import('../host/processes.js').DmaHolder[] = [];
   let critical: import('../host/critical.js').CriticalDevices = {};
+  let holdersSeen: import('../assign/inspect.js').HoldersSeen = 'none';
   if (h.value.root !== null) {
-    const { findDmaHolders, liveReader } = await import('../host/processes.js');
+    const { scanDmaHolders, liveReader } = await import('../host/processes.js');
     const { findCriticalDevices } = await import('../host/critical.js');
     const r = liveReader(h.value.root);
-    holders = findDmaHolders(r);
+    const s = scanDmaHolders(r);
+    holders = s.holders;
+    holdersSeen = s.unreadable > 0 ? 'some' : 'all';
     critical = findCriticalDevices(r, { SSH_CONNECTION: io.env['SSH_CONNECTION'] });
   }
   const names = lazyPciNames(o.pciIds !== undefined ? [o.pciIds] : PCI_IDS_PATHS);
-  return { ok: true, value: { loaded: h.value, view: inspectHost({ host: h.value.host, names, holders, critical }) } };
+  const { groupReasons } = await import('../assign/why.js');
+  const view = inspectHost({ host: h.value.host, names, holders, critical, holdersSeen });
+  return { ok: true, value: { loaded: h.value, view, why: groupReasons(h.value.host) } };
 }
 
 /** The host block every JSON output starts with. */

@@ -33,13 +33,19 @@ const CDEV_FILE = /^\/dev\/vfio\/devices\/((?:noiommu-)?vfio\d+)$/;
  * lower bound, which the caller says when it is not root.
  */
 export function findDmaHolders(r: HostReader): DmaHolder[] {
+  return scanDmaHolders(r).holders;
+}
+
+/** findDmaHolders(), and how many processes' fd directories could not be read (0: the list is complete). */
+export function scanDmaHolders(r: HostReader): { holders: DmaHolder[]; unreadable: number } {
   const pids = r.list('/proc');
-  if (!pids.ok) return [];
+  if (!pids.ok) return { holders: [], unreadable: 1 };
   const out: DmaHolder[] = [];
+  let unreadable = 0;
   for (const p of pids.value) {
     if (!/^\d+$/.test(p)) continue;
     const fds = r.list(`/proc/${p}/fd`);
-    if (!fds.ok) continue;
+    if (!fds.ok) { if (fds.errno !== 'ENOENT') unreadable++; continue; }
     let comm: string | null = null;
     for (const fd of fds.value) {
       const t = r.readLink(`/proc/${p}/fd/${fd}`);
@@ -54,7 +60,7 @@ export function findDmaHolders(r: HostReader): DmaHolder[] {
       out.push({ pid: Number(p), comm, path, group, bdf });
     }
   }
-  return out;
+  return { holders: out, unreadable };
 }
 
 function readComm(r: HostReader, pid: string): string {

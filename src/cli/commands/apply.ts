@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { Plan } from '../../assign/plan.js';
 import { colorsFor, EXIT, printJson, type CliIo } from '../io.js';
 import { hostJson, loadView, selectionOf } from '../host-options.js';
-import { addPlanOptions, planFor, type PlanOptions, type Planned } from './plan.js';
+import { addPlanOptions, planFor, simulated, type PlanOptions, type Planned } from './plan.js';
 
 export interface ApplyOptions extends PlanOptions {
   readonly yes?: boolean;
@@ -34,8 +34,7 @@ async function planFromFile(file: string, o: ApplyOptions, io: CliIo): Promise<P
   if (changed.length > 0) {
     return { kind: 'refused', viewed: r.value, refusals: changed.map((why) => ({ bdf: '', code: 'in-use' as const, why: `host changed since the plan: ${why}`, hint: 'make a new plan' })) };
   }
-  const { simulatePlan } = await import('../../assign/simulate.js');
-  return { kind: 'plan', viewed: r.value, plan, simulated: await simulatePlan(r.value.loaded.host, plan) };
+  return simulated(r.value, plan);
 }
 
 /**

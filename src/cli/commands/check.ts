@@ -13,7 +13,7 @@ export async function runCheck(bdfs: readonly string[], o: HostOptions, io: CliI
   const r = await loadView(o, io, sel);
   if (!r.ok) { io.err(`dmaown: ${r.why}\n`); return EXIT.usage; }
   const { checkDevices } = await import('../../assign/check.js');
-  const res = checkDevices(r.value.view, p.value);
+  const res = checkDevices(r.value.view, p.value, r.value.why);
   if (o.json) printJson(io, { schema: 'dmaown-check/1', host: hostJson(r.value), ok: res.ok, groups: res.groups });
   else {
     const { renderCheck } = await import('../render/check.js');

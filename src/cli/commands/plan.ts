@@ -8,6 +8,7 @@ export interface PlanOptions extends HostOptions {
   readonly allowGroupMember?: string[];
   readonly driver?: string;
   readonly force?: boolean;
+  readonly via?: string;
 }
 
 export type Planned =
@@ -21,15 +22,30 @@ export async function planFor(bdfs: readonly string[], o: PlanOptions, io: CliIo
   const p = parseBdfs(bdfs), a = parseBdfs(o.allowGroupMember ?? []);
   if (!p.ok) return { kind: 'error', code: EXIT.usage, why: p.why };
   if (!a.ok) return { kind: 'error', code: EXIT.usage, why: a.why };
+  const via = o.via ?? 'group';
+  if (via !== 'group' && via !== 'cdev') return { kind: 'error', code: EXIT.usage, why: `--via ${via}: choose group (/dev/vfio/N) or cdev (/dev/vfio/devices/vfioN with /dev/iommu)` };
   const sel = selectionOf(o);
   if (typeof sel === 'string') return { kind: 'error', code: EXIT.usage, why: sel };
   const r = await loadView(o, io, sel);
   if (!r.ok) return { kind: 'error', code: EXIT.usage, why: r.why };
   const { makePlan } = await import('../../assign/plan.js');
-  const m = makePlan(r.value.view, p.value, { driver: o.driver ?? 'vfio-pci', allowGroupMembers: a.value, force: o.force === true });
+  const m = makePlan(r.value.view, p.value, { driver: o.driver ?? 'vfio-pci', allowGroupMembers: a.value, force: o.force === true, via, why: r.value.why });
   if (!m.ok) return { kind: 'refused', viewed: r.value, refusals: m.refusals };
+  return simulated(r.value, m.plan);
+}
+
+/** Simulate a plan on the model through its `via` path; --via cdev first needs a host with the vfio cdev. */
+export async function simulated(viewed: Viewed, plan: Plan): Promise<Planned> {
+  let viaEvidence: string | undefined;
+  if (plan.via === 'cdev') {
+    const { cdevSupportOf } = await import('../../assign/cdev-support.js');
+    const s = await cdevSupportOf(viewed.loaded);
+    if (!s.ok) return { kind: 'refused', viewed, refusals: [{ bdf: '', code: 'no-cdev', why: `--via cdev: ${s.why}`, hint: 'use --via group: the same sysfs steps, and user space opens /dev/vfio/N' }] };
+    viaEvidence = s.why;
+  }
   const { simulatePlan } = await import('../../assign/simulate.js');
-  return { kind: 'plan', viewed: r.value, plan: m.plan, simulated: await simulatePlan(r.value.loaded.host, m.plan) };
+  const sim = await simulatePlan(viewed.loaded.host, plan);
+  return { kind: 'plan', viewed, plan, simulated: viaEvidence === undefined ? sim : { ...sim, viaEvidence } };
 }
 
 export function planJson(x: Planned): Record<string, unknown> {
@@ -54,7 +70,8 @@ export function addPlanOptions(cmd: Command): Command {
   return cmd
     .option('--allow-group-member <bdf>', 'also take this member of the group from its driver (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--driver <name>', 'user-space driver to bind', 'vfio-pci')
-    .option('--force', 'plan host-critical devices too (the NIC you are logged in through, a mounted disk, ...)');
+    .option('--force', 'plan host-critical devices too (the NIC you are logged in through, a mounted disk, ...)')
+    .option('--via <path>', 'how user space will open the devices, and so how the simulation proves the plan: group (/dev/vfio/N + container) or cdev (/dev/iommu + /dev/vfio/devices/vfioN, 6.6+)', 'group');
 }
 
 export function definePlan(cmd: Command, io: CliIo, done: (code: number) => void): void {

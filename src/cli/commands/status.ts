@@ -26,14 +26,14 @@ export async function runStatus(o: HostOptions, io: CliIo): Promise<number> {
   if (!r.ok) { io.err(`dmaown: ${r.why}\n`); return EXIT.usage; }
   const v = r.value;
   if (o.json) {
-    printJson(io, { schema: 'dmaown-status/1', host: hostJson(v), diagnosis, sample, ...viewJson(v.view) });
+    printJson(io, { schema: 'dmaown-status/1', host: hostJson(v), diagnosis, sample, ...viewJson(v.view, v.why) });
     return EXIT.ok;
   }
   if (diagnosis !== null) {
     io.out(`${c.yellow('This host has no IOMMU groups.')}\n${diagnosis}\n\n`);
     io.out(`${c.inverse(` SAMPLE HOST "${sample}" — not this machine `)}  (select it yourself with --sample ${sample})\n\n`);
   }
-  io.out(renderStatus(v.view, v.loaded.kind === 'live' ? 'This host' : v.loaded.label, c));
+  io.out(renderStatus(v.view, v.loaded.kind === 'live' ? 'This host' : v.loaded.label, c, v.why));
   for (const w of v.loaded.warnings.slice(0, 5)) io.err(`warning: ${w}\n`);
   return EXIT.ok;
 }

@@ -15,6 +15,7 @@ export function renderCheck(r: CheckResult, c: Colors): string {
     ]);
   }
   const lines = [t.toString()];
+  for (const g of r.groups) if (g.group !== null && g.reasons.length > 0) lines.push(`group ${g.group}: ${c.dim(`why shared: ${g.reasons.join('; ')}`)}`);
   for (const g of r.groups) for (const x of g.refusals) lines.push(`${c.red('✗')} ${x.why}${x.hint ? `\n    ${c.dim(`→ ${x.hint}`)}` : ''}`);
   lines.push(r.ok ? c.green('These devices can be assigned (run `dmaown plan` with the same devices).') : c.red('Not assignable as asked.'));
   return `${lines.join('\n')}\n`;

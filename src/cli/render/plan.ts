@@ -3,7 +3,12 @@ import type { Simulation } from '../../assign/simulate.js';
 import type { Colors } from '../io.js';
 
 export function renderRefusals(refusals: readonly Refusal[], c: Colors): string {
-  return refusals.map((x) => `${c.red('refused')} ${x.why}${x.hint ? `\n    ${c.dim(`→ ${x.hint}`)}` : ''}`).join('\n');
+  const seen = new Set<string>();
+  return refusals.map((x) => {
+    // The reasons of a group once, under its first refusal.
+    const why = x.reasons !== undefined && x.reasons.length > 0 && !seen.has(x.reasons.join()) ? (seen.add(x.reasons.join()), `\n    ${c.dim(`why shared: ${x.reasons.join('; ')}`)}`) : '';
+    return `${c.red('refused')} ${x.why}${why}${x.hint ? `\n    ${c.dim(`→ ${x.hint}`)}` : ''}`;
+  }).join('\n');
 }
 
 export function renderPlan(p: Plan, sim: Simulation | null, c: Colors): string {
@@ -11,7 +16,10 @@ export function renderPlan(p: Plan, sim: Simulation | null, c: Colors): string {
   for (const w of p.warnings) lines.push(c.yellow(`warning: ${w}`));
   p.steps.forEach((s, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${s.text}`));
   if (sim) {
-    lines.push('', c.bold(`Simulated on kernel ${sim.kernel} (${sim.engine === 'model' ? 'dmaown model' : 'driver-binding twin'}):`));
+    const path = sim.via === 'cdev' ? 'the vfio device cdev path: /dev/iommu, /dev/vfio/devices/vfioN, BIND_IOMMUFD, IOAS_ALLOC, ATTACH_IOMMUFD_PT'
+      : 'the VFIO group path: /dev/vfio/vfio, /dev/vfio/N, SET_CONTAINER, SET_IOMMU, GET_DEVICE_FD';
+    lines.push('', c.bold(`Simulated on kernel ${sim.kernel} (${sim.engine === 'model' ? 'dmaown model' : 'driver-binding twin'}), then opened through ${path}:`));
+    if (sim.viaEvidence) lines.push(c.dim(`  vfio cdev on this host: ${sim.viaEvidence}`));
     if (sim.failedStep) {
       const f = sim.failedStep;
       lines.push(c.red(`  step ${f.seq + 1} fails: ${f.text}`), `    ${f.failure.errno}: ${f.failure.why}`);
@@ -20,7 +28,7 @@ export function renderPlan(p: Plan, sim: Simulation | null, c: Colors): string {
     }
     if (sim.note) lines.push(c.yellow(`  ${sim.note}`));
     for (const g of sim.groups) {
-      lines.push(g.viable ? c.green(`  group ${g.id} becomes viable: no member counts as a kernel DMA user`)
+      lines.push(g.viable ? c.green(`  group ${g.id} becomes viable: no member counts as a kernel DMA user, and user space can own it`)
         : c.red(`  group ${g.id} stays non-viable${g.blockers.length ? `: ${g.blockers.join(', ')}` : ''}`));
       if (g.vfio) lines.push(c.dim(`    ${g.vfio}`));
     }

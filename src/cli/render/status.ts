@@ -1,4 +1,6 @@
+import type { DmaHolder } from '../../host/processes.js';
 import type { GroupView, HostView } from '../../assign/inspect.js';
+import type { GroupReasons } from '../../assign/why.js';
 import type { Colors } from '../io.js';
 import { deviceLine, shortBdf } from './device.js';
 
@@ -8,18 +10,40 @@ export function eraText(v: HostView): string {
     : 'legacy VFIO viability of 5.10-5.18: only unbound, bridges, pci-stub and vfio drivers are allowed';
 }
 
+/** `qemu-system-x86[4242] /dev/vfio/7`, `cloud-hypervisor[200] /dev/vfio/devices/vfio0 (01:00.0)`. */
+export function holderText(h: DmaHolder): string {
+  return `${h.comm}[${h.pid}] ${h.path}${h.bdf !== null ? ` (${shortBdf(h.bdf)})` : ''}`;
+}
+
 export function groupHeader(g: GroupView, c: Colors): string {
-  const own = g.ownership === 'user' ? c.magenta(`user-owned (${g.holders.map((h) => `${h.comm}[${h.pid}] ${h.path}`).join(', ')})`)
+  const own = g.ownership === 'user' ? c.magenta(`user-owned (${g.holders.map(holderText).join(', ')})`)
     : g.ownership === 'kernel' ? 'kernel-owned' : 'idle';
   const verdict = g.assignable ? c.green('can be handed to user space now')
     : c.red(`blocked by ${g.blockers.map((b) => b.kind === 'in-use' ? 'a process' : `${shortBdf(b.bdf)} (${b.driver})`).join(', ')}`);
   return `${c.bold(`IOMMU group ${g.id}`)}  ${own}  ${verdict}`;
 }
 
-export function renderStatus(v: HostView, label: string, c: Colors): string {
+/** One line under a multi-device group: why its devices share it. */
+export function whyLine(reasons: readonly string[], c: Colors): string | null {
+  return reasons.length > 0 ? c.dim(`  why shared: ${reasons.join('; ')}`) : null;
+}
+
+/** Who holds /dev/iommu, and which groups through it; and how much of /proc was seen. */
+export function holderLines(v: HostView): string[] {
+  const out = v.iommufdHolders.map((h) => h.groups.length > 0
+    ? `/dev/iommu held by ${h.comm}[${h.pid}], which also holds group ${h.groups.join(', ')} (user-owned through iommufd)`
+    : `/dev/iommu held by ${h.comm}[${h.pid}] with no VFIO group or device file open: an iommufd context alone owns no IOMMU group`);
+  if (v.holdersSeen === 'some') out.push('Not root: open /dev/vfio and /dev/iommu files of other users\' processes are not seen (owners may be missing).');
+  if (v.holdersSeen === 'none') out.push('Owners by process are not known here (no /proc: a capture or a sample).');
+  return out;
+}
+
+export function renderStatus(v: HostView, label: string, c: Colors, why: GroupReasons = () => []): string {
   const lines = [c.bold(`${label}: kernel ${v.kernel}`), c.dim(eraText(v)), ''];
   for (const g of v.groups) {
     lines.push(groupHeader(g, c));
+    const w = g.devices.length > 1 ? whyLine(why(g.id), c) : null;
+    if (w !== null) lines.push(w);
     for (const d of g.devices) lines.push(deviceLine(d, c));
   }
   if (v.ungrouped.length) {
@@ -28,5 +52,6 @@ export function renderStatus(v: HostView, label: string, c: Colors): string {
   }
   const ok = v.groups.filter((g) => g.assignable).length;
   lines.push('', `${v.groups.length} groups, ${ok} can be handed to user space now, ${v.groups.length - ok} blocked.`);
+  for (const l of holderLines(v)) lines.push(c.dim(l));
   return `${lines.join('\n')}\n`;
 }
