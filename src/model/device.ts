@@ -18,6 +18,12 @@ export interface Device {
   readonly pci: PciDeviceDesc | null;
   /** `pdev->hdr_type`. */
   readonly hdrType: number;
+  /**
+   * `pdev->multifunction`: header bit 7 (`pci_setup_device()`), or set by `pci_scan_slot()` on every
+   * function > 0 it finds — after `pci_device_add()`, so a hot-added function > 0 without the bit is not
+   * multifunction while its IOMMU group is chosen (conformance S15). False for other buses.
+   */
+  multifunction: boolean;
   /** Bound driver name (`dev->driver`), or null. */
   driver: string | null;
   /**
@@ -40,9 +46,13 @@ export interface Device {
   dead: boolean;
 }
 
-export function deviceFromPci(d: PciDeviceDesc): Device {
+/** A PCI device as found at boot (`hotplug`: as `pci_device_add()` sees a function before `pci_scan_slot()` marks it). */
+export function deviceFromPci(d: PciDeviceDesc, hotplug = false): Device {
+  const mfBit = d.config.length > 0x0e && ((d.config[0x0e] ?? 0) & 0x80) !== 0;
+  const fn = Number.parseInt(d.bdf.slice(d.bdf.lastIndexOf('.') + 1), 10);
   return {
     name: d.bdf, bus: 'pci', path: d.path.replace(/^\/?(sys\/)?/, ''), pci: d, hdrType: pciHdrType(d),
+    multifunction: mfBit || (!hotplug && fn > 0 && d.physfn === null),
     driver: d.driver, driverSysfs: d.driver !== null, driverOverride: d.driverOverride, group: d.iommuGroup, defaultDomainUses: 0,
     lockHolder: null, sriovNumvfs: d.sriovNumvfs, dead: false,
   };
@@ -50,7 +60,7 @@ export function deviceFromPci(d: PciDeviceDesc): Device {
 
 export function deviceFromOther(d: OtherDeviceDesc): Device {
   return {
-    name: d.name, bus: d.bus, path: d.path.replace(/^\/?(sys\/)?/, ''), pci: null, hdrType: 0,
+    name: d.name, bus: d.bus, path: d.path.replace(/^\/?(sys\/)?/, ''), pci: null, hdrType: 0, multifunction: false,
     driver: d.driver, driverSysfs: d.driver !== null, driverOverride: d.driverOverride, group: d.iommuGroup, defaultDomainUses: 0,
     lockHolder: null, sriovNumvfs: null, dead: false,
   };

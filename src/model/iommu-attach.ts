@@ -5,6 +5,7 @@
 import type { Device } from './device.js';
 import { allocDomain, describeDomain, getGroup, iommuGroupSetCoreDomain, iommuGroupSetDomain, type DomainType, type IommuGroup } from './iommu-group.js';
 import { enter, fail, type KernelState } from './kernel-state.js';
+import { dmarStaleDetach } from './iommu-probe.js';
 import type { Outcome } from './uapi.js';
 
 /**
@@ -24,13 +25,24 @@ export function iommuAttachGroup(k: KernelState, domain: number, g: IommuGroup):
   return iommuGroupSetDomain(k, g, domain);
 }
 
-/** `iommu_detach_group()`. L: back to the default domain. O1+: `__iommu_group_set_core_domain` (blocking while owned). */
-export function iommuDetachGroup(k: KernelState, g: IommuGroup): void {
+/**
+ * `iommu_detach_group()`. L: back to the default domain (intel-iommu may oops on a removed device's
+ * stale dev_info, iommu-probe.ts: the group still ends on its default domain). O1+:
+ * `__iommu_group_set_core_domain` (blocking while owned). Never fails otherwise.
+ */
+export function iommuDetachGroup(k: KernelState, g: IommuGroup): Outcome {
   enter(k, 'iommu_detach_group');
-  if (!k.profile.dmaOwnership) { g.domain = g.defaultDomain; return; }
+  if (!k.profile.dmaOwnership) {
+    const oops = dmarStaleDetach(k, g, g.domain);
+    g.domain = g.defaultDomain;
+    return oops ?? OK;
+  }
   const r = iommuGroupSetCoreDomain(k, g);
   if (!r.ok) g.domain = g.owner !== null ? g.blockingDomain : g.defaultDomain;
+  return OK;
 }
+
+const OK: Outcome = { ok: true, value: undefined };
 
 /**
  * `iommu_attach_device()` with a fresh domain of `type` (a kernel driver's private domain, scenario 20):

@@ -4,10 +4,19 @@
  * "Device added to live group"); O1/O2 attach the current domain when the group is owned; 6.x always
  * the current domain. On removal the group is freed when empty (6.12 WARNs unless unowned and on the
  * default domain).
+ *
+ * L with intel-iommu (conformance/5.10/S15, QEMU q35 + intel-iommu, 5.10.0-46): a device removed while its
+ * group is attached to a vfio container's domain leaves its `device_domain_info` behind in that domain.
+ * Re-added by a rescan, `iommu_probe_device()` fails (the new default domain cannot take the device:
+ * `dmar_insert_one_dev_info()` finds the old info for the same bus/devfn → `domain_add_dev_info()` -EBUSY →
+ * err_release) and the device stays without an IOMMU group; when the group is later detached from that
+ * domain the kernel oopses in `__dmar_remove_one_dev_info()`. [UNSURE of the mechanism: the effects are the
+ * trace's; the stale-info explanation is ours, from intel-iommu.c of 5.10.]
  */
 import type { Device } from './device.js';
 import { allocDomain, type DomainType, type IommuGroup } from './iommu-group.js';
-import { enter, printk, type KernelState } from './kernel-state.js';
+import { enter, fail, printk, type KernelState } from './kernel-state.js';
+import type { Outcome } from './uapi.js';
 import { vfioNotifyAddDevice } from './vfio-notifier.js';
 
 function defaultTypeFor(k: KernelState): DomainType {
@@ -18,9 +27,36 @@ function defaultTypeFor(k: KernelState): DomainType {
   return 'DMA';
 }
 
-/** `iommu_probe_device()` → `iommu_group_add_device()` for a hot-added device (group chosen by the caller). */
-export function iommuProbeDevice(k: KernelState, dev: Device, gid: number): IommuGroup {
+/** `ida_alloc(&iommu_group_ida)` in `iommu_group_alloc()`: the lowest free group id. O(freed ids). */
+export function iommuGroupAllocId(k: KernelState): number {
+  let best: number | null = null;
+  for (const id of k.freeGroupIds) if (best === null || id < best) best = id;
+  if (best !== null) { k.freeGroupIds.delete(best); return best; }
+  return k.next.group++;
+}
+
+/** `ida_free()`: a group id becomes free again. */
+export function iommuGroupFreeId(k: KernelState, id: number): void {
+  if (id < k.next.group) k.freeGroupIds.add(id);
+}
+
+function intelIommu(k: KernelState): boolean {
+  return k.iommus.some((u) => u.startsWith('dmar'));
+}
+
+/**
+ * `iommu_probe_device()` → `iommu_group_add_device()` for a hot-added device into group `gid` (chosen by
+ * the caller; a new id makes a new group). L + intel-iommu with a stale dev_info for this BDF: -EBUSY,
+ * the device stays without a group.
+ */
+export function iommuProbeDevice(k: KernelState, dev: Device, gid: number): Outcome<IommuGroup> {
   enter(k, `iommu_probe_device: group ${gid}`);
+  const stale = k.dmarStaleDevInfo.get(dev.name);
+  if (stale !== undefined && k.domains.has(stale)) {
+    if (!k.groups.has(gid)) iommuGroupFreeId(k, gid);
+    return fail(k, 'intel_iommu_attach_device', 'EBUSY',
+      `${dev.name}: dmar_insert_one_dev_info found the device_domain_info it left in domain ${stale} when it was removed; iommu_probe_device → err_release, no IOMMU group`);
+  }
   let g = k.groups.get(gid);
   if (!g) {
     const type = defaultTypeFor(k);
@@ -28,6 +64,7 @@ export function iommuProbeDevice(k: KernelState, dev: Device, gid: number): Iomm
     g = { id: gid, devices: [], defaultDomain: def, blockingDomain: null, domain: def, ownerCnt: 0, owner: null,
       pasidArray: new Map(), reservedRegions: [], name: null, fake: false };
     k.groups.set(gid, g);
+    k.freeGroupIds.delete(gid);
     if (gid >= k.next.group) k.next.group = gid + 1;
   }
   g.devices.push(dev.name);
@@ -37,7 +74,7 @@ export function iommuProbeDevice(k: KernelState, dev: Device, gid: number): Iomm
     printk(k, `${dev.name}: attached to the default domain of group ${gid}, whose other members are in ${g.domain === null ? 'no domain' : `domain ${g.domain}`} (L: iommu_probe_device attaches the default domain unconditionally)`);
   }
   vfioNotifyAddDevice(k, dev);
-  return g;
+  return { ok: true, value: g };
 }
 
 /** `iommu_release_device()`: leave the group; an empty group is freed. */
@@ -47,6 +84,9 @@ export function iommuReleaseDevice(k: KernelState, dev: Device): void {
   dev.group = null;
   if (!g) return;
   enter(k, `iommu_release_device: group ${g.id}`);
+  if (k.profile.dmarStaleDevInfo && intelIommu(k) && g.domain !== null && g.domain !== g.defaultDomain) {
+    k.dmarStaleDevInfo.set(dev.name, g.domain);
+  }
   g.devices.splice(g.devices.indexOf(dev.name), 1);
   if (g.devices.length > 0) return;
   if (k.profile.label === 'C' && (g.ownerCnt !== 0 || g.domain !== g.defaultDomain)) {
@@ -55,5 +95,24 @@ export function iommuReleaseDevice(k: KernelState, dev: Device): void {
   if (!k.vfioGroups.has(g.id)) {
     for (const d of [g.defaultDomain, g.blockingDomain]) if (d !== null) k.domains.delete(d);
     k.groups.delete(g.id);
+    iommuGroupFreeId(k, g.id);
   }
+}
+
+/**
+ * The L + intel-iommu oops of conformance/5.10/S15: detaching group `g` from `domain` walks a
+ * `device_domain_info` a removed device left there. Returns the oops, or null.
+ */
+export function dmarStaleDetach(k: KernelState, g: IommuGroup, domain: number | null): Outcome | null {
+  if (domain === null || k.dmarStaleDevInfo.size === 0) return null;
+  for (const [bdf, d] of k.dmarStaleDevInfo) {
+    if (d !== domain) continue;
+    k.dmarStaleDevInfo.delete(bdf);
+    const msg = `BUG: kernel NULL pointer dereference in __dmar_remove_one_dev_info: detaching group ${g.id} from domain ${domain} ` +
+      `walked the device_domain_info ${bdf} left there when it was removed`;
+    printk(k, msg);
+    enter(k, '__dmar_remove_one_dev_info: oops');
+    return { ok: false, errno: 'oops', why: msg };
+  }
+  return null;
 }

@@ -71,7 +71,7 @@ export function buildKernelState(desc: HostDescription, o: KernelOptions = {}): 
     devices: new Map(), pciBuses: new Map(), groups: new Map(), domains: new Map(), drivers: new Map(),
     vfioGroups: new Map(), containers: new Map(), vfioDevIndex: new Map(), files: new Map(), pending: new Map(),
     modules: new Set([...desc.pciDrivers, ...(o.loadedModules ?? [])]), buses: new Set(['pci']), iommufd: iommufdStateInit(), iommus: [...desc.iommus],
-    pathIndex: new Map(), pathChildren: new Map(), log: [], taint: [],
+    pathIndex: new Map(), pathChildren: new Map(), pciRemoved: new Map(), freeGroupIds: new Set(), dmarStaleDevInfo: new Map(), log: [], taint: [],
     next: { domain: 1, container: 1, pending: 1, iommufdCtx: 1, group: 0 }, calls: [],
   };
   for (const d of desc.pci) indexDevice(k, deviceFromPci(d));
@@ -101,6 +101,7 @@ export function buildKernelState(desc: HostDescription, o: KernelOptions = {}): 
   let maxGroup = -1;
   for (const id of k.groups.keys()) if (id > maxGroup) maxGroup = id;
   k.next.group = maxGroup + 1;
+  for (let id = 0; id < maxGroup; id++) if (!k.groups.has(id)) k.freeGroupIds.add(id);
   const bound = new Map<string, Device[]>();
   for (const dev of k.devices.values()) {
     if (dev.driver === null) continue;

@@ -61,6 +61,15 @@ export interface KernelState {
   readonly pathIndex: Map<string, string>;
   /** Directory below /sys → names of its subdirectories that lead to devices. */
   readonly pathChildren: Map<string, Set<string>>;
+  /** PCI functions removed through sysfs `remove` but still in the hardware: `/sys/bus/pci/rescan` finds them again. */
+  readonly pciRemoved: Map<string, import('./host-description.js').PciDeviceDesc>;
+  /** Group ids given back to `iommu_group_ida` below `next.group`; `iommu_group_alloc()` takes the lowest. */
+  readonly freeGroupIds: Set<number>;
+  /**
+   * L with intel-iommu: a `device_domain_info` a hot-removed device left in the (non-default) domain its
+   * group was attached to, by BDF → domain id (conformance/5.10/S15; see iommu-probe.ts).
+   */
+  readonly dmarStaleDevInfo: Map<string, number>;
   /** Kernel log lines (dmesg) and taint reasons. */
   readonly log: string[];
   readonly taint: string[];

@@ -4,14 +4,13 @@
  * Paths resolve through the sysfs view (sysfs.ts); fds dispatch through one ioctl table per file type.
  */
 import type { HostDescription, PciDeviceDesc } from './host-description.js';
-import { deviceFromPci } from './device.js';
 import { driverKey, createDriver, type DeviceDriver } from './driver-registry.js';
-import { deviceInitialProbe, deviceReleaseDriver, driverAttach } from './driver-core.js';
+import { deviceReleaseDriver, driverAttach } from './driver-core.js';
+import { pciDeviceAdd, pciStopAndRemoveBusDevice } from './pci-hotplug.js';
 import { fileOps, allocFd } from './file-table.js';
 import { iommuAttachDevice, iommuAttachDevicePasid, iommuDetachDevice, iommuDetachDevicePasid } from './iommu-attach.js';
 import type { DomainType } from './iommu-group.js';
-import { iommuProbeDevice, iommuReleaseDevice } from './iommu-probe.js';
-import { buildKernelState, indexDevice } from './kernel-build.js';
+import { buildKernelState } from './kernel-build.js';
 import { enter, fail, type KernelState } from './kernel-state.js';
 import { wakeUpPending } from './pending.js';
 import { resolve } from './sysfs.js';
@@ -161,41 +160,14 @@ class SimKernel implements Kernel {
   }
 
   hotAdd(desc: PciDeviceDesc, opts: HotAddOptions = {}): SysResult {
-    return this.run(() => {
-      const k = this.state;
-      enter(k, 'pci_device_add');
-      if (k.devices.has(desc.bdf)) return this.err('EEXIST', 'device_add', `${desc.bdf} already exists`);
-      const dev = deviceFromPci({ ...desc, driver: null, iommuGroup: null });
-      indexDevice(k, dev);
-      const gid = opts.group === undefined ? desc.iommuGroup : opts.group;
-      if (gid !== null) iommuProbeDevice(k, dev, gid);
-      return deviceInitialProbe(k, dev);
-    });
+    return this.run(() => pciDeviceAdd(this.state, desc, opts.group));
   }
 
   hotRemove(bdf: string): SysResult {
     return this.run(() => {
-      const k = this.state;
-      const dev = k.devices.get(bdf);
+      const dev = this.state.devices.get(bdf);
       if (!dev || dev.dead) return this.err('ENODEV', 'pci_stop_and_remove_bus_device', `no device ${bdf}`);
-      enter(k, 'pci_stop_and_remove_bus_device');
-      const finish = (): Outcome => {
-        dev.dead = true;
-        iommuReleaseDevice(k, dev);
-        k.devices.delete(bdf);
-        k.pathIndex.delete(dev.path);
-        const parts = dev.path.split('/');
-        k.pathChildren.get(parts.slice(0, -1).join('/'))?.delete(parts[parts.length - 1] ?? '');
-        k.pciBuses.get(bdf.slice(0, bdf.lastIndexOf(':')))?.delete(bdf);
-        return OK;
-      };
-      const r = deviceReleaseDriver(k, dev);
-      if (!r.ok && r.errno === 'blocked' && r.id !== undefined) {
-        const p = k.pending.get(r.id);
-        if (p) { const retry = p.retry; p.retry = () => { const x = retry(); return x.ok ? finish() : x; }; }
-        return r;
-      }
-      return r.ok ? finish() : r;
+      return pciStopAndRemoveBusDevice(this.state, dev, true);
     });
   }
 

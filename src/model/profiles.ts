@@ -49,6 +49,11 @@ export interface Profile {
   /** ≥5.15: IOMMU_DOMAIN_DMA_FQ exists ("DMA-FQ" in sysfs) and the `reset_method` attribute exists. */
   readonly dmaFq: boolean;
   readonly resetMethodAttr: boolean;
+  /**
+   * L (observed on 5.10, conformance/5.10/S15): intel-iommu keeps the `device_domain_info` of a device
+   * hot-removed while its group sat in a non-default (vfio) domain. [UNSURE of the range: 6.1 is clean.]
+   */
+  readonly dmarStaleDevInfo: boolean;
 }
 
 function at(major: number, minor: number, a: number, b: number): boolean {
@@ -83,5 +88,6 @@ export function profileFor(release: string): Result<Profile> {
     groupTypeStore: !at(major, minor, 5, 11) ? 'none' : !at(major, minor, 6, 4) ? 'singleton' : 'owner',
     dmaFq: at(major, minor, 5, 15),
     resetMethodAttr: at(major, minor, 5, 15),
+    dmarStaleDevInfo: label === 'L',
   });
 }

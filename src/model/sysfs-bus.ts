@@ -1,12 +1,13 @@
 /**
  * /sys/bus/B: `devices/*` links, `drivers/D/{bind,unbind,new_id,remove_id}` plus device links,
- * `drivers_probe`, `drivers_autoprobe`. Writes go to the driver core.
+ * `drivers_probe`, `drivers_autoprobe`, PCI's `rescan`. Writes go to the driver core.
  */
 import type { BusType } from './device.js';
 import { driverKey } from './driver-registry.js';
 import { bindStore, driversProbeStore, unbindStore } from './driver-core.js';
 import type { KernelState } from './kernel-state.js';
 import { newIdStore, removeIdStore } from './pci-dynid.js';
+import { rescanStore } from './pci-hotplug.js';
 import { dir, link, text, type SysNode } from './sysfs.js';
 import type { Outcome } from './uapi.js';
 
@@ -23,7 +24,8 @@ export function busNode(k: KernelState, parts: readonly string[]): SysNode | nul
   const bus = parts[0] as BusType;
   if (!BUSES.includes(bus) || !busesPresent(k).includes(bus)) return null;
   const [, area, name, leaf, extra] = parts;
-  if (area === undefined) return dir(() => ['devices', 'drivers', 'drivers_autoprobe', 'drivers_probe']);
+  if (area === undefined) return dir(() => ['devices', 'drivers', 'drivers_autoprobe', 'drivers_probe', ...(bus === 'pci' ? ['rescan'] : [])]);
+  if (area === 'rescan' && name === undefined) return bus === 'pci' ? wo((data) => rescanStore(k, data)) : null;
   if (area === 'drivers_probe' && name === undefined) return wo((data) => driversProbeStore(k, bus, data.trim()));
   if (area === 'drivers_autoprobe' && name === undefined) return text('1\n');
   if (area === 'devices') {

@@ -2,11 +2,12 @@
  * Attributes of a device directory (drivers/pci/pci-sysfs.c, drivers/base/core.c): ids, class,
  * `driver_override` ("(null)\n" when unset; writable, under device_lock), the `driver` and
  * `iommu_group` links (relative, their depth follows the device's path), reset_method, SR-IOV files,
- * and the description's other attributes verbatim.
+ * `remove` (write-only, pci-hotplug.ts), and the description's other attributes verbatim.
  */
 import type { Device } from './device.js';
 import { enter, fail, type KernelState } from './kernel-state.js';
 import { blockOn } from './pending.js';
+import { removeStore } from './pci-hotplug.js';
 import type { Outcome } from './uapi.js';
 import { link, text, type SysNode } from './sysfs.js';
 
@@ -46,6 +47,7 @@ export function deviceAttrs(k: KernelState, dev: Device): Record<string, SysNode
     const pf = p.physfn === null ? undefined : k.devices.get(p.physfn);
     if (pf) out['physfn'] = link(relPath(dev.path, pf.path));
   }
+  if (p) out['remove'] = { kind: 'file', write: (data) => removeStore(k, dev, data) };
   out['driver_override'] = {
     kind: 'file',
     read: () => ({ ok: true, value: `${dev.driverOverride ?? '(null)'}\n` }),

@@ -59,7 +59,7 @@ export interface KernelOptions {
 }
 
 export interface HotAddOptions {
-  /** IOMMU group the device joins (until src/model/pci/device-group.ts decides it); null: none. */
+  /** IOMMU group the device joins; default: `pci_device_group()` decides (iommu-group-for-dev.ts); null: no IOMMU. */
   readonly group?: number | null;
 }
 

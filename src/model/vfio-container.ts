@@ -76,18 +76,23 @@ export function containerAttachGroup(k: KernelState, cid: number, vg: VfioGroup,
   return { ok: true, value: undefined };
 }
 
-/** `vfio_group_detach_container()`: backend detach (→ blocking while owned), release the claim, leave the container. */
-export function containerDetachGroup(k: KernelState, vg: VfioGroup): void {
+/**
+ * `vfio_group_detach_container()`: backend detach (→ blocking while owned), release the claim, leave the
+ * container. Answers 'oops' when the backend detach hit one (L intel-iommu, iommu-probe.ts); the
+ * bookkeeping is finished anyway, as later closes of the group and container succeed on the real kernel.
+ */
+export function containerDetachGroup(k: KernelState, vg: VfioGroup): Outcome {
   enter(k, 'vfio_group_detach_container');
   const c = vg.container === null ? undefined : k.containers.get(vg.container);
   const g = vg.iommuGroup === null ? undefined : k.groups.get(vg.iommuGroup);
+  let detached: Outcome = { ok: true, value: undefined };
   if (c && c.iommuDriver !== null && c.iommuDriver !== 'VFIO_NOIOMMU_IOMMU' && g) {
     enter(k, 'vfio_iommu_type1_detach_group');
-    iommuDetachGroup(k, g);
+    detached = iommuDetachGroup(k, g);
   }
   if (k.profile.dmaOwnership && g && !vg.noiommu && g.owner !== null) iommuGroupReleaseDmaOwner(k, g);
   vg.container = null;
-  if (!c) return;
+  if (!c) return detached;
   c.groups.splice(c.groups.indexOf(vg.id), 1);
   if (c.groups.length === 0) {
     if (c.domain !== null) k.domains.delete(c.domain);
@@ -95,6 +100,7 @@ export function containerDetachGroup(k: KernelState, vg: VfioGroup): void {
     c.iommuDriver = null;
     if (!c.open) k.containers.delete(c.id);
   }
+  return detached;
 }
 
 function apiVersion(k: KernelState): Outcome<IoctlOut> {

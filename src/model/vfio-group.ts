@@ -150,7 +150,8 @@ function unsetContainer(k: KernelState, _fd: number, file: OpenFile): Outcome<Io
   if (vg.container !== null) {
     if (vg.containerUsers !== 1) return fail(k, fn, 'EBUSY', `vfio group ${vg.id}: container_users=${vg.containerUsers} (${vg.containerUsers - 1} device fd(s) open)`);
     vg.containerUsers = 0;
-    containerDetachGroup(k, vg);
+    const r = containerDetachGroup(k, vg);
+    if (!r.ok) return r;
   }
   // 6.12 group.c: no busy check for an iommufd; open device fds keep their own binding and ctx reference.
   if (vg.iommufd !== null) vfioGroupPutIommufd(k, vg);

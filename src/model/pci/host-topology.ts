@@ -8,14 +8,14 @@ const BDF_COMPONENT = /^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$/;
 const ROOT_COMPONENT = /^pci([0-9a-f]{4,8}):([0-9a-f]{2})$/;
 
 /** Where a function sits, from its sysfs path (devices/pci0000:00/0000:00:1c.0/0000:03:00.0). */
-interface Placement {
+export interface Placement {
   readonly parent: string | null;
   readonly onRootBus: boolean;
   /** VMD: the endpoint that owns the PCI domain this function is in (pci_real_dma_dev), else null. */
   readonly realDmaDev: string | null;
 }
 
-function place(d: PciDeviceDesc): Placement {
+export function pciPlacement(d: PciDeviceDesc): Placement {
   const comps = d.path.split('/');
   const parentComp = comps[comps.length - 2] ?? '';
   const root = ROOT_COMPONENT.exec(parentComp);
@@ -32,6 +32,13 @@ function place(d: PciDeviceDesc): Placement {
   return { parent: BDF_COMPONENT.test(parentComp) ? parentComp : null, onRootBus: false, realDmaDev };
 }
 
+/** One function as pci_device_group() sees it, given `pdev->multifunction` and its placement. */
+export function pciFunctionView(d: PciDeviceDesc, multifunction: boolean, pl: Placement = pciPlacement(d), config = pciConfigParse(d.config)): PciFunctionView {
+  const p = parseBdf(d.bdf);
+  const alias = dmaAliasQuirks(d.vendor, d.device, p?.slot ?? 0, p?.fn ?? 0, config.pcie !== null);
+  return { bdf: d.bdf, vendor: d.vendor, device: d.device, config, multifunction, onRootBus: pl.onRootBus, ...alias };
+}
+
 /**
  * Builds the PciTopologyView of a HostDescription: config parsed once per function, bus membership
  * indexed once. `group` answers from `groups` (a map the caller fills while predicting), so the same
@@ -45,15 +52,8 @@ export function pciTopologyFromHost(host: HostDescription, groups: Map<string, n
     const p = parseBdf(d.bdf);
     if (p === null) continue;
     const config = pciConfigParse(d.config);
-    const pl = place(d);
-    const mfBit = config.multifunctionBit ?? false;
-    const alias = dmaAliasQuirks(d.vendor, d.device, p.slot, p.fn, config.pcie !== null);
-    devs.set(d.bdf, {
-      bdf: d.bdf, vendor: d.vendor, device: d.device, config,
-      multifunction: mfBit || (p.fn > 0 && d.physfn === null),
-      onRootBus: pl.onRootBus,
-      ...alias,
-    });
+    const pl = pciPlacement(d);
+    devs.set(d.bdf, pciFunctionView(d, (config.multifunctionBit ?? false) || (p.fn > 0 && d.physfn === null), pl, config));
     places.set(d.bdf, pl);
     const key = d.bdf.slice(0, d.bdf.lastIndexOf(':'));
     let list = buses.get(key);

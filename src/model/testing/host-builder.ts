@@ -10,6 +10,8 @@ interface DevSpec {
   bdf: string; vendor: number; device: number; class: number; hdr: number; pcieType: number | null;
   driver: string | null; override: string | null; group: number | null; parent: string | null;
   resetMethod: string[] | null; noCaps: boolean; sriov: [number, number] | null; physfn: string | null; shpc: boolean;
+  /** Header type bit 7; default: set when the slot has more than one function. */
+  multifunction?: boolean;
 }
 
 function config(d: DevSpec, multifunction: boolean): Uint8Array {
@@ -17,7 +19,7 @@ function config(d: DevSpec, multifunction: boolean): Uint8Array {
   const w16 = (o: number, v: number): void => { c[o] = v & 0xff; c[o + 1] = (v >> 8) & 0xff; };
   w16(0, d.vendor); w16(2, d.device); w16(4, 0x0007); w16(6, 0x0010);
   c[8] = 0; c[9] = d.class & 0xff; c[10] = (d.class >> 8) & 0xff; c[11] = (d.class >> 16) & 0xff;
-  c[0x0e] = d.hdr | (multifunction ? 0x80 : 0);
+  c[0x0e] = d.hdr | ((d.multifunction ?? multifunction) ? 0x80 : 0);
   if (d.noCaps) { w16(6, 0); return c; }
   c[0x34] = 0x40;
   c[0x40] = 0x01; c[0x41] = 0x50; w16(0x42, 0x0003);
@@ -39,7 +41,7 @@ export class HostBuilder {
   constructor(private release: string) {}
 
   /** A PCI device (created on first mention). Defaults: Intel 8086:10d3 Ethernet (e1000e), PCIe endpoint. */
-  device(bdf: string, o: Partial<Pick<DevSpec, 'vendor' | 'device' | 'class' | 'parent' | 'resetMethod' | 'noCaps'>> = {}): this {
+  device(bdf: string, o: Partial<Pick<DevSpec, 'vendor' | 'device' | 'class' | 'parent' | 'resetMethod' | 'noCaps' | 'multifunction'>> = {}): this {
     const d = this.devs.get(bdf) ?? { bdf, vendor: 0x8086, device: 0x10d3, class: 0x020000, hdr: 0, pcieType: 0, driver: null,
       override: null, group: null, parent: null, resetMethod: ['pm'], noCaps: false, sriov: null, physfn: null, shpc: false };
     Object.assign(d, o);
