@@ -1,4 +1,4 @@
-import type { AssignPort, Action } from './actions.js';
+import { actionText, type AssignPort, type Action } from './actions.js';
 import { runUndo, matchesOriginal, type StepReport } from './apply.js';
 import { journalState, undoList, type Journal, type JournalSink } from './journal.js';
 import type { FileOps } from './persist.js';
@@ -16,6 +16,23 @@ export interface RestoreReport {
   /** What still differs from the journal's record afterwards (empty when ok). */
   readonly remaining: readonly string[];
   readonly files: readonly string[];
+}
+
+/** What `restore` would do, read-only: the inverses it would replay and what differs from the journal's record now. */
+export interface RestorePreview {
+  readonly state: ReturnType<typeof journalState>;
+  readonly planned: readonly string[];
+  readonly remaining: readonly string[];
+  readonly files: readonly string[];
+}
+
+export function previewRestore(port: AssignPort, j: Journal): RestorePreview {
+  return {
+    state: journalState(j),
+    planned: undoList(j).map(actionText),
+    remaining: matchesOriginal(port, j.header.devices),
+    files: j.entries.flatMap((e) => (e.phase === 'persist' ? [e.file] : [])),
+  };
 }
 
 export function restoreJournal(port: AssignPort, j: Journal, sink: JournalSink | null, files: FileOps | null): RestoreReport {

@@ -27,7 +27,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'plan', summary: 'the ordered sysfs steps to hand devices to vfio-pci, simulated on this kernel version first',
-    examples: ['dmaown plan 01:00.0 --allow-group-member 01:00.1', 'dmaown plan 01:00.0 01:00.1 --json > plan.json'],
+    examples: ['dmaown plan 01:00.0 --allow-group-member 01:00.1', 'dmaown plan 01:00.0 01:00.1 --json > plan.json', 'dmaown plan 01:00.0 --via cdev   # prove it through /dev/iommu and /dev/vfio/devices (6.6+)'],
     define: async (c, io, done) => (await import('./commands/plan.js')).definePlan(c, io, done),
   },
   {
@@ -36,8 +36,8 @@ export const COMMANDS: readonly CommandEntry[] = [
     define: async (c, io, done) => (await import('./commands/apply.js')).defineApply(c, io, done),
   },
   {
-    name: 'restore', summary: 'put every device of a journal back on its original driver (also after a killed apply)',
-    examples: ['sudo dmaown restore', 'sudo dmaown restore /var/lib/dmaown/journals/<id>.jsonl'],
+    name: 'restore', summary: 'put every device of a journal back on its original driver (dry run unless --yes; also after a killed apply)',
+    examples: ['dmaown restore', 'sudo dmaown restore --yes', 'sudo dmaown restore /var/lib/dmaown/journals/<id>.jsonl --yes'],
     define: async (c, io, done) => (await import('./commands/restore.js')).defineRestore(c, io, done),
   },
   {

@@ -157,7 +157,12 @@ test('apply a plan file to a sysfs tree (no kernel behind it: nothing binds) rol
     assert.equal(doc.result.ok, false);
     assert.equal(doc.result.restored, true);
     assert.equal(readFileSync(overridePath, 'utf8').trim() || '(null)', before.trim());
-    const r = await run(['restore', doc.journal, '--sysfs-root', join(dir, 'root'), '--state-dir', join(dir, 'state'), '--json']);
+    const dry = await run(['restore', doc.journal, '--sysfs-root', join(dir, 'root'), '--state-dir', join(dir, 'state'), '--json']);
+    const dd = JSON.parse(dry.out) as { schema: string; dryRun: boolean; steps: unknown[]; planned: string[] };
+    assert.equal(schemaErrors(dd), null);
+    assert.deepEqual([dry.code, dd.dryRun, dd.steps.length], [0, true, 0], 'restore without --yes writes nothing');
+    assert.ok(dd.planned.length > 0);
+    const r = await run(['restore', doc.journal, '--yes', '--sysfs-root', join(dir, 'root'), '--state-dir', join(dir, 'state'), '--json']);
     const rd = JSON.parse(r.out) as { schema: string; ok: boolean; state: string };
     assert.equal(schemaErrors(rd), null);
     assert.equal(rd.state, 'rolled-back');

@@ -14,7 +14,7 @@ function version(): string {
 const EPILOG = `
 Exit codes: 0 ok; 1 verdict negative, refused, or a step failed (rolled back); 2 usage or input error.
 JSON: every command takes --json; one versioned schema per command in schema/ (dmaown-<command>/1).
-Nothing is written to /sys unless you run \`dmaown apply ... --yes\` (or \`dmaown restore\`).`;
+Nothing is written to /sys unless you run \`dmaown apply ... --yes\` or \`dmaown restore --yes\`.`;
 
 /** The `dmaown` CLI: argv (without node and script) in, exit code out. */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {

@@ -7,10 +7,28 @@ export interface RestoreOptions extends HostOptions {
   readonly stateDir?: string;
 }
 
+/** Without --yes: what restore would write, and what differs now; nothing is written, no lock taken. */
+async function dryRun(path: string, j: import('../../assign/journal.js').Journal, port: import('../../assign/actions.js').AssignPort, o: RestoreOptions, io: CliIo): Promise<number> {
+  const c = colorsFor(io, o.color);
+  const { previewRestore } = await import('../../assign/restore.js');
+  const p = previewRestore(port, j);
+  if (o.json) {
+    printJson(io, { schema: 'dmaown-restore/1', journal: path, dryRun: true, ok: p.remaining.length === 0, state: p.state, steps: [], planned: p.planned, remaining: p.remaining, files: p.files });
+    return EXIT.ok;
+  }
+  io.out(`journal ${path} (${p.state})\n`);
+  io.out(p.remaining.length > 0 ? `Differs from the journal's record now: ${p.remaining.join('; ')}\n` : "Every device already matches the journal's record.\n");
+  if (p.planned.length > 0) io.out(`Would replay, in this order:\n${p.planned.map((t, i) => `  ${String(i + 1).padStart(2)}. ${t}`).join('\n')}\n`);
+  for (const f of p.files) io.out(`Would restore ${f}\n`);
+  io.out(c.dim('Dry run: nothing was written. Add --yes to restore.\n'));
+  return EXIT.ok;
+}
+
 /**
  * `dmaown restore [JOURNAL]`: every device of the journal (default: the newest in the state
  * directory) back on its original driver with its original driver_override, persisted files undone.
- * Works after a completed apply and after one that was killed mid-way.
+ * Works after a completed apply and after one that was killed mid-way. A dry run unless --yes:
+ * without it, what would be replayed and what differs now, and nothing is written.
  */
 export async function runRestore(journalArg: string | undefined, o: RestoreOptions, io: CliIo): Promise<number> {
   const c = colorsFor(io, o.color);
@@ -26,15 +44,16 @@ export async function runRestore(journalArg: string | undefined, o: RestoreOptio
     return EXIT.usage;
   }
   const { loadHost } = await import('../../assign/source.js');
-  const h = await loadHost(sel, { writable: true });
-  if (!h.ok) { io.err(`dmaown restore: ${h.why}\n`); return EXIT.usage; }
+  const h = await loadHost(sel, { writable: o.yes === true });
+  if (!h.ok) { io.err(`dmaown restore: ${h.errno}: ${h.why}\n`); return EXIT.usage; }
+  if (o.yes !== true) return dryRun(path, j.value, h.value.port, o, io);
   const l = takeLock(stateDir);
   if (!l.ok) { io.err(`dmaown restore: ${l.errno}: ${l.why}\n`); return EXIT.negative; }
   try {
     const { restoreJournal } = await import('../../assign/restore.js');
     const { nodeFileOps } = await import('../../assign/persist.js');
     const r = restoreJournal(h.value.port, j.value, fileSink(path), nodeFileOps);
-    if (o.json) printJson(io, { schema: 'dmaown-restore/1', journal: path, ...r });
+    if (o.json) printJson(io, { schema: 'dmaown-restore/1', journal: path, dryRun: false, ...r });
     else {
       io.out(`journal ${path} (${r.state})\n`);
       for (const s of r.steps) if (!s.skipped) io.out(`${s.ok ? c.green('ok  ') : c.red('FAIL')} ${s.text}${s.failure ? `: ${s.failure.errno} ${s.failure.why}` : ''}\n`);
@@ -47,5 +66,6 @@ export async function runRestore(journalArg: string | undefined, o: RestoreOptio
 export function defineRestore(cmd: Command, io: CliIo, done: (code: number) => void): void {
   cmd.argument('[journal]', 'journal file (default: the newest in the state directory)')
     .option('--state-dir <dir>', 'journal and lock directory', DEFAULT_STATE_DIR)
+    .option('--yes', 'really write to /sys (default: dry run — show what would be restored)')
     .action(async (journal: string | undefined, _o: unknown, self: Command) => { done(await runRestore(journal, self.optsWithGlobals<RestoreOptions>(), io)); });
 }
