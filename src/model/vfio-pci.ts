@@ -4,6 +4,7 @@
  * noiommu mode), registration into a vfio group, and `vfio_unregister_group_dev()`'s waits:
  * device fds must close; L additionally waits, for the last device, until the group leaves its container.
  */
+import { iommuGroupAllocId, iommuGroupFreeId } from './iommu-probe.js';
 import { enter, fail, printk, type KernelState } from './kernel-state.js';
 import type { Device } from './device.js';
 import { pciBusOf } from './device.js';
@@ -47,9 +48,7 @@ export function vfioPciProbe(k: KernelState, dev: Device, drv: DeviceDriver): Ou
 
 /** `vfio_noiommu_group_alloc()`: a fake iommu group named 'vfio-noiommu'; taints the kernel. */
 function allocNoiommuGroup(k: KernelState, dev: Device): number {
-  let id = k.next.group;
-  while (k.groups.has(id)) id++;
-  k.next.group = id + 1;
+  const id = iommuGroupAllocId(k);
   k.groups.set(id, { id, devices: [dev.name], defaultDomain: null, blockingDomain: null, domain: null, ownerCnt: 0, owner: null,
     pasidArray: new Map(), reservedRegions: [], name: 'vfio-noiommu', fake: true });
   dev.group = id;
@@ -97,6 +96,7 @@ export function vfioPciRemove(k: KernelState, dev: Device): void {
   const g = k.groups.get(dev.group);
   if (g?.fake) {
     k.groups.delete(g.id);
+    iommuGroupFreeId(k, g.id);
     dev.group = null;
   }
 }
