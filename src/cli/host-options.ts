@@ -67,6 +67,17 @@ export async function loadView(o: HostOptions, io: CliIo, sel: HostSelection): P
   return { ok: true, value: { loaded: h.value, view, why: groupReasons(h.value.host) } };
 }
 
+/** An input error naming the devices that are not on the host, and where to list them; null when all are there. */
+export function missingDevices(v: Viewed, bdfs: readonly string[]): string | null {
+  const known = new Set(v.loaded.host.pci.map((d) => d.bdf));
+  const missing = bdfs.filter((b) => !known.has(b));
+  if (missing.length === 0) return null;
+  const where = v.loaded.kind === 'live' ? 'this host' : v.loaded.label;
+  const list = v.loaded.kind === 'live' ? 'dmaown' : v.loaded.kind === 'sample' ? `dmaown --sample ${v.loaded.label.replace(/^sample /, '')}`
+    : v.loaded.kind === 'capture' ? `dmaown --capture ${v.loaded.label}` : `dmaown --sysfs-root ${v.loaded.label}`;
+  return `no PCI device ${missing.join(', ')} on ${where} (\`${list}\` lists them)`;
+}
+
 /** The host block every JSON output starts with. */
 export function hostJson(v: Viewed): Record<string, unknown> {
   return { label: v.loaded.label, kind: v.loaded.kind, kernel: v.view.kernel, era: v.view.era, note: v.loaded.note };

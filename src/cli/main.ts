@@ -34,6 +34,12 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
     await entry.define(cmd, io, done);
   }
+  // The default command (status) takes no arguments: a first word that is no command is a typo, not an argument.
+  const first = argv[0];
+  if (first !== undefined && !first.startsWith('-') && first !== 'help' && !COMMANDS.some((c) => c.name === first)) {
+    io.err(`dmaown: unknown command '${first}' (commands: ${COMMANDS.map((c) => c.name).join(', ')}; dmaown --help)\n`);
+    return EXIT.usage;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {

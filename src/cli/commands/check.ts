@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { colorsFor, EXIT, printJson, type CliIo } from '../io.js';
-import { hostJson, loadView, selectionOf, type HostOptions } from '../host-options.js';
+import { hostJson, loadView, missingDevices, selectionOf, type HostOptions } from '../host-options.js';
 
 /** `dmaown check BDF...`: group by group, the verdict, blockers, exempt and host-critical members. */
 export async function runCheck(bdfs: readonly string[], o: HostOptions, io: CliIo): Promise<number> {
@@ -9,9 +9,11 @@ export async function runCheck(bdfs: readonly string[], o: HostOptions, io: CliI
   const p = parseBdfs(bdfs);
   if (!p.ok) { io.err(`dmaown check: ${p.why}\n`); return EXIT.usage; }
   const sel = selectionOf(o);
-  if (typeof sel === 'string') { io.err(`dmaown: ${sel}\n`); return EXIT.usage; }
+  if (typeof sel === 'string') { io.err(`dmaown check: ${sel}\n`); return EXIT.usage; }
   const r = await loadView(o, io, sel);
-  if (!r.ok) { io.err(`dmaown: ${r.why}\n`); return EXIT.usage; }
+  if (!r.ok) { io.err(`dmaown check: ${r.why}\n`); return EXIT.usage; }
+  const missing = missingDevices(r.value, p.value);
+  if (missing !== null) { io.err(`dmaown check: ${missing}\n`); return EXIT.usage; }
   const { checkDevices } = await import('../../assign/check.js');
   const res = checkDevices(r.value.view, p.value, r.value.why);
   if (o.json) printJson(io, { schema: 'dmaown-check/1', host: hostJson(r.value), ok: res.ok, groups: res.groups });

@@ -10,9 +10,9 @@ import { hostJson, loadView, selectionOf, type HostOptions } from '../host-optio
 export async function runExplain(target: string | undefined, o: HostOptions, io: CliIo): Promise<number> {
   const c = colorsFor(io, o.color);
   const sel = selectionOf(o);
-  if (typeof sel === 'string') { io.err(`dmaown: ${sel}\n`); return EXIT.usage; }
+  if (typeof sel === 'string') { io.err(`dmaown explain: ${sel}\n`); return EXIT.usage; }
   const r = await loadView(o, io, sel);
-  if (!r.ok) { io.err(`dmaown: ${r.why}\n`); return EXIT.usage; }
+  if (!r.ok) { io.err(`dmaown explain: ${r.why}\n`); return EXIT.usage; }
   const { explainHost } = await import('../../host/explain.js');
   const all = explainHost(r.value.loaded.host);
   let groups = all.groups;

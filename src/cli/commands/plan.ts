@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Plan, Refusal } from '../../assign/plan.js';
 import type { Simulation } from '../../assign/simulate.js';
 import { colorsFor, EXIT, printJson, type CliIo } from '../io.js';
-import { hostJson, loadView, selectionOf, type HostOptions, type Viewed } from '../host-options.js';
+import { hostJson, loadView, missingDevices, selectionOf, type HostOptions, type Viewed } from '../host-options.js';
 
 export interface PlanOptions extends HostOptions {
   readonly allowGroupMember?: string[];
@@ -28,6 +28,8 @@ export async function planFor(bdfs: readonly string[], o: PlanOptions, io: CliIo
   if (typeof sel === 'string') return { kind: 'error', code: EXIT.usage, why: sel };
   const r = await loadView(o, io, sel);
   if (!r.ok) return { kind: 'error', code: EXIT.usage, why: r.why };
+  const missing = missingDevices(r.value, [...p.value, ...a.value]);
+  if (missing !== null) return { kind: 'error', code: EXIT.usage, why: missing };
   const { makePlan } = await import('../../assign/plan.js');
   const m = makePlan(r.value.view, p.value, { driver: o.driver ?? 'vfio-pci', allowGroupMembers: a.value, force: o.force === true, via, why: r.value.why });
   if (!m.ok) return { kind: 'refused', viewed: r.value, refusals: m.refusals };
