@@ -1,21 +1,22 @@
 /**
- * The few reads of PCI config space the driver core and vfio-pci make themselves (header type,
- * capability list, PCIe port type, PM/FLR reset support). Group formation and ACS live in
- * src/model/pci/; this is only what probe/reset paths need. Short config (an unprivileged capture,
- * 64 bytes) answers from the class code where it can.
+ * What the driver core and vfio-pci read of a device's config space, interpreted on top of the one
+ * capability walker in pci/config.ts (`pciFindCapability`): header type (from the class code when the
+ * config is too short, as an unprivileged capture is), PCIe port type, and the reset methods
+ * `pci_init_reset_methods()` would find. Group formation and ACS live in src/model/pci/.
  */
 import type { PciDeviceDesc } from './host-description.js';
+import {
+  PCI_CAP_ID_AF, PCI_CAP_ID_EXP, PCI_CAP_ID_PM, PCI_EXP_TYPE_DOWNSTREAM, PCI_EXP_TYPE_ENDPOINT, PCI_EXP_TYPE_LEG_END,
+  PCI_EXP_TYPE_PCIE_BRIDGE, PCI_EXP_TYPE_PCI_BRIDGE, PCI_EXP_TYPE_RC_EC, PCI_EXP_TYPE_RC_END, PCI_EXP_TYPE_ROOT_PORT,
+  PCI_EXP_TYPE_UPSTREAM, PCI_HEADER_TYPE_BRIDGE, PCI_HEADER_TYPE_NORMAL, pciFindCapability,
+} from './pci/config.js';
 
-export const PCI_HEADER_TYPE_NORMAL = 0;
-export const PCI_HEADER_TYPE_BRIDGE = 1;
-export const PCI_CAP_ID_PM = 0x01;
-export const PCI_CAP_ID_SHPC = 0x0c;
-export const PCI_CAP_ID_EXP = 0x10;
-export const PCI_CAP_ID_AF = 0x13;
+export { PCI_CAP_ID_AF, PCI_CAP_ID_EXP, PCI_CAP_ID_PM, PCI_CAP_ID_SHPC, PCI_HEADER_TYPE_BRIDGE, PCI_HEADER_TYPE_NORMAL, pciFindCapability } from './pci/config.js';
 
 export const PCI_EXP_TYPE = {
-  ENDPOINT: 0x0, LEG_END: 0x1, ROOT_PORT: 0x4, UPSTREAM: 0x5, DOWNSTREAM: 0x6,
-  PCI_BRIDGE: 0x7, PCIE_BRIDGE: 0x8, RC_END: 0x9, RC_EC: 0xa,
+  ENDPOINT: PCI_EXP_TYPE_ENDPOINT, LEG_END: PCI_EXP_TYPE_LEG_END, ROOT_PORT: PCI_EXP_TYPE_ROOT_PORT,
+  UPSTREAM: PCI_EXP_TYPE_UPSTREAM, DOWNSTREAM: PCI_EXP_TYPE_DOWNSTREAM, PCI_BRIDGE: PCI_EXP_TYPE_PCI_BRIDGE,
+  PCIE_BRIDGE: PCI_EXP_TYPE_PCIE_BRIDGE, RC_END: PCI_EXP_TYPE_RC_END, RC_EC: PCI_EXP_TYPE_RC_EC,
 } as const;
 
 /** `pdev->hdr_type` (config 0x0e, low 7 bits); from the class code when config is too short. */
@@ -24,17 +25,6 @@ export function pciHdrType(d: PciDeviceDesc): number {
   if (b !== undefined && d.config.length >= 0x40) return b & 0x7f;
   const base = d.class >> 8;
   return base === 0x0604 || base === 0x0609 ? PCI_HEADER_TYPE_BRIDGE : base === 0x0607 ? 2 : PCI_HEADER_TYPE_NORMAL;
-}
-
-/** `pci_find_capability()`: offset of capability `id`, or 0. */
-export function pciFindCapability(config: Uint8Array, id: number): number {
-  if (config.length < 0x40 || ((config[0x06] ?? 0) & 0x10) === 0) return 0;
-  let pos = (config[0x34] ?? 0) & 0xfc;
-  for (let ttl = 48; pos >= 0x40 && pos < config.length && ttl > 0; ttl--) {
-    if (config[pos] === id) return pos;
-    pos = (config[pos + 1] ?? 0) & 0xfc;
-  }
-  return 0;
 }
 
 function u16(c: Uint8Array, o: number): number {

@@ -21,7 +21,16 @@ export const PCI_EXP_TYPE_PCIE_BRIDGE = 0x8;
 export const PCI_EXP_TYPE_RC_END = 0x9;
 export const PCI_EXP_TYPE_RC_EC = 0xa;
 
-const PCI_CAP_ID_EXP = 0x10;
+/** Header types (PCI_HEADER_TYPE_*, config 0x0e without bit 7). */
+export const PCI_HEADER_TYPE_NORMAL = 0;
+export const PCI_HEADER_TYPE_BRIDGE = 1;
+export const PCI_HEADER_TYPE_CARDBUS = 2;
+/** Capability ids (PCI_CAP_ID_*) the model reads. */
+export const PCI_CAP_ID_PM = 0x01;
+export const PCI_CAP_ID_SHPC = 0x0c;
+export const PCI_CAP_ID_EXP = 0x10;
+export const PCI_CAP_ID_AF = 0x13;
+const PCI_STATUS_CAP_LIST = 0x10;
 const PCI_EXT_CAP_ID_ACS = 0x0d;
 const PCI_EXT_CAP_ID_ARI = 0x0e;
 const PCI_EXT_CAP_ID_SRIOV = 0x10;
@@ -82,38 +91,58 @@ const u32 = (b: Uint8Array, o: number): number | null => {
   return lo === null || hi === null ? null : (lo | (hi << 16)) >>> 0;
 };
 
+/** Where a capability walk ended: `offset` of the capability (0: the list ended without it); `beyond`: a pointer left the blob. */
+export interface CapabilityWalk {
+  readonly offset: number;
+  readonly beyond: number | null;
+}
+
+/**
+ * The one walker of the standard capability list, as `pci_find_capability()` → `__pci_bus_find_cap_start()`
+ * (0x34, or 0x14 for CardBus) → `__pci_find_next_cap_ttl()` (at most PCI_FIND_CAP_TTL hops, stop below 0x40
+ * or at id 0xff). No capability list (status bit clear) → offset 0.
+ */
+export function pciCapabilityWalk(b: Uint8Array, id: number): CapabilityWalk {
+  const status = u16(b, 0x06);
+  if (status === null || (status & PCI_STATUS_CAP_LIST) === 0) return { offset: 0, beyond: null };
+  const start = ((u8(b, 0x0e) ?? 0) & 0x7f) === PCI_HEADER_TYPE_CARDBUS ? 0x14 : 0x34;
+  const first = u8(b, start);
+  if (first === null) return { offset: 0, beyond: start };
+  let pos = first & 0xfc;
+  for (let ttl = PCI_FIND_CAP_TTL; pos >= 0x40 && ttl > 0; ttl--) {
+    const cid = u8(b, pos), next = u8(b, pos + 1);
+    if (cid === null || next === null) return { offset: 0, beyond: pos };
+    if (cid === 0xff) break;
+    if (cid === id) return { offset: pos, beyond: null };
+    pos = next & 0xfc;
+  }
+  return { offset: 0, beyond: null };
+}
+
+/** `pci_find_capability()`: offset of capability `id`, or 0 (absent, or beyond what the blob holds). */
+export function pciFindCapability(b: Uint8Array, id: number): number {
+  return pciCapabilityWalk(b, id).offset;
+}
+
 /** Parses a config-space blob; see the module comment for what "unknown" means. */
 export function pciConfigParse(b: Uint8Array): PciConfig {
   const problems: string[] = [];
   const hdr = u8(b, 0x0e);
   const headerType = hdr === null ? null : hdr & 0x7f;
-  const status = u16(b, 0x06);
   let capsKnown = b.length >= PCI_CFG_SPACE_SIZE;
   if (!capsKnown) problems.push(`only ${b.length} bytes of config space: capabilities unknown`);
   let pcie: PciConfig['pcie'] = null;
-  if (capsKnown && status !== null && (status & 0x10) !== 0) {
-    const start = headerType === 2 ? 0x14 : 0x34;
-    let pos = (u8(b, start) ?? 0) & 0xfc;
-    let ttl = PCI_FIND_CAP_TTL;
-    while (pos >= 0x40 && ttl-- > 0) {
-      const id = u8(b, pos), next = u8(b, pos + 1);
-      if (id === null || next === null) {
-        problems.push(`capability pointer 0x${pos.toString(16)} beyond the ${b.length}-byte config blob`);
-        capsKnown = false;
-        break;
-      }
-      if (id === 0xff) break;
-      if (id === PCI_CAP_ID_EXP) {
-        const flags = u16(b, pos + 2);
-        if (flags === null) {
-          problems.push(`PCI Express capability at 0x${pos.toString(16)} truncated`);
-          capsKnown = false;
-          break;
-        }
-        pcie = { offset: pos, type: (flags >> 4) & 0xf };
-        break;
-      }
-      pos = next & 0xfc;
+  if (capsKnown) {
+    const w = pciCapabilityWalk(b, PCI_CAP_ID_EXP);
+    const flags = w.offset === 0 ? null : u16(b, w.offset + 2);
+    if (w.beyond !== null) {
+      problems.push(`capability pointer 0x${w.beyond.toString(16)} beyond the ${b.length}-byte config blob`);
+      capsKnown = false;
+    } else if (w.offset !== 0 && flags === null) {
+      problems.push(`PCI Express capability at 0x${w.offset.toString(16)} truncated`);
+      capsKnown = false;
+    } else if (w.offset !== 0 && flags !== null) {
+      pcie = { offset: w.offset, type: (flags >> 4) & 0xf };
     }
   }
   let extKnown = capsKnown && (pcie === null || b.length >= 0x104 || b.length === PCI_CFG_SPACE_SIZE);
