@@ -17,6 +17,25 @@ export interface OpenFile {
 }
 
 export type IoctlOut = Record<string, unknown>;
+
+/**
+ * An ioctl `out` must be plain JSON data (the replayer and `--json` print it): numbers that are finite and
+ * safe integers or floats, strings, booleans, null, arrays and plain objects — never a bigint (u64 values
+ * go through iommufd's `outU64`: a number, or a hex string above 2^53). Returns the first offending path.
+ */
+export function jsonUnsafePath(v: unknown, path = 'out'): string | null {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return null;
+  if (typeof v === 'number') return Number.isFinite(v) && (!Number.isInteger(v) || Number.isSafeInteger(v)) ? null : path;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) { const p = jsonUnsafePath(v[i], `${path}[${i}]`); if (p) return p; }
+    return null;
+  }
+  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    for (const [key, x] of Object.entries(v)) { const p = jsonUnsafePath(x, `${path}.${key}`); if (p) return p; }
+    return null;
+  }
+  return path;
+}
 export type IoctlHandler = (k: KernelState, fd: number, file: OpenFile, arg: Readonly<Record<string, unknown>>) => Outcome<IoctlOut>;
 
 export interface FileOps {

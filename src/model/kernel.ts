@@ -7,7 +7,8 @@ import type { HostDescription, PciDeviceDesc } from './host-description.js';
 import { driverKey, createDriver, type DeviceDriver } from './driver-registry.js';
 import { deviceReleaseDriver, driverAttach } from './driver-core.js';
 import { pciDeviceAdd, pciStopAndRemoveBusDevice } from './pci-hotplug.js';
-import { fileOps, allocFd } from './file-table.js';
+import { fileOps, allocFd, jsonUnsafePath } from './file-table.js';
+import { ModelBug } from './errno.js';
 import { iommuAttachDevice, iommuAttachDevicePasid, iommuDetachDevice, iommuDetachDevicePasid } from './iommu-attach.js';
 import type { DomainType } from './iommu-group.js';
 import { buildKernelState } from './kernel-build.js';
@@ -134,7 +135,10 @@ class SimKernel implements Kernel {
       if (!file) return this.err('EBADF', 'ioctl', `fd ${fd} is not open`);
       const handler = fileOps(file.kind)?.ioctls[request];
       if (!handler) return this.err('ENOTTY', 'ioctl', `${request} is not an ioctl of a ${file.kind} fd`);
-      return handler(this.state, fd, file, arg);
+      const r = handler(this.state, fd, file, arg);
+      const bad = r.ok ? jsonUnsafePath(r.value) : null;
+      if (bad !== null) throw new ModelBug(`${request}: ${bad} is not JSON data (a bigint, NaN or an unsafe integer)`);
+      return r;
     });
   }
 
