@@ -2,6 +2,22 @@ import { actionText, type AssignPort, type Action } from './actions.js';
 import { runUndo, matchesOriginal, type StepReport } from './apply.js';
 import { journalState, undoList, type Journal, type JournalSink } from './journal.js';
 import type { FileOps } from './persist.js';
+import type { PlanDevice } from './plan.js';
+import type { DmaHolder } from '../host/processes.js';
+
+/**
+ * Devices of a journal that user space still holds: unbinding vfio-pci from them would block until the
+ * holder closes its files (`vfio_unregister_group_dev()` waits for the device's users, spec §5.6), so
+ * restore refuses rather than hang. One sentence per holder.
+ */
+export function restoreBlockers(devices: readonly PlanDevice[], holders: readonly DmaHolder[]): string[] {
+  const out: string[] = [];
+  for (const h of holders) {
+    const d = devices.find((x) => (h.bdf !== null ? x.bdf === h.bdf : h.group !== null && x.group === h.group));
+    if (d) out.push(`${d.bdf} (group ${d.group}) is held open by ${h.comm} (pid ${h.pid}) through ${h.path}: unbinding it would block until that process closes it`);
+  }
+  return out;
+}
 
 /**
  * Put every device of a journal back on its original driver with its original driver_override —

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sharedDir } from '../testing/shared.js';
@@ -157,6 +157,14 @@ test('apply a plan file to a sysfs tree (no kernel behind it: nothing binds) rol
     assert.equal(doc.result.ok, false);
     assert.equal(doc.result.restored, true);
     assert.equal(readFileSync(overridePath, 'utf8').trim() || '(null)', before.trim());
+    // A process holding the group: restore refuses (an unbind of vfio-pci would block), writes nothing.
+    mkdirSync(join(dir, 'root/proc/999/fd'), { recursive: true });
+    writeFileSync(join(dir, 'root/proc/999/comm'), 'qemu-system-x86\n');
+    symlinkSync('/dev/vfio/9', join(dir, 'root/proc/999/fd/3'));
+    const held = await run(['restore', doc.journal, '--yes', '--sysfs-root', join(dir, 'root'), '--state-dir', join(dir, 'state')]);
+    assert.equal(held.code, 1);
+    assert.match(held.err, /0000:02:00.0 \(group 9\) is held open by qemu-system-x86 \(pid 999\) through \/dev\/vfio\/9/);
+    rmSync(join(dir, 'root/proc/999'), { recursive: true });
     const dry = await run(['restore', doc.journal, '--sysfs-root', join(dir, 'root'), '--state-dir', join(dir, 'state'), '--json']);
     const dd = JSON.parse(dry.out) as { schema: string; dryRun: boolean; steps: unknown[]; planned: string[] };
     assert.equal(schemaErrors(dd), null);

@@ -46,6 +46,15 @@ export async function runRestore(journalArg: string | undefined, o: RestoreOptio
   const { loadHost } = await import('../../assign/source.js');
   const h = await loadHost(sel, { writable: o.yes === true });
   if (!h.ok) { io.err(`dmaown restore: ${h.errno}: ${h.why}\n`); return EXIT.usage; }
+  if (h.value.root !== null) {
+    const { scanDmaHolders, liveReader } = await import('../../host/processes.js');
+    const { restoreBlockers } = await import('../../assign/restore.js');
+    const held = restoreBlockers(j.value.header.devices, scanDmaHolders(liveReader(h.value.root)).holders);
+    if (held.length > 0) {
+      io.err(`dmaown restore: refused, nothing written:\n${held.map((x) => `  ${x}`).join('\n')}\n  → stop those processes (or close the devices), then run restore again\n`);
+      return EXIT.negative;
+    }
+  }
   if (o.yes !== true) return dryRun(path, j.value, h.value.port, o, io);
   const l = takeLock(stateDir);
   if (!l.ok) { io.err(`dmaown restore: ${l.errno}: ${l.why}\n`); return EXIT.negative; }

@@ -32,6 +32,7 @@ export function deviceLine(d: DeviceView, c: Colors): string {
     d.driverOverride ? `override=${d.driverOverride}` : null,
     d.sriovNumvfs ? `SR-IOV PF, ${d.sriovNumvfs} VFs` : null,
     d.physfn ? `VF of ${shortBdf(d.physfn)}` : null,
+    !d.bridge && d.resetMethod !== null && !d.resetMethod.includes('flr') ? c.yellow(`no FLR (reset_method: ${d.resetMethod.join(' ') || 'none'})`) : null,
     d.critical.length ? c.yellow(`host-critical: ${d.critical.join('; ')}`) : null,
   ].filter((x) => x !== null);
   return `    ${lspciLine(d)}  ${tag}${extra.length ? `  (${extra.join(', ')})` : ''}`;
