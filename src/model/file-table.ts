@@ -1,8 +1,9 @@
 /**
- * Open files: the fd table and one ioctl dispatch table per file type, as iommufd's
- * `iommufd_ioctl_ops` — `/dev/vfio/vfio` (container), `/dev/vfio/N` (group), vfio device fds, and the
- * extension points for `/dev/iommu` and `/dev/vfio/devices/vfioN` (issue #6: src/model/iommufd/ adds
- * its handlers with `registerFileOps`). Descriptors are allocated lowest-free from 3, as Linux does.
+ * Open files: the fd table and the shape of the per-file-type dispatch (`FileOps`, as iommufd's
+ * `iommufd_ioctl_ops`) — `/dev/vfio/vfio` (container), `/dev/vfio/N` (group), vfio device fds, `/dev/iommu`
+ * and `/dev/vfio/devices/vfioN`. The table itself is plain constants assembled in file-ops.ts and handed to
+ * each kernel when it is created; nothing registers at import time. Descriptors are allocated lowest-free
+ * from 3, as Linux does.
  */
 import type { KernelState } from './kernel-state.js';
 import type { Outcome } from './uapi.js';
@@ -44,15 +45,8 @@ export interface FileOps {
   release(k: KernelState, fd: number, file: OpenFile): void;
 }
 
-const FILE_OPS = new Map<FileKind, FileOps>();
-
-export function registerFileOps(kind: FileKind, ops: FileOps): void {
-  FILE_OPS.set(kind, ops);
-}
-
-export function fileOps(kind: FileKind): FileOps | undefined {
-  return FILE_OPS.get(kind);
-}
+/** The dispatch table a kernel is built with (file-ops.ts `FILE_OPS`): one `FileOps` per file type. */
+export type FileOpsTable = Readonly<Record<FileKind, FileOps>>;
 
 export function allocFd(k: KernelState, file: OpenFile): number {
   let fd = 3;

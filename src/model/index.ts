@@ -5,6 +5,7 @@
  *   profiles.ts          kernel versions → behaviour flags (L, O1, O2, F, C)
  *   uapi.ts              the syscall surface: Kernel, SysResult, KernelOptions, ioctl names
  *   kernel.ts            createKernel(): sysfs, /dev, fds, blocked calls, events
+ *   file-ops.ts          FILE_OPS: the per-file-type ioctl/release table a kernel is built with
  *   iommu-group.ts       struct iommu_group, owner_cnt/owner and the ownership API
  *   iommu-attach.ts      attach/detach of domains, PASID attachments
  *   iommu-probe.ts       devices joining/leaving groups (hot-add/remove)
@@ -23,7 +24,8 @@ export type { Kernel, KernelOptions, SysResult, SysErrno, Outcome, HotAddOptions
 export { VFIO_IOCTLS, VFIO_IOMMU_TYPES, VFIO_API_VERSION } from './uapi.js';
 export { checkInvariants } from './invariants.js';
 export { inspectGroup, inspectDevice, inspectVfioGroup, kernelLog, type GroupView, type VfioGroupView, type DomainKind } from './inspect.js';
-export { registerFileOps, type FileOps, type FileKind, type IoctlHandler, type OpenFile } from './file-table.js';
+export type { FileOps, FileOpsTable, FileKind, IoctlHandler, OpenFile } from './file-table.js';
+export { FILE_OPS } from './file-ops.js';
 export { isDriverManagedDma } from './driver-registry.js';
 export {
   iommuDeviceUseDefaultDomain, iommuDeviceUnuseDefaultDomain, iommuGroupClaimDmaOwner, iommuGroupReleaseDmaOwner,

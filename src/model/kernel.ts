@@ -7,7 +7,8 @@ import type { HostDescription, PciDeviceDesc } from './host-description.js';
 import { driverKey, createDriver, type DeviceDriver } from './driver-registry.js';
 import { deviceReleaseDriver, driverAttach } from './driver-core.js';
 import { pciDeviceAdd, pciStopAndRemoveBusDevice } from './pci-hotplug.js';
-import { fileOps, allocFd, jsonUnsafePath } from './file-table.js';
+import { allocFd, jsonUnsafePath, type FileOpsTable } from './file-table.js';
+import { FILE_OPS } from './file-ops.js';
 import { ModelBug } from './errno.js';
 import { iommuAttachDevice, iommuAttachDevicePasid, iommuDetachDevice, iommuDetachDevicePasid } from './iommu-attach.js';
 import type { DomainType } from './iommu-group.js';
@@ -19,14 +20,13 @@ import { cdevMinor, visibleVfioGroups } from './sysfs-dev.js';
 import type { HotAddOptions, Kernel, KernelOptions, Outcome, StatInfo, SysResult } from './uapi.js';
 import { vfioContainerOpen } from './vfio-container.js';
 import { vfioGroupFopsOpen } from './vfio-group.js';
-import './vfio-device.js';
 import { iommufdFopsOpen } from './iommufd/main.js';
 import { vfioDeviceFopsCdevOpen } from './vfio-cdev.js';
 
 const OK: Outcome = { ok: true, value: undefined };
 
 class SimKernel implements Kernel {
-  constructor(readonly state: KernelState) {}
+  constructor(readonly state: KernelState, private readonly fops: FileOpsTable) {}
 
   private run<T>(fn: () => Outcome<T>): SysResult<T> {
     const k = this.state;
@@ -133,7 +133,7 @@ class SimKernel implements Kernel {
     return this.run<Record<string, unknown>>(() => {
       const file = this.state.files.get(fd);
       if (!file) return this.err('EBADF', 'ioctl', `fd ${fd} is not open`);
-      const handler = fileOps(file.kind)?.ioctls[request];
+      const handler = this.fops[file.kind].ioctls[request];
       if (!handler) return this.err('ENOTTY', 'ioctl', `${request} is not an ioctl of a ${file.kind} fd`);
       const r = handler(this.state, fd, file, arg);
       const bad = r.ok ? jsonUnsafePath(r.value) : null;
@@ -148,7 +148,7 @@ class SimKernel implements Kernel {
       const file = k.files.get(fd);
       if (!file) return this.err('EBADF', 'close', `fd ${fd} is not open`);
       k.files.delete(fd);
-      fileOps(file.kind)?.release(k, fd, file);
+      this.fops[file.kind].release(k, fd, file);
       return OK;
     });
   }
@@ -242,8 +242,9 @@ class SimKernel implements Kernel {
 
 /**
  * Boot a simulated kernel from a host description. `desc.kernel` (or `opts.release`) selects the profile.
- * Throws Error only for a release the model cannot profile (before 5.10, or not a uname -r).
+ * `fops`: the file operations of /dev nodes (default FILE_OPS, file-ops.ts). Throws Error only for a
+ * release the model cannot profile (before 5.10, or not a uname -r).
  */
-export function createKernel(desc: HostDescription, opts: KernelOptions = {}): Kernel {
-  return new SimKernel(buildKernelState(desc, opts));
+export function createKernel(desc: HostDescription, opts: KernelOptions = {}, fops: FileOpsTable = FILE_OPS): Kernel {
+  return new SimKernel(buildKernelState(desc, opts), fops);
 }

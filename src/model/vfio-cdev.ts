@@ -9,11 +9,11 @@
  * open(/dev/vfio/N) EBUSY (`cdev_device_open_cnt`, checked in vfio-group.ts).
  */
 import { ModelBug } from './errno.js';
-import { fdArg, fileOps, registerFileOps, allocFd, type IoctlOut, type OpenFile } from './file-table.js';
+import { fdArg, allocFd, type FileOps, type IoctlOut, type OpenFile } from './file-table.js';
 import { enter, fail, type KernelState } from './kernel-state.js';
 import type { Outcome } from './uapi.js';
 import { vfioGroupPut, type VfioGroup } from './vfio-group.js';
-import './vfio-device.js';
+import { vfioDeviceGetInfo } from './vfio-device.js';
 import { iommufdCtxFromFd, iommufdCtxPut, ucmdFlags, ucmdId } from './iommufd/main.js';
 import {
   vfioIommufdPhysicalAttachIoas, vfioIommufdPhysicalBind, vfioIommufdPhysicalDetachIoas, vfioIommufdPhysicalUnbind, type VfioDeviceFile,
@@ -95,11 +95,10 @@ function detachPt(k: KernelState, fd: number, _file: OpenFile, arg: Readonly<Rec
 }
 
 /** VFIO_DEVICE_GET_INFO on a cdev: EINVAL before BIND, then as on a group-path device fd. */
-function getInfo(k: KernelState, fd: number, file: OpenFile, arg: Readonly<Record<string, unknown>>): Outcome<IoctlOut> {
+function getInfo(k: KernelState, fd: number, file: OpenFile): Outcome<IoctlOut> {
   const g = granted(k, fd, 'vfio_device_fops_unl_ioctl');
   if (g) return g;
-  const h = fileOps('vfio-device')?.ioctls['VFIO_DEVICE_GET_INFO'];
-  return h ? h(k, fd, file, arg) : fail(k, 'vfio_device_fops_unl_ioctl', 'ENOTTY', 'no VFIO_DEVICE_GET_INFO');
+  return vfioDeviceGetInfo(k, fd, file);
 }
 
 /** `vfio_device_fops_release()` of a cdev: unbind if bound (`vfio_df_unbind_iommufd`), unblock the group, drop the registration. */
@@ -124,7 +123,8 @@ export function vfioCdevFilesOpen(k: KernelState, devName: string): number {
   return n;
 }
 
-registerFileOps('vfio-cdev', {
+/** `vfio_device_fops` of a /dev/vfio/devices/vfioN file. */
+export const VFIO_CDEV_FOPS: FileOps = {
   ioctls: {
     VFIO_DEVICE_BIND_IOMMUFD: bindIommufd,
     VFIO_DEVICE_ATTACH_IOMMUFD_PT: attachPt,
@@ -132,18 +132,4 @@ registerFileOps('vfio-cdev', {
     VFIO_DEVICE_GET_INFO: getInfo,
   },
   release,
-});
-
-/** A device fd from VFIO_GROUP_GET_DEVICE_FD: BIND_IOMMUFD is for cdev fds only (`df->group` → EINVAL, C only; before, vfio-pci answers ENOTTY). */
-const groupDeviceOps = fileOps('vfio-device');
-if (groupDeviceOps) {
-  registerFileOps('vfio-device', {
-    ...groupDeviceOps,
-    ioctls: {
-      ...groupDeviceOps.ioctls,
-      VFIO_DEVICE_BIND_IOMMUFD: (k) => (k.profile.label === 'C' && k.opts.vfioDeviceCdev
-        ? fail(k, 'vfio_df_ioctl_bind_iommufd', 'EINVAL', 'BIND_IOMMUFD is only allowed on /dev/vfio/devices fds, not on a group-path device fd')
-        : fail(k, 'vfio_pci_core_ioctl', 'ENOTTY', 'no VFIO_DEVICE_BIND_IOMMUFD before 6.6 / without CONFIG_VFIO_DEVICE_CDEV')),
-    },
-  });
-}
+};

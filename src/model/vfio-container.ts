@@ -3,7 +3,7 @@
  * SET_IOMMU, and attaching/detaching groups (type1 backend: one IOMMU domain per container).
  */
 import { enter, fail, type KernelState } from './kernel-state.js';
-import { registerFileOps, type IoctlOut, type OpenFile } from './file-table.js';
+import type { FileOps, IoctlOut, OpenFile } from './file-table.js';
 import { allocDomain, getGroup, iommuGroupClaimDmaOwner, iommuGroupReleaseDmaOwner } from './iommu-group.js';
 import { iommuAttachGroup, iommuDetachGroup } from './iommu-attach.js';
 import { VFIO_API_VERSION, VFIO_IOMMU_TYPES, type Outcome, type VfioIommuType } from './uapi.js';
@@ -150,7 +150,8 @@ function setIommu(k: KernelState, _fd: number, file: OpenFile, arg: Readonly<Rec
   return { ok: true, value: {} };
 }
 
-registerFileOps('vfio-container', {
+/** `vfio_fops` of /dev/vfio/vfio. */
+export const VFIO_CONTAINER_FOPS: FileOps = {
   ioctls: { VFIO_GET_API_VERSION: apiVersion, VFIO_CHECK_EXTENSION: checkExtension, VFIO_SET_IOMMU: setIommu },
   release(k, _fd, file) {
     enter(k, 'vfio_fops_release');
@@ -159,4 +160,4 @@ registerFileOps('vfio-container', {
     c.open = false;
     if (c.groups.length === 0) k.containers.delete(c.id);
   },
-});
+};

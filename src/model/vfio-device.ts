@@ -3,7 +3,7 @@
  * container user (container path) or its share of the iommufd device claim (iommufd path).
  */
 import { enter, fail, type KernelState } from './kernel-state.js';
-import { allocFd, registerFileOps, type FileKind, type IoctlOut, type OpenFile } from './file-table.js';
+import { allocFd, type FileKind, type FileOps, type IoctlOut, type OpenFile } from './file-table.js';
 import { vfioDfGroupCloseIommufd } from './vfio-iommufd.js';
 import { vfioPciResetWorks } from './vfio-pci.js';
 import type { Outcome } from './uapi.js';
@@ -20,7 +20,7 @@ export function openVfioDeviceFile(k: KernelState, vg: VfioGroup, bdf: string, k
 }
 
 /** VFIO_DEVICE_GET_INFO: PCI → flags PCI (+RESET when a reset method works), 9 regions, 5 irqs. */
-function getInfo(k: KernelState, _fd: number, file: OpenFile): Outcome<IoctlOut> {
+export function vfioDeviceGetInfo(k: KernelState, _fd: number, file: OpenFile): Outcome<IoctlOut> {
   enter(k, 'vfio_pci_core_ioctl: VFIO_DEVICE_GET_INFO');
   const dev = file.device === undefined ? undefined : k.devices.get(file.device);
   if (!dev) return fail(k, 'vfio_device_fops_unl_ioctl', 'ENODEV', `device ${String(file.device)} is gone`);
@@ -43,4 +43,13 @@ export function vfioDeviceRelease(k: KernelState, _fd: number, file: OpenFile): 
   void openDeviceCount;
 }
 
-registerFileOps('vfio-device', { ioctls: { VFIO_DEVICE_GET_INFO: getInfo }, release: vfioDeviceRelease });
+/** `vfio_device_fops` of a device fd from VFIO_GROUP_GET_DEVICE_FD. BIND_IOMMUFD is for cdev fds only: C → EINVAL (`df->group`), before 6.6 vfio-pci answers ENOTTY. */
+export const VFIO_DEVICE_FOPS: FileOps = {
+  ioctls: {
+    VFIO_DEVICE_GET_INFO: vfioDeviceGetInfo,
+    VFIO_DEVICE_BIND_IOMMUFD: (k) => (k.profile.label === 'C' && k.opts.vfioDeviceCdev
+      ? fail(k, 'vfio_df_ioctl_bind_iommufd', 'EINVAL', 'BIND_IOMMUFD is only allowed on /dev/vfio/devices fds, not on a group-path device fd')
+      : fail(k, 'vfio_pci_core_ioctl', 'ENOTTY', 'no VFIO_DEVICE_BIND_IOMMUFD before 6.6 / without CONFIG_VFIO_DEVICE_CDEV')),
+  },
+  release: vfioDeviceRelease,
+};

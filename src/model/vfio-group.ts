@@ -5,7 +5,7 @@
  * file in O1, the vfio_group in O2+). F+: an iommufd instead of a container (device claims at GET_DEVICE_FD).
  */
 import { enter, fail, type KernelState } from './kernel-state.js';
-import { allocFd, fdArg, registerFileOps, type IoctlOut, type OpenFile } from './file-table.js';
+import { allocFd, fdArg, type FileOps, type IoctlOut, type OpenFile } from './file-table.js';
 import { iommuGroupDmaOwnerClaimed, getGroup } from './iommu-group.js';
 import { vfioGroupViable } from './vfio-notifier.js';
 import { containerAttachGroup, containerDetachGroup, vfioContainerCookie } from './vfio-container.js';
@@ -250,7 +250,8 @@ export function vfioGroupRemoveLast(k: KernelState, vg: VfioGroup): void {
   vg.iommuGroup = null;
 }
 
-registerFileOps('vfio-group', {
+/** `vfio_group_fops` of /dev/vfio/N. */
+export const VFIO_GROUP_FOPS: FileOps = {
   ioctls: {
     VFIO_GROUP_GET_STATUS: getStatus,
     VFIO_GROUP_SET_CONTAINER: setContainer,
@@ -258,4 +259,4 @@ registerFileOps('vfio-group', {
     VFIO_GROUP_GET_DEVICE_FD: getDeviceFd,
   },
   release,
-});
+};

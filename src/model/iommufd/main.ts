@@ -14,7 +14,7 @@
  * space) · hw-pagetable.ts (HWPT_PAGING) · device.ts (bind, igroup, attach/replace/detach).
  */
 import { ModelBug, err, ok, type Errno, type Result } from '../errno.js';
-import { allocFd, fdArg, registerFileOps, type IoctlOut, type OpenFile } from '../file-table.js';
+import { allocFd, fdArg, type FileOps, type IoctlOut, type OpenFile } from '../file-table.js';
 import { enter, fail, type KernelState } from '../kernel-state.js';
 import type { Outcome } from '../uapi.js';
 import { VFIO_API_VERSION } from '../uapi.js';
@@ -289,7 +289,8 @@ function dispatch(name: string, op: Ucmd) {
   };
 }
 
-registerFileOps('iommufd', {
+/** `iommufd_fops` of /dev/iommu: every ioctl through `iommufd_ioctl_ops`. */
+export const IOMMUFD_FOPS: FileOps = {
   ioctls: Object.fromEntries(Object.entries(IOMMUFD_IOCTL_OPS).map(([n, op]) => [n, dispatch(n, op)])),
   release(k, _fd, file) {
     const ctx = k.iommufd.ctxs.get(file.id);
@@ -297,4 +298,4 @@ registerFileOps('iommufd', {
     ctx.fileOpen = false;
     iommufdCtxPut(k, ctx.id);
   },
-});
+};
