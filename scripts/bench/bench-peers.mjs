@@ -45,7 +45,7 @@ export async function benchPeers(ctx) {
       const reps = n >= 50_000 ? 1 : n >= 10_000 ? Math.min(ctx.reps, 3) : ctx.reps;
       for (let i = 0; i < reps; i++) {
         // Without a usable CLI the peers still run alone (absolute times, no ratio).
-        const d = ctx.cliMissing ? { wallMs: NaN, maxRssKb: null } : await runTimed(ns(dmaownArgv(ctx.repo, ...REPORT_ARGS)), { timeoutMs: ctx.capMs });
+        const d = ctx.cliMissing ? { wallMs: NaN, maxRssKb: null } : await runTimed(ns(dmaownArgv(ctx.repo, ...REPORT_ARGS)), { timeoutMs: ctx.capMs * 3 });
         const bad = ctx.cliMissing ? null : checkReport(d, host.lastBdf);
         if (bad) { note = `dmaown: ${bad}`; break; }
         const p = await runTimed(ns(peer.argv), { timeoutMs: ctx.capMs, keepStdout: !!peer.progress });

@@ -2,7 +2,7 @@
 // and as a sysfs-capture/1 file. Both come from the same entries, so every tool sees the same host.
 // Results are cached under the work directory, keyed by size and a hash of the generator sources.
 
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +58,24 @@ export function writeCapture(topo, file) {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Reads every file and link of a tree once (untimed), so that every tool measured afterwards finds
+ * the dentries and pages in the cache, as on a live /sys (which is never "cold" on disk).
+ */
+export function warmTree(root) {
+  let n = 0;
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isSymbolicLink()) { readlinkSync(p); n++; }
+      else { readFileSync(p); n++; }
+    }
+  };
+  walk(root);
+  return n;
 }
 
 /**
