@@ -17,11 +17,25 @@ export function selfTimes(profile) {
   const self = new Map();
   const { samples, timeDeltas } = profile;
   for (let i = 0; i < samples.length; i++) self.set(samples[i], (self.get(samples[i]) ?? 0) + (timeDeltas[i] ?? 0));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  // For native and node:internal frames, the nearest caller in our own code (dist/ or scripts/).
+  // Port adapters (one syscall per call) are skipped: the reader that asked is more telling.
+  const callerOf = (id) => {
+    for (let p = parent.get(id); p !== undefined; p = parent.get(p)) {
+      const cf = byId.get(p).callFrame;
+      if (cf.url.startsWith('file://') && !cf.url.includes('/node_modules/') && !/-port\.js$/.test(cf.url)) return cf;
+    }
+    return null;
+  };
   const agg = new Map();
   for (const [id, us] of self) {
     const cf = byId.get(id).callFrame;
-    const key = `${cf.functionName}|${cf.url}|${cf.lineNumber}|${cf.columnNumber}`;
-    const e = agg.get(key) ?? { name: cf.functionName || '(anonymous)', url: cf.url, line: cf.lineNumber, col: cf.columnNumber, selfMs: 0 };
+    const own = cf.url.startsWith('file://');
+    const caller = own ? null : callerOf(id);
+    const key = `${cf.functionName}|${cf.url}|${cf.lineNumber}|${cf.columnNumber}|${caller ? `${caller.url}:${caller.lineNumber}` : ''}`;
+    const e = agg.get(key) ?? { name: cf.functionName || '(anonymous)', url: cf.url, line: cf.lineNumber, col: cf.columnNumber, selfMs: 0,
+      caller: caller ? { name: caller.functionName || '(anonymous)', url: caller.url, line: caller.lineNumber, col: caller.columnNumber } : null };
     e.selfMs += us / 1000;
     agg.set(key, e);
   }
@@ -60,7 +74,8 @@ export function profileRun(nodeArgs, { root, top = 12 } = {}) {
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
     const rows = selfTimes(JSON.parse(readFileSync(join(dir, file), 'utf8')));
     const totalMs = rows.reduce((a, r) => a + r.selfMs, 0);
-    return { totalMs, top: rows.slice(0, top).map((r) => ({ name: r.name, where: originalPlace(r.url, r.line, r.col, root ?? process.cwd()), selfMs: r.selfMs, share: r.selfMs / totalMs })) };
+    const place = (r) => originalPlace(r.url, r.line, r.col, root ?? process.cwd());
+    return { totalMs, top: rows.slice(0, top).map((r) => ({ name: r.name, where: r.caller ? `${place(r)} ← \`${r.caller.name}\` ${place(r.caller)}` : place(r), selfMs: r.selfMs, share: r.selfMs / totalMs })) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -71,25 +86,12 @@ async function main() {
   const sep = argv.indexOf('--');
   if (sep < 0) throw new Error('usage: profile.mjs [--root DIR] [--top N] -- script.js [args...]');
   const opts = argv.slice(0, sep);
-  const cmd = argv.slice(sep + 1);
   const root = opts.includes('--root') ? opts[opts.indexOf('--root') + 1] : process.cwd();
   const top = opts.includes('--top') ? Number(opts[opts.indexOf('--top') + 1]) : 15;
-  const dir = mkdtempSync(join(tmpdir(), 'bench-prof-'));
-  try {
-    execFileSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, ...cmd], { stdio: ['ignore', 'ignore', 'inherit'], maxBuffer: 1 << 30 });
-  } catch (e) {
-    if (e.status === null || e.status > 2) throw e;
-  }
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
-  const profile = JSON.parse(readFileSync(join(dir, files[0]), 'utf8'));
-  const rows = selfTimes(profile);
-  const total = rows.reduce((a, r) => a + r.selfMs, 0);
-  console.log(`| self time | share | function | where |\n|---|---|---|---|`);
-  for (const r of rows.slice(0, top)) {
-    console.log(`| ${r.selfMs.toFixed(0)} ms | ${((100 * r.selfMs) / total).toFixed(1)}% | \`${r.name}\` | ${originalPlace(r.url, r.line, r.col, root)} |`);
-  }
-  console.log(`\nTotal sampled: ${total.toFixed(0)} ms.`);
-  rmSync(dir, { recursive: true, force: true });
+  const r = profileRun(argv.slice(sep + 1), { root, top });
+  console.log('| self time | share | function | where (natives: ← nearest caller of ours) |\n|---|---|---|---|');
+  for (const t of r.top) console.log(`| ${t.selfMs.toFixed(0)} ms | ${(100 * t.share).toFixed(1)}% | \`${t.name}\` | ${t.where} |`);
+  console.log(`\nTotal sampled: ${r.totalMs.toFixed(0)} ms.`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) main().catch((e) => { console.error(`profile: ${e.message}`); process.exitCode = 1; });
