@@ -58,8 +58,17 @@ export function renderProfile(p) {
     table(['self time', 'share', 'function', 'where'], x.top.map((t) => [ms(t.selfMs), `${(100 * t.share).toFixed(1)}%`, `\`${t.name}\``, t.where]))].join('\n')).join('\n\n');
 }
 
+export function renderMachine(m) {
+  return table(['', ''], [
+    ['CPU', `${m.cpu} × ${m.nproc} (nproc)`], ['memory', `${m.memoryGb} GiB`], ['kernel', m.kernel], ['node', m.node],
+    ['dmaown', `commit ${m.dmaownCommit}`], ['lspci', `${m.lspci} (pciutils ${m.pciutils})`], ['driverctl', m.driverctl], ['dpdk (dpdk-devbind.py)', m.dpdk],
+    ['python (dpdk-devbind)', m.python], ['bash', m.bash], ['hyperfine', m.hyperfine],
+  ].map(([a, b]) => [a, b ?? '—']));
+}
+
 export function renderAll(res) {
   const out = [`Run: ${res.started} → ${res.finished}; ${res.quick ? 'quick' : 'full'} run; load average at start ${res.loadStart}, at end ${res.loadEnd}.`, ''];
+  if (res.machine) out.push(renderMachine(res.machine), '');
   if (res.hosts) {
     out.push(table(['functions', 'IOMMU groups', 'PCI segments', 'sysfs entries', 'generated in'],
       res.hosts.map((h) => [k(h.n), h.groups, h.domains, h.entries, `${h.generateSeconds.toFixed(1)} s`])), '');
