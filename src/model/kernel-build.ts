@@ -12,6 +12,7 @@ import type { KernelState, ResolvedOptions } from './kernel-state.js';
 import { profileFor } from './profiles.js';
 import type { KernelOptions } from './uapi.js';
 import { vfioGroupAddDevice } from './vfio-group.js';
+import { vfioInitDevice } from './vfio-device-class.js';
 import { iommufdStateInit } from './iommufd/main.js';
 
 function defaultType(t: string | null): DomainType | null {
@@ -69,10 +70,10 @@ export function buildKernelState(desc: HostDescription, o: KernelOptions = {}): 
   const k: KernelState = {
     profile, opts: resolveOptions(desc, release, profile.label, o),
     devices: new Map(), pciBuses: new Map(), groups: new Map(), domains: new Map(), drivers: new Map(),
-    vfioGroups: new Map(), containers: new Map(), vfioDevIndex: new Map(), files: new Map(), pending: new Map(),
+    vfioGroups: new Map(), containers: new Map(), vfioDevIndex: new Map(), vfioDevByIndex: new Map(), freeVfioDevIndexes: new Set(), files: new Map(), pending: new Map(),
     modules: new Set([...desc.pciDrivers, ...(o.loadedModules ?? [])]), buses: new Set(['pci']), iommufd: iommufdStateInit(), iommus: [...desc.iommus],
     pathIndex: new Map(), pathChildren: new Map(), pciRemoved: new Map(), freeGroupIds: new Set(), dmarStaleDevInfo: new Map(), log: [], taint: [],
-    next: { domain: 1, container: 1, pending: 1, iommufdCtx: 1, group: 0 }, calls: [],
+    next: { domain: 1, container: 1, pending: 1, iommufdCtx: 1, group: 0, vfioDevice: 0 }, calls: [],
   };
   for (const d of desc.pci) indexDevice(k, deviceFromPci(d));
   for (const d of desc.other) indexDevice(k, deviceFromOther(d));
@@ -132,7 +133,7 @@ function bootBound(k: KernelState, dev: Device): void {
   if (drv.kind === 'vfio-pci' || drv.kind === 'vfio-platform') {
     if (dev.group === null) return;
     vfioGroupAddDevice(k, dev.group, dev.name, k.groups.get(dev.group)?.fake ?? false);
-    if (k.profile.label === 'C' && k.opts.vfioDeviceCdev) k.vfioDevIndex.set(dev.name, k.vfioDevIndex.size);
+    vfioInitDevice(k, dev.name);
     return;
   }
   if (k.profile.dmaOwnership && !drv.driverManagedDma && dev.group !== null) {

@@ -46,8 +46,12 @@ export interface KernelState {
   /** vfio groups by iommu group id. */
   readonly vfioGroups: Map<number, VfioGroup>;
   readonly containers: Map<number, VfioContainer>;
-  /** vfio device cdev minors (C): BDF → N of /dev/vfio/devices/vfioN. */
+  /** `vfio_device->index` (6.1+, `vfio.device_ida`): device name → N of `vfio-dev/vfioN` (and C's /dev/vfio/devices/vfioN). */
   readonly vfioDevIndex: Map<string, number>;
+  /** The reverse of `vfioDevIndex`: N → device name. */
+  readonly vfioDevByIndex: Map<number, string>;
+  /** Indexes given back to `vfio.device_ida` below `next.vfioDevice`; the lowest is taken first. */
+  readonly freeVfioDevIndexes: Set<number>;
   readonly files: Map<number, OpenFile>;
   readonly pending: Map<string, PendingCall>;
   readonly modules: Set<string>;
@@ -73,7 +77,7 @@ export interface KernelState {
   /** Kernel log lines (dmesg) and taint reasons. */
   readonly log: string[];
   readonly taint: string[];
-  next: { domain: number; container: number; pending: number; iommufdCtx: number; group: number };
+  next: { domain: number; container: number; pending: number; iommufdCtx: number; group: number; vfioDevice: number };
   /** The calls of the syscall in progress. */
   calls: string[];
 }

@@ -16,7 +16,8 @@ import { buildKernelState } from './kernel-build.js';
 import { enter, fail, type KernelState } from './kernel-state.js';
 import { wakeUpPending } from './pending.js';
 import { resolve } from './sysfs.js';
-import { cdevMinor, visibleVfioGroups } from './sysfs-dev.js';
+import { visibleVfioGroups } from './sysfs-dev.js';
+import { vfioDeviceByName } from './vfio-device-class.js';
 import type { HotAddOptions, Kernel, KernelOptions, Outcome, StatInfo, SysResult } from './uapi.js';
 import { vfioContainerOpen } from './vfio-container.js';
 import { vfioGroupFopsOpen } from './vfio-group.js';
@@ -117,7 +118,7 @@ class SimKernel implements Kernel {
         return { ok: true, value: allocFd(k, { kind: 'vfio-container', id: vfioContainerOpen(k) }) };
       }
       if (b === 'devices' && c !== undefined) {
-        const bdf = cdevMinor(k, c);
+        const bdf = vfioDeviceByName(k, c);
         const vg = bdf === undefined ? undefined : k.vfioGroups.get(k.devices.get(bdf)?.group ?? -1);
         if (!vg || bdf === undefined) return this.err('ENODEV', 'vfio_device_fops_cdev_open', `${path}: device gone`);
         return vfioDeviceFopsCdevOpen(k, vg, bdf);

@@ -42,6 +42,11 @@ export interface Profile {
   readonly useDefaultDomainProbeDefer: boolean;
   /** §5.6: what unbinding the last vfio device of a group in use does. */
   readonly vfioLastDeviceUnbind: 'wait-container' | 'keep-claim' | 'force-release';
+  /**
+   * ≥6.1 (3c28a76124b2 "vfio: Add struct device to vfio_device"): every registered vfio device is a
+   * class "vfio-dev" device `vfioN` below its parent (N from `vfio.device_ida`); the char node only with C's cdev.
+   */
+  readonly vfioDeviceClass: boolean;
   /** O2+: the vfio group answers ENODEV once its iommu_group is gone. */
   readonly vfioStrictGroupLifetime: boolean;
   /** /sys/kernel/iommu_groups/N/type writes: none before 5.11, singleton+unbound rule to 6.3, owner_cnt rule from 6.4. */
@@ -84,6 +89,7 @@ export function profileFor(release: string): Result<Profile> {
     testRemoveCleanup: at(major, minor, 6, 6),
     useDefaultDomainProbeDefer: at(major, minor, 6, 13),
     vfioLastDeviceUnbind: label === 'L' ? 'wait-container' : label === 'O1' ? 'keep-claim' : 'force-release',
+    vfioDeviceClass: at(major, minor, 6, 1),
     vfioStrictGroupLifetime: at(major, minor, 6, 1),
     groupTypeStore: !at(major, minor, 5, 11) ? 'none' : !at(major, minor, 6, 4) ? 'singleton' : 'owner',
     dmaFq: at(major, minor, 5, 15),

@@ -1,10 +1,12 @@
 /**
  * /dev nodes the model provides: /dev/vfio/vfio, /dev/vfio/N (or noiommu-N) while the vfio group is
- * registered, /dev/vfio/devices/vfioN (C with CONFIG_VFIO_DEVICE_CDEV), /dev/iommu (CONFIG_IOMMUFD).
+ * registered, /dev/vfio/devices/vfioN (C with CONFIG_VFIO_DEVICE_CDEV, not noiommu: vfio-device-class.ts),
+ * /dev/iommu (CONFIG_IOMMUFD).
  */
 import type { KernelState } from './kernel-state.js';
 import { dir, type SysNode } from './sysfs.js';
 import { vfioGroupNode } from './vfio-group.js';
+import { vfioCdevNames, vfioDeviceByName, vfioDeviceHasCdev } from './vfio-device-class.js';
 
 const CHR: SysNode = { kind: 'chardev' };
 
@@ -18,13 +20,6 @@ export function visibleVfioGroups(k: KernelState): Map<string, number> {
   return out;
 }
 
-export function cdevMinor(k: KernelState, name: string): string | undefined {
-  const m = /^vfio(\d+)$/.exec(name);
-  if (!m) return undefined;
-  for (const [bdf, n] of k.vfioDevIndex) if (n === Number(m[1])) return bdf;
-  return undefined;
-}
-
 export function devNode(k: KernelState, parts: readonly string[]): SysNode | null {
   const cdev = k.profile.label === 'C' && k.opts.vfioDeviceCdev;
   if (parts.length === 0) return dir(() => (k.opts.iommufd ? ['iommu', 'vfio'] : ['vfio']));
@@ -34,9 +29,12 @@ export function devNode(k: KernelState, parts: readonly string[]): SysNode | nul
   const name = parts[1] ?? '';
   if (parts.length === 2) {
     if (name === 'vfio') return CHR;
-    if (name === 'devices' && cdev) return dir(() => [...k.vfioDevIndex.values()].map((n) => `vfio${n}`).sort());
+    if (name === 'devices' && cdev) return dir(() => vfioCdevNames(k));
     return visibleVfioGroups(k).has(name) ? CHR : null;
   }
-  if (parts.length === 3 && name === 'devices' && cdev) return cdevMinor(k, parts[2] ?? '') !== undefined ? CHR : null;
+  if (parts.length === 3 && name === 'devices' && cdev) {
+    const d = vfioDeviceByName(k, parts[2] ?? '');
+    return d !== undefined && vfioDeviceHasCdev(k, d) ? CHR : null;
+  }
   return null;
 }

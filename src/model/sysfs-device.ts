@@ -18,11 +18,16 @@ export function upToSys(dev: Device): string {
   return '../'.repeat(dev.path.split('/').filter(Boolean).length);
 }
 
-/** Relative path from directory `from` to directory `to` (both below /sys). */
-export function relPath(from: string, to: string): string {
-  const a = from.split('/').filter(Boolean), b = to.split('/').filter(Boolean);
+/**
+ * `kernfs_get_target_path()` (fs/kernfs/symlink.c): the text of a sysfs link placed in directory `parent`
+ * pointing at `target` (both below /sys). It climbs one '../' per level from `parent` until it reaches an
+ * ancestor of the target's *parent*, then names the target from there — so a link to an ancestor climbs one
+ * level past it and names it: `<BDF>/vfio-dev/vfio0/device` reads `../../../<BDF>`, not `../..`.
+ */
+export function kernfsGetTargetPath(parent: string, target: string): string {
+  const a = parent.split('/').filter(Boolean), b = target.split('/').filter(Boolean);
   let i = 0;
-  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  while (i < a.length && i < b.length - 1 && a[i] === b[i]) i++;
   return [...Array<string>(a.length - i).fill('..'), ...b.slice(i)].join('/');
 }
 
@@ -45,7 +50,7 @@ export function deviceAttrs(k: KernelState, dev: Device): Record<string, SysNode
       out['sriov_numvfs'] = text(`${dev.sriovNumvfs ?? 0}\n`);
     }
     const pf = p.physfn === null ? undefined : k.devices.get(p.physfn);
-    if (pf) out['physfn'] = link(relPath(dev.path, pf.path));
+    if (pf) out['physfn'] = link(kernfsGetTargetPath(dev.path, pf.path));
   }
   if (p) out['remove'] = { kind: 'file', write: (data) => removeStore(k, dev, data) };
   out['driver_override'] = {

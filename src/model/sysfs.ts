@@ -10,7 +10,7 @@ import { deviceAttrs, deviceAttrWrite } from './sysfs-device.js';
 import { busNode } from './sysfs-bus.js';
 import { groupNode } from './sysfs-iommu.js';
 import { devNode } from './sysfs-dev.js';
-import { hasVfioDev, vfioDevClassNode, vfioDevDeviceNode } from './vfio-cdev-sysfs.js';
+import { hasVfioDev, vfioDevClassNode, vfioDevDeviceNode } from './vfio-device-class.js';
 import type { Outcome } from './uapi.js';
 
 export type SysNode =
@@ -39,8 +39,8 @@ function nodeAt(k: KernelState, parts: readonly string[]): SysNode | null {
 }
 
 function classNode(k: KernelState, parts: readonly string[]): SysNode | null {
-  if (parts.length === 0) return dir(() => (k.vfioDevIndex.size > 0 ? ['iommu', 'vfio-dev'] : ['iommu']));
-  if (parts[0] === 'vfio-dev') return k.vfioDevIndex.size > 0 ? vfioDevClassNode(k, parts.slice(1)) : null;
+  if (parts.length === 0) return dir(() => (k.vfioDevByIndex.size > 0 ? ['iommu', 'vfio-dev'] : ['iommu']));
+  if (parts[0] === 'vfio-dev') return k.vfioDevByIndex.size > 0 ? vfioDevClassNode(k, parts.slice(1)) : null;
   if (parts[0] !== 'iommu') return null;
   if (parts.length === 1) return dir(() => [...k.iommus].sort());
   if (parts.length === 2 && k.iommus.includes(parts[1] ?? '')) return link(`../../devices/virtual/iommu/${parts[1]}`);

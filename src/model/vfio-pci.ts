@@ -13,6 +13,7 @@ import { PCI_HEADER_TYPE_NORMAL, pciConfigResetMethods } from './pci-caps.js';
 import type { Outcome } from './uapi.js';
 import { vfioGroupAddDevice, vfioGroupPut, vfioGroupRemoveLast } from './vfio-group.js';
 import { vfioCdevFilesOpen } from './vfio-cdev.js';
+import { vfioDeviceRelease, vfioInitDevice } from './vfio-device-class.js';
 
 /** `vfio_pci_probe()` / `vfio_pci_core_register_device()` + `vfio_register_group_dev()`. */
 export function vfioPciProbe(k: KernelState, dev: Device, drv: DeviceDriver): Outcome {
@@ -36,12 +37,7 @@ export function vfioPciProbe(k: KernelState, dev: Device, drv: DeviceDriver): Ou
   }
   enter(k, 'vfio_register_group_dev');
   const vg = vfioGroupAddDevice(k, gid, dev.name, noiommu);
-  if (k.profile.label === 'C' && k.opts.vfioDeviceCdev) {
-    let n = 0;
-    const used = new Set(k.vfioDevIndex.values());
-    while (used.has(n)) n++;
-    k.vfioDevIndex.set(dev.name, n);
-  }
+  vfioInitDevice(k, dev.name);
   void vg;
   return { ok: true, value: undefined };
 }
@@ -82,7 +78,7 @@ export function vfioRemoveWait(k: KernelState, dev: Device): { ready: () => bool
 /** `vfio_unregister_group_dev()` once nothing is open: leave the vfio group (O2+: the last device forces the container off). */
 export function vfioPciRemove(k: KernelState, dev: Device): void {
   enter(k, 'vfio_unregister_group_dev');
-  k.vfioDevIndex.delete(dev.name);
+  vfioDeviceRelease(k, dev.name);
   if (dev.group === null) return;
   const vg = k.vfioGroups.get(dev.group);
   if (!vg) return;
