@@ -16,7 +16,7 @@ import { buildKernelState } from './kernel-build.js';
 import { enter, fail, type KernelState } from './kernel-state.js';
 import { wakeUpPending } from './pending.js';
 import { resolve } from './sysfs.js';
-import { visibleVfioGroups } from './sysfs-dev.js';
+import { vfioGroupByNode } from './sysfs-dev.js';
 import { vfioDeviceByName } from './vfio-device-class.js';
 import type { HotAddOptions, Kernel, KernelOptions, Outcome, StatInfo, SysResult } from './uapi.js';
 import { vfioContainerOpen } from './vfio-container.js';
@@ -123,8 +123,7 @@ class SimKernel implements Kernel {
         if (!vg || bdf === undefined) return this.err('ENODEV', 'vfio_device_fops_cdev_open', `${path}: device gone`);
         return vfioDeviceFopsCdevOpen(k, vg, bdf);
       }
-      const gid = visibleVfioGroups(k).get(b ?? '');
-      const vg = gid === undefined ? undefined : k.vfioGroups.get(gid);
+      const vg = vfioGroupByNode(k, b ?? '');
       if (!vg) return this.err('ENODEV', 'vfio_group_fops_open', `${path}: no vfio group`);
       return vfioGroupFopsOpen(k, vg);
     });

@@ -5,19 +5,27 @@
  */
 import type { KernelState } from './kernel-state.js';
 import { dir, type SysNode } from './sysfs.js';
-import { vfioGroupNode } from './vfio-group.js';
+import { vfioGroupNode, type VfioGroup } from './vfio-group.js';
 import { vfioCdevNames, vfioDeviceByName, vfioDeviceHasCdev } from './vfio-device-class.js';
 
 const CHR: SysNode = { kind: 'chardev' };
 
+function vfioGroupHasNode(k: KernelState, vg: VfioGroup): boolean {
+  return vg.devices.length > 0 || (!k.profile.vfioStrictGroupLifetime && vg.openedFd !== null);
+}
+
 /** The vfio groups with a device node: registered and (O2+) not yet detached from their iommu_group. */
 export function visibleVfioGroups(k: KernelState): Map<string, number> {
   const out = new Map<string, number>();
-  for (const vg of k.vfioGroups.values()) {
-    if (vg.devices.length === 0 && (k.profile.vfioStrictGroupLifetime || vg.openedFd === null)) continue;
-    out.set(vfioGroupNode(vg), vg.id);
-  }
+  for (const vg of k.vfioGroups.values()) if (vfioGroupHasNode(k, vg)) out.set(vfioGroupNode(vg), vg.id);
   return out;
+}
+
+/** The vfio group whose node is /dev/vfio/`name` ('7' or 'noiommu-7'), looked up by id: O(1). */
+export function vfioGroupByNode(k: KernelState, name: string): VfioGroup | undefined {
+  const m = /^(noiommu-)?(0|[1-9]\d*)$/.exec(name);
+  const vg = m ? k.vfioGroups.get(Number(m[2])) : undefined;
+  return vg && vfioGroupNode(vg) === name && vfioGroupHasNode(k, vg) ? vg : undefined;
 }
 
 export function devNode(k: KernelState, parts: readonly string[]): SysNode | null {
@@ -30,7 +38,7 @@ export function devNode(k: KernelState, parts: readonly string[]): SysNode | nul
   if (parts.length === 2) {
     if (name === 'vfio') return CHR;
     if (name === 'devices' && cdev) return dir(() => vfioCdevNames(k));
-    return visibleVfioGroups(k).has(name) ? CHR : null;
+    return vfioGroupByNode(k, name) ? CHR : null;
   }
   if (parts.length === 3 && name === 'devices' && cdev) {
     const d = vfioDeviceByName(k, parts[2] ?? '');

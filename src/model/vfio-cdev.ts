@@ -58,6 +58,8 @@ function bindIommufd(k: KernelState, fd: number, _file: OpenFile, arg: Readonly<
   b.value.openCount = 1;
   k.iommufd.vdevs.set(df.dev, b.value);
   df.ctx = c.value;
+  const ctx = k.iommufd.ctxs.get(c.value);
+  if (ctx) ctx.ctxGets++;
   df.accessGranted = true;
   vg.cdevDeviceOpenCnt++;
   return { ok: true, value: { devid: b.value.idev } };
@@ -112,7 +114,11 @@ function release(k: KernelState, fd: number, file: OpenFile): void {
     if (vdev) vfioIommufdPhysicalUnbind(k, vdev);
     if (vg) vg.cdevDeviceOpenCnt--;
   }
-  if (df?.ctx != null) iommufdCtxPut(k, df.ctx);
+  if (df?.ctx != null) {
+    const ctx = k.iommufd.ctxs.get(df.ctx);
+    if (ctx) ctx.ctxGets--;
+    iommufdCtxPut(k, df.ctx);
+  }
   if (vg) vfioGroupPut(k, vg);
 }
 

@@ -95,6 +95,7 @@ export function vfioGroupSetIommufd(k: KernelState, vg: VfioGroup, ctxId: number
     iommufdVfioCompatIoasCreate(k, ctx);
   }
   vg.iommufd = ctxId;
+  ctx.ctxGets++;
   return { ok: true, value: undefined };
 }
 
@@ -102,7 +103,10 @@ export function vfioGroupSetIommufd(k: KernelState, vg: VfioGroup, ctxId: number
 export function vfioGroupPutIommufd(k: KernelState, vg: VfioGroup): void {
   const id = vg.iommufd;
   vg.iommufd = null;
-  if (id !== null) iommufdCtxPut(k, id);
+  if (id === null) return;
+  const ctx = k.iommufd.ctxs.get(id);
+  if (ctx) ctx.ctxGets--;
+  iommufdCtxPut(k, id);
 }
 
 /**

@@ -36,6 +36,12 @@ export function iommufdCheckInvariants(k: KernelState): string[] {
       }
     }
   }
+  const gets = new Map<number, number>();
+  for (const vg of k.vfioGroups.values()) if (vg.iommufd !== null) gets.set(vg.iommufd, (gets.get(vg.iommufd) ?? 0) + 1);
+  for (const f of k.iommufd.cdevFiles.values()) if (f.ctx !== null) gets.set(f.ctx, (gets.get(f.ctx) ?? 0) + 1);
+  for (const ctx of k.iommufd.ctxs.values()) {
+    if (ctx.ctxGets !== (gets.get(ctx.id) ?? 0)) out.push(`iommufd_ctx ${ctx.id}: ctxGets=${ctx.ctxGets} but ${gets.get(ctx.id) ?? 0} vfio group(s)/cdev file(s) hold it`);
+  }
   for (const v of k.iommufd.vdevs.values()) {
     const ctx = k.iommufd.ctxs.get(v.ctx);
     if (!ctx) out.push(`vfio device ${v.dev}: bound to a released iommufd_ctx ${v.ctx}`);

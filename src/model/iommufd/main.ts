@@ -69,6 +69,8 @@ export interface IommufdCtx {
   noIommuMode: boolean;
   /** The /dev/iommu file is still open. */
   fileOpen: boolean;
+  /** `iommufd_ctx_get()` references held by vfio groups (`group->iommufd`) and vfio cdev files (`df->iommufd`). */
+  ctxGets: number;
 }
 
 export interface IommufdState {
@@ -166,11 +168,9 @@ export function iommufdObjectRemove(k: KernelState, ctx: IommufdCtx, id: number,
 }
 
 /** The references that keep a ctx alive: its open file, each bound device, each vfio group and cdev file given it. */
-export function iommufdCtxRefs(k: KernelState, ctx: IommufdCtx): number {
-  let n = ctx.fileOpen ? 1 : 0;
+export function iommufdCtxRefs(_k: KernelState, ctx: IommufdCtx): number {
+  let n = (ctx.fileOpen ? 1 : 0) + ctx.ctxGets;
   for (const o of ctx.objects.values()) if (o.type === 'DEVICE') n++;
-  for (const vg of k.vfioGroups.values()) if (vg.iommufd === ctx.id) n++;
-  for (const f of k.iommufd.cdevFiles.values()) if (f.ctx === ctx.id) n++;
   return n;
 }
 
@@ -192,7 +192,7 @@ export function iommufdCtxPut(k: KernelState, ctxId: number): void {
 export function iommufdFopsOpen(k: KernelState): Outcome<number> {
   enter(k, 'iommufd_fops_open');
   const id = k.next.iommufdCtx++;
-  k.iommufd.ctxs.set(id, { id, objects: new Map(), groups: new Map(), vfioIoas: null, noIommuMode: false, fileOpen: true });
+  k.iommufd.ctxs.set(id, { id, objects: new Map(), groups: new Map(), vfioIoas: null, noIommuMode: false, fileOpen: true, ctxGets: 0 });
   return { ok: true, value: allocFd(k, { kind: 'iommufd', id }) };
 }
 
