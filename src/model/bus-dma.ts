@@ -15,6 +15,11 @@ const CONFIGURE: Readonly<Record<Device['bus'], string>> = {
   'fsl-mc': 'fsl_mc_dma_configure', cdx: 'cdx_dma_configure',
 };
 
+/**
+ * The bus `dma_configure` callback (`pci_dma_configure()` drivers/pci/pci-driver.c, `platform_dma_configure()`
+ * drivers/base/platform.c, …), called by `really_probe()`: O1+, unless the driver sets `driver_managed_dma`, takes a
+ * DMA-API use of the group (`iommu_device_use_default_domain()`: EBUSY while user space owns it). cdx ignores the error.
+ */
 export function busDmaConfigure(k: KernelState, dev: Device, drv: DeviceDriver): Outcome {
   enter(k, CONFIGURE[dev.bus]);
   if (!k.profile.dmaOwnership || drv.driverManagedDma) return { ok: true, value: undefined };
@@ -23,6 +28,7 @@ export function busDmaConfigure(k: KernelState, dev: Device, drv: DeviceDriver):
   return r;
 }
 
+/** The bus `dma_cleanup` callback (`pci_dma_cleanup()` …, 6.0+): gives back the DMA-API use `busDmaConfigure` took (`iommu_device_unuse_default_domain()`). */
 export function busDmaCleanup(k: KernelState, dev: Device, drv: DeviceDriver): void {
   if (!k.profile.dmaOwnership) return;
   enter(k, CONFIGURE[dev.bus].replace('configure', 'cleanup'));

@@ -14,6 +14,7 @@ import { vfioPciProbe, vfioPciRemove, vfioRemoveWait } from './vfio-pci.js';
 const OK: Outcome = { ok: true, value: undefined };
 const PORT_TYPES: ReadonlySet<number> = new Set([PCI_EXP_TYPE.ROOT_PORT, PCI_EXP_TYPE.UPSTREAM, PCI_EXP_TYPE.DOWNSTREAM, PCI_EXP_TYPE.RC_EC]);
 
+/** `call_driver_probe()` (drivers/base/dd.c): the driver's probe() — injected errors, pcieport's port check (ENODEV), shpchp, vfio-pci/vfio-platform. */
 export function callDriverProbe(k: KernelState, dev: Device, drv: DeviceDriver): Outcome {
   enter(k, `call_driver_probe: ${drv.name}`);
   const injected = k.opts.probeErrors[`${drv.name}@${dev.name}`] ?? k.opts.probeErrors[drv.name];
@@ -43,6 +44,7 @@ export function driverRemoveReady(k: KernelState, dev: Device, drv: DeviceDriver
   return vfioRemoveWait(k, dev);
 }
 
+/** `device_remove()` (drivers/base/dd.c) → the driver's remove(): vfio drivers unregister the vfio device (`vfio_unregister_group_dev()`). */
 export function callDriverRemove(k: KernelState, dev: Device, drv: DeviceDriver): void {
   enter(k, `device_remove: ${drv.name}`);
   if (drv.kind === 'vfio-pci' || drv.kind === 'vfio-platform') vfioPciRemove(k, dev);

@@ -89,6 +89,7 @@ export function iommuAttachDevicePasid(k: KernelState, dev: Device, pasid: numbe
   return { ok: true, value: undefined };
 }
 
+/** `iommu_detach_device_pasid()` (drivers/iommu/iommu.c, 6.2+): takes `pasid` out of the group's `pasid_array`. */
 export function iommuDetachDevicePasid(k: KernelState, dev: Device, pasid: number): Outcome {
   const fn = 'iommu_detach_device_pasid';
   enter(k, fn);

@@ -39,6 +39,7 @@ export interface IommuGroup {
   readonly fake: boolean;
 }
 
+/** `__iommu_domain_alloc()` (drivers/iommu/iommu.c): a new domain of `type`; `label` says whose it is in messages. */
 export function allocDomain(k: KernelState, type: DomainType, label: string): number {
   const id = k.next.domain++;
   k.domains.set(id, { id, type, label });

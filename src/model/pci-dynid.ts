@@ -26,6 +26,7 @@ function parseId(data: string): { id: PciId; fields: number } | null {
   return { id, fields: nums.length };
 }
 
+/** `new_id_store()` (drivers/pci/pci-driver.c): unparsable → EINVAL; already matched (fewer than 7 fields) → EEXIST; else `pci_add_dynid()` and `driver_attach()`. */
 export function newIdStore(k: KernelState, drv: DeviceDriver, data: string): Outcome {
   enter(k, 'new_id_store');
   const parsed = parseId(data);
@@ -38,6 +39,7 @@ export function newIdStore(k: KernelState, drv: DeviceDriver, data: string): Out
   return { ok: true, value: undefined };
 }
 
+/** `remove_id_store()` (drivers/pci/pci-driver.c): unparsable → EINVAL; no such dynamic id → ENODEV. */
 export function removeIdStore(k: KernelState, drv: DeviceDriver, data: string): Outcome {
   enter(k, 'remove_id_store');
   const parsed = parseId(data);

@@ -6,6 +6,7 @@
 import { enter, type KernelState } from './kernel-state.js';
 import type { Outcome } from './uapi.js';
 
+/** A syscall that sleeps (a `wait_for_completion()`, a `device_lock()`): park it as pending until `ready()` holds, then `retry`. */
 export function blockOn(k: KernelState, what: string, ready: () => boolean, retry: () => Outcome): Outcome {
   const id = `b${k.next.pending++}`;
   k.pending.set(id, { id, what, ready, retry, result: null });

@@ -21,6 +21,7 @@ export interface VfioContainer {
   open: boolean;
 }
 
+/** open(/dev/vfio/vfio) — `vfio_fops_open()` (drivers/vfio/container.c): a new, empty container. */
 export function vfioContainerOpen(k: KernelState): number {
   const id = k.next.container++;
   k.containers.set(id, { id, groups: [], iommuDriver: null, domain: null, noiommu: false, open: true });

@@ -13,6 +13,7 @@ import { openDeviceCount, vfioGroupDeviceClosed, type VfioGroup } from './vfio-g
 export const VFIO_PCI_NUM_REGIONS = 9;
 export const VFIO_PCI_NUM_IRQS = 5;
 
+/** `vfio_device_open_file()` (drivers/vfio/group.c): the device's open count goes up and a device fd is made. */
 export function openVfioDeviceFile(k: KernelState, vg: VfioGroup, bdf: string, kind: FileKind): number {
   enter(k, 'vfio_device_open');
   vg.openDevices.set(bdf, (vg.openDevices.get(bdf) ?? 0) + 1);

@@ -55,7 +55,7 @@ export function vfioGroupAddDevice(k: KernelState, gid: number, bdf: string, noi
   return vg;
 }
 
-/** Drop the vfio group object once nothing references it. */
+/** `vfio_group_put()` (drivers/vfio/group.c): drop the vfio group object once nothing references it. */
 export function vfioGroupPut(k: KernelState, vg: VfioGroup): void {
   if (vg.devices.length === 0 && vg.openedFd === null && vg.container === null && vg.iommufd === null) k.vfioGroups.delete(vg.id);
 }

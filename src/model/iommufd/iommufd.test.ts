@@ -195,3 +195,18 @@ test('recorder scenario I1 as the kernel answers it (io_pagetable.c: a 0x300001 
   expectOk(k, k.close(dev));
   expectOk(k, k.close(ictx));
 });
+
+test('IOMMU_VFIO_IOAS (iommufd_vfio_ioas, vfio_compat.c 6.12): GET ENODEV without a compat IOAS; SET ENOENT for a non-IOAS; SET/GET/CLEAR; bad op EOPNOTSUPP', () => {
+  const f = fx();
+  const { k, ictx, ioas } = f;
+  expectErrno(k, 'ENODEV', k.ioctl(ictx, 'IOMMU_VFIO_IOAS', { op: 'IOMMU_VFIO_IOAS_GET' }));
+  const [, devid] = bindF(f);
+  expectErrno(k, 'ENOENT', k.ioctl(ictx, 'IOMMU_VFIO_IOAS', { op: 'IOMMU_VFIO_IOAS_SET', ioas_id: devid }));
+  expectErrno(k, 'ENOENT', k.ioctl(ictx, 'IOMMU_VFIO_IOAS', { op: 'IOMMU_VFIO_IOAS_SET', ioas_id: 9999 }));
+  expectErrno(k, 'ENODEV', k.ioctl(ictx, 'IOMMU_VFIO_IOAS', { op: 'IOMMU_VFIO_IOAS_GET' })); // a failed SET sets nothing
+  expectOk(k, k.ioctl(ictx, 'IOMMU_VFIO_IOAS', { op: 'IOMMU_VFIO_IOAS_SET', ioas_id: ioas }));
+  assert.equal(expectOk(k, k.ioctl(ictx, 'IOMMU_VFIO_IOAS', { op: 'IOMMU_VFIO_IOAS_GET' }))['ioas_id'], ioas);
+  expectErrno(k, 'EOPNOTSUPP', k.ioctl(ictx, 'IOMMU_VFIO_IOAS', { op: 3 }));
+  expectOk(k, k.ioctl(ictx, 'IOMMU_VFIO_IOAS', { op: 'IOMMU_VFIO_IOAS_CLEAR' }));
+  expectErrno(k, 'ENODEV', k.ioctl(ictx, 'IOMMU_VFIO_IOAS', { op: 'IOMMU_VFIO_IOAS_GET' }));
+});
