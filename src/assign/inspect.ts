@@ -114,10 +114,16 @@ export function inspectHost(input: InspectInput): HostView {
   const { host, names } = input;
   const holders = input.holders ?? [], critical = input.critical ?? {};
   const era = dmaEra(host.kernel);
-  const views = new Map(host.pci.map((d) => [d.bdf, deviceView(d, era, names, critical)]));
+  // One pass over the devices: members per group (filtering the host per group would be O(groups × devices)).
+  const members = new Map<number, DeviceView[]>();
+  for (const d of host.pci) {
+    if (d.iommuGroup === null) continue;
+    const list = members.get(d.iommuGroup);
+    const v = deviceView(d, era, names, critical);
+    if (list) list.push(v); else members.set(d.iommuGroup, [v]);
+  }
   const groups = [...host.groups].sort((a, b) => a.id - b.id).map((g): GroupView => {
-    const devices = host.pci.filter((d) => d.iommuGroup === g.id).map((d) => views.get(d.bdf)!)
-      .sort((a, b) => compareBdf(a.bdf, b.bdf));
+    const devices = (members.get(g.id) ?? []).sort((a, b) => compareBdf(a.bdf, b.bdf));
     const bdfs = new Set(devices.map((d) => d.bdf));
     const held = holders.filter((h) => h.group === g.id || (h.bdf !== null && bdfs.has(h.bdf)));
     const blockers: Blocker[] = devices.filter((d) => d.blocks).map((d) => ({
@@ -133,7 +139,7 @@ export function inspectHost(input: InspectInput): HostView {
     const ownership: Ownership = held.length > 0 ? 'user' : devices.some((d) => d.role === 'kernel-dma') ? 'kernel' : 'idle';
     return { id: g.id, type: g.type, devices, ownership, holders: held, assignable: blockers.length === 0, blockers };
   });
-  const ungrouped = host.pci.filter((d) => d.iommuGroup === null).map((d) => views.get(d.bdf)!);
+  const ungrouped = host.pci.filter((d) => d.iommuGroup === null).map((d) => deviceView(d, era, names, critical));
   const iommufdHolders = holders.filter((h) => h.path === '/dev/iommu').map((h): IommufdHolder => ({
     ...h, groups: [...new Set(holders.filter((x) => x.pid === h.pid && x.group !== null).map((x) => x.group as number))].sort((a, b) => a - b),
   }));

@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 /**
  * Vendor, device and class names from the pci.ids database, as lspci prints them. The file (1.3 MB)
  * is read once, on the first lookup, and searched with indexOf rather than parsed into maps — the
- * way lspci's lazy lookups keep `dmaown` fast when it shows only a few dozen devices.
+ * way lspci's lazy lookups keep `dmaown` fast when it shows only a few dozen devices — and every
+ * answer is remembered, so a host of 10k functions with a few dozen distinct ids searches the text a
+ * few dozen times, not 10k times.
  */
 export interface PciNames {
   vendor(vendor: number): string | null;
@@ -23,9 +25,15 @@ export function pciNamesFromText(text: string): PciNames {
   const classStart = text.indexOf('\nC ');
   const devicePart = classStart < 0 ? text : text.slice(0, classStart);
   const classPart = classStart < 0 ? '' : text.slice(classStart);
+  const vendorOffsets = new Map<number, number>();
   const vendorAt = (v: number): number => {
-    const key = `\n${hex4(v)}  `;
-    return devicePart.startsWith(key.slice(1)) ? 0 : devicePart.indexOf(key);
+    let at = vendorOffsets.get(v);
+    if (at === undefined) {
+      const key = `\n${hex4(v)}  `;
+      at = devicePart.startsWith(key.slice(1)) ? 0 : devicePart.indexOf(key);
+      vendorOffsets.set(v, at);
+    }
+    return at;
   };
   const lineAfter = (s: string, at: number, prefixLen: number): string => {
     const end = s.indexOf('\n', at + 1);
@@ -42,22 +50,38 @@ export function pciNamesFromText(text: string): PciNames {
     }
     return null;
   };
+  const devices = new Map<number, string | null>();
+  const classes = new Map<number, string | null>();
   return {
     vendor(v) {
       const at = vendorAt(v);
       return at < 0 ? null : lineAfter(devicePart, at, at === 0 ? 6 : 7);
     },
     device(v, d) {
-      const at = vendorAt(v);
-      return at < 0 ? null : findInBlock(devicePart, at, `\t${hex4(d)}  `);
+      const key = v * 0x10000 + d;
+      let name = devices.get(key);
+      if (name === undefined) {
+        const at = vendorAt(v);
+        name = at < 0 ? null : findInBlock(devicePart, at, `\t${hex4(d)}  `);
+        devices.set(key, name);
+      }
+      return name;
     },
     className(code) {
-      const base = (code >> 16) & 0xff, sub = (code >> 8) & 0xff;
-      const at = classPart.indexOf(`\nC ${hex2(base)}  `);
-      if (at < 0) return null;
-      return findInBlock(classPart, at, `\t${hex2(sub)}  `) ?? lineAfter(classPart, at, 7);
+      let name = classes.get(code);
+      if (name === undefined) {
+        name = classNameOf(code);
+        classes.set(code, name);
+      }
+      return name;
     },
   };
+  function classNameOf(code: number): string | null {
+    const base = (code >> 16) & 0xff, sub = (code >> 8) & 0xff;
+    const at = classPart.indexOf(`\nC ${hex2(base)}  `);
+    if (at < 0) return null;
+    return findInBlock(classPart, at, `\t${hex2(sub)}  `) ?? lineAfter(classPart, at, 7);
+  }
 }
 
 const NONE: PciNames = { vendor: () => null, device: () => null, className: () => null };
