@@ -6,7 +6,6 @@ import { exemption, dmaEra } from './dma-rules.js';
 import { headerType } from './inspect.js';
 import { memorySink } from './journal.js';
 import type { Plan, Via } from './plan.js';
-import { simPort } from './twin.js';
 import { proofSummary, proveCdevPath, proveGroupPath, type GroupProof } from './vfio-proof.js';
 
 /**
@@ -16,7 +15,8 @@ import { proofSummary, proveCdevPath, proveGroupPath, type GroupProof } from './
  */
 export interface Simulation {
   readonly ok: boolean;
-  readonly engine: 'model' | 'twin';
+  /** What ran the plan: always the model of the host's kernel version. */
+  readonly engine: 'model';
   readonly kernel: string;
   readonly steps: readonly StepReport[];
   /** The step that failed, its errno, the kernel's why and call path. */
@@ -41,14 +41,17 @@ export interface SimulatedGroup {
 
 /**
  * Simulate on the model's kernel for this release. A model that cannot build this host (a ModelBug,
- * an unsupported release) falls back to the twin, and says so in `engine` and `note`.
+ * an unsupported release) proves nothing: the simulation fails and says why, and nothing is applied.
  */
 export async function simulatePlan(host: HostDescription, plan: Plan): Promise<Simulation> {
   const k = await modelKernel(host);
   if (typeof k === 'string') {
-    return { ...simulateOn(simPort(host), 'twin', host, plan), note: `the model could not build this host (${k}); simulated on the twin` };
+    return {
+      ok: false, engine: 'model', kernel: host.kernel, steps: [], failedStep: null, groups: [], via: plan.via ?? 'group',
+      note: `the model could not build this host (${k}); the plan is not proven`,
+    };
   }
-  const sim = simulateOn(k, 'model', host, plan);
+  const sim = simulateOn(k, host, plan);
   if (!sim.steps.every((s) => s.ok)) return sim;
   // Open each group from user space as a VMM would, through the plan's path (vfio-proof.ts).
   const groups = sim.groups.map((g): SimulatedGroup => {
@@ -65,7 +68,7 @@ export async function modelKernel(host: HostDescription): Promise<Kernel | strin
   try { return createKernel(host); } catch (e) { return (e as Error).message; }
 }
 
-export function simulateOn(port: AssignPort, engine: 'model' | 'twin', host: HostDescription, plan: Plan): Simulation {
+export function simulateOn(port: AssignPort, host: HostDescription, plan: Plan): Simulation {
   const r = applyPlan(port, plan, { sink: memorySink(), id: 'simulation', created: '' });
   const era = dmaEra(host.kernel);
   const groups = plan.groups.map((id) => {
@@ -79,7 +82,7 @@ export function simulateOn(port: AssignPort, engine: 'model' | 'twin', host: Hos
   });
   const failed = r.steps.find((s) => !s.ok);
   return {
-    ok: r.ok && groups.every((g) => g.viable), engine, kernel: host.kernel, steps: r.steps, via: plan.via ?? 'group',
+    ok: r.ok && groups.every((g) => g.viable), engine: 'model', kernel: host.kernel, steps: r.steps, via: plan.via ?? 'group',
     failedStep: failed?.failure ? { seq: failed.seq, text: failed.text, failure: failed.failure } : null, groups,
   };
 }

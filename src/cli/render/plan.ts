@@ -18,7 +18,7 @@ export function renderPlan(p: Plan, sim: Simulation | null, c: Colors): string {
   if (sim) {
     const path = sim.via === 'cdev' ? 'the vfio device cdev path: /dev/iommu, /dev/vfio/devices/vfioN, BIND_IOMMUFD, IOAS_ALLOC, ATTACH_IOMMUFD_PT'
       : 'the VFIO group path: /dev/vfio/vfio, /dev/vfio/N, SET_CONTAINER, SET_IOMMU, GET_DEVICE_FD';
-    lines.push('', c.bold(`Simulated on kernel ${sim.kernel} (${sim.engine === 'model' ? 'dmaown model' : 'driver-binding twin'}), then opened through ${path}:`));
+    lines.push('', c.bold(`Simulated on kernel ${sim.kernel} (dmaown model), then opened through ${path}:`));
     if (sim.viaEvidence) lines.push(c.dim(`  vfio cdev on this host: ${sim.viaEvidence}`));
     if (sim.failedStep) {
       const f = sim.failedStep;
