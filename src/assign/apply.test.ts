@@ -23,7 +23,7 @@ function gpuPlan(host: HostDescription): Plan {
   return r.plan;
 }
 
-/** Driver and driver_override of every PCI device, read through the port (works on the twin and the model). */
+/** Driver and driver_override of every PCI device, read through the port (the model, or any port). */
 function snapshot(port: AssignPort, host: HostDescription): Record<string, string> {
   return Object.fromEntries(host.pci.map((d) => {
     const drv = currentDriver(port, d.bdf), ovr = currentOverride(port, d.bdf);
