@@ -66,8 +66,9 @@ export function deviceAttrs(k: KernelState, dev: Device): Record<string, SysNode
 }
 
 /**
- * `driver_override_store()` (pci-sysfs.c; `driver_set_override()` from 5.19): ≥ PAGE_SIZE-1 bytes → EINVAL;
- * one trailing newline stripped; empty clears. Takes device_lock.
+ * `driver_override_store()` (pci-sysfs.c; `driver_set_override()` drivers/base/driver.c from 5.19): ≥ PAGE_SIZE-1
+ * bytes → EINVAL; the value ends at the first newline (5.10 `strchr`, 6.x `strnchr(s, len, '\n')`) or NUL
+ * (`strlen`); empty (or "\n", 6.x `cp == s`) clears. Takes device_lock.
  */
 export function driverOverrideStore(k: KernelState, dev: Device, data: string): Outcome {
   if (dev.lockHolder !== null) {
@@ -76,7 +77,7 @@ export function driverOverrideStore(k: KernelState, dev: Device, data: string): 
   }
   enter(k, 'driver_override_store');
   if (data.length >= 4095) return fail(k, 'driver_override_store', 'EINVAL', `${data.length} bytes is longer than PAGE_SIZE - 1`);
-  const v = data.endsWith('\n') ? data.slice(0, -1) : data;
+  const v = data.split('\0')[0]?.split('\n')[0] ?? '';
   dev.driverOverride = v === '' ? null : v;
   return { ok: true, value: undefined };
 }
