@@ -41,6 +41,8 @@ export type IoctlHandler = (k: KernelState, fd: number, file: OpenFile, arg: Rea
 
 export interface FileOps {
   readonly ioctls: Readonly<Record<string, IoctlHandler>>;
+  /** A request not in `ioctls` (the `default:` of the C switch). Absent: ENOTTY. */
+  readonly unknownIoctl?: (k: KernelState, fd: number, file: OpenFile, request: string) => Outcome<IoctlOut>;
   /** The last close of the file (`release`). */
   release(k: KernelState, fd: number, file: OpenFile): void;
 }

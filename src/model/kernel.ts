@@ -133,9 +133,10 @@ class SimKernel implements Kernel {
     return this.run<Record<string, unknown>>(() => {
       const file = this.state.files.get(fd);
       if (!file) return this.err('EBADF', 'ioctl', `fd ${fd} is not open`);
-      const handler = this.fops[file.kind].ioctls[request];
-      if (!handler) return this.err('ENOTTY', 'ioctl', `${request} is not an ioctl of a ${file.kind} fd`);
-      const r = handler(this.state, fd, file, arg);
+      const ops = this.fops[file.kind];
+      const handler = ops.ioctls[request];
+      if (!handler && !ops.unknownIoctl) return this.err('ENOTTY', 'ioctl', `${request} is not an ioctl of a ${file.kind} fd`);
+      const r = handler ? handler(this.state, fd, file, arg) : (ops.unknownIoctl as NonNullable<typeof ops.unknownIoctl>)(this.state, fd, file, request);
       const bad = r.ok ? jsonUnsafePath(r.value) : null;
       if (bad !== null) throw new ModelBug(`${request}: ${bad} is not JSON data (a bigint, NaN or an unsafe integer)`);
       return r;

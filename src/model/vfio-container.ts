@@ -151,9 +151,21 @@ function setIommu(k: KernelState, _fd: number, file: OpenFile, arg: Readonly<Rec
   return { ok: true, value: {} };
 }
 
+/**
+ * `vfio_fops_unl_ioctl()` `default:` (drivers/vfio/container.c 6.x, vfio.c 5.10): `ret = -EINVAL` unless a driver
+ * is set, whose ioctl answers an unknown request with -ENOTTY (`vfio_iommu_type1_ioctl`, `vfio_noiommu_ioctl`).
+ */
+function unknownContainerIoctl(k: KernelState, _fd: number, file: OpenFile, request: string): Outcome<IoctlOut> {
+  const c = k.containers.get(file.id);
+  if (!c || c.iommuDriver === null) return fail(k, 'vfio_fops_unl_ioctl', 'EINVAL', `${request}: container ${file.id} has no IOMMU driver to pass it to (VFIO_SET_IOMMU first)`);
+  const fn = c.iommuDriver === 'VFIO_NOIOMMU_IOMMU' ? 'vfio_noiommu_ioctl' : 'vfio_iommu_type1_ioctl';
+  return fail(k, fn, 'ENOTTY', `${request} is not an ioctl of the ${c.iommuDriver} backend (not modelled)`);
+}
+
 /** `vfio_fops` of /dev/vfio/vfio. */
 export const VFIO_CONTAINER_FOPS: FileOps = {
   ioctls: { VFIO_GET_API_VERSION: apiVersion, VFIO_CHECK_EXTENSION: checkExtension, VFIO_SET_IOMMU: setIommu },
+  unknownIoctl: unknownContainerIoctl,
   release(k, _fd, file) {
     enter(k, 'vfio_fops_release');
     const c = k.containers.get(file.id);
