@@ -84,10 +84,16 @@ function gone(k: KernelState, vg: VfioGroup, fn: string): Outcome<never> | null 
   return null;
 }
 
-/** VFIO_GROUP_GET_STATUS. L: VIABLE from the viability walk. O1+: container (or iommufd) → both flags, else VIABLE iff owner_cnt == 0. */
-function getStatus(k: KernelState, _fd: number, file: OpenFile): Outcome<IoctlOut> {
+/**
+ * VFIO_GROUP_GET_STATUS. `argsz` (optional; absent = the full struct) below minsz (8) → EINVAL before anything else
+ * (`vfio_group_ioctl_get_status()` group.c 6.x, the same check in 5.10 `vfio_group_fops_unl_ioctl()`).
+ * L: VIABLE from the viability walk. O1+: container (or iommufd) → both flags, else VIABLE iff owner_cnt == 0.
+ */
+function getStatus(k: KernelState, _fd: number, file: OpenFile, arg: Readonly<Record<string, unknown>>): Outcome<IoctlOut> {
   const fn = 'vfio_group_ioctl_get_status';
   enter(k, fn);
+  const argsz = arg['argsz'];
+  if (typeof argsz === 'number' && argsz < 8) return fail(k, fn, 'EINVAL', `argsz ${argsz} < minsz 8 (struct vfio_group_status)`);
   const vg = groupOf(k, file);
   if (!vg) return fail(k, fn, 'ENODEV', `vfio group ${file.id} is gone`);
   const g = gone(k, vg, fn);
