@@ -9,13 +9,28 @@ import { driverAttach } from './driver-core.js';
 import { enter, fail, type KernelState } from './kernel-state.js';
 import type { Outcome } from './uapi.js';
 
-function parseId(data: string): { id: PciId; fields: number } | null {
-  const words = data.trim().split(/\s+/).filter(Boolean);
+/**
+ * `sscanf(buf, "%x %x %x %x %x %x %lx", …)`: each `%x` skips white space, takes an optional 0x and the longest run
+ * of hex digits, and the scan stops at the first conversion that finds none (so "8086 10d3zz" is 2 fields and
+ * "8086,10d3" is 1). Returns the values scanned.
+ */
+export function sscanfHex(data: string, max: number): number[] {
   const nums: number[] = [];
-  for (const w of words.slice(0, 7)) {
-    if (!/^(0x)?[0-9a-fA-F]+$/.test(w)) break;
-    nums.push(parseInt(w, 16));
+  const re = /\s*(?:0[xX](?=[0-9a-fA-F]))?([0-9a-fA-F]+)/y;
+  let at = 0;
+  while (nums.length < max) {
+    re.lastIndex = at;
+    const m = re.exec(data);
+    if (!m) break;
+    nums.push(parseInt(m[1] ?? '', 16) >>> 0);
+    at = re.lastIndex;
+    if (nums.length < max && !/^\s/.test(data.slice(at, at + 1))) break;
   }
+  return nums;
+}
+
+function parseId(data: string): { id: PciId; fields: number } | null {
+  const nums = sscanfHex(data, 7);
   if (nums.length < 2) return null;
   const [vendor, device, subvendor, subdevice, cls, classMask] = nums;
   const any = (v: number | undefined): number | undefined => (v === undefined || v === 0xffffffff ? undefined : v);
