@@ -39,7 +39,13 @@
  * devices/X/remove, rescan             EINVAL not a number                                 H
  * iommu_groups/N/type                  EACCES <5.11 (0444) or no CAP_SYS_ADMIN+RAWIO;       U 'group type…';
  *                                      EINVAL unknown word / DMA-FQ <5.15 / (5.11–6.3) >1 dev; here 'iommu_groups/N/type'
- *                                      EBUSY bound (5.11–6.3); EPERM owner_cnt/empty (6.4+)
+ *                                      EBUSY bound (5.11–6.3); EPERM owner_cnt (6.4+; the empty-
+ *                                      group EPERM is unreachable: the group goes with its last device)
+ * noiommu container                    CHECK_EXTENSION(NOIOMMU) 0/1 by mode; SET_IOMMU ENODEV
+ *                                      for TYPE1v2; backend unknown ioctl ENOTTY           here 'noiommu container'
+ *
+ * Not modelled (no test): EFAULT (copy_from_user), ENOMEM, new_id's driver_data check (EINVAL when the
+ * driver has an id_table and no entry carries that driver_data — the model keeps no driver_data).
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -214,4 +220,26 @@ test('iommu_groups/N/type 6.12: vfio-pci is driver_managed_dma (owner_cnt stays 
   assert.equal(expectOk(k, k.read('/sys/kernel/iommu_groups/7/type')), 'identity\n');
   expectOk(k, k.write('/sys/kernel/iommu_groups/8/type', 'DMA-FQ'));
   expectErrno(k, 'EINVAL', k.write('/sys/kernel/iommu_groups/8/type', 'dma'));
+});
+
+test('noiommu container: CHECK_EXTENSION(NOIOMMU) is 1 only with enable_unsafe_noiommu_mode; SET_IOMMU(TYPE1v2) on a noiommu container ENODEV (vfio_ioctl_set_iommu: container->noiommu != (ops == &vfio_noiommu_ops) → skip); NOIOMMU succeeds', () => {
+  const k = createKernel(host(O2).device(A).bound(A, 'e1000e').build(), { noiommuMode: true });
+  toVfio(k, A);
+  const c = expectOk(k, k.open('/dev/vfio/vfio'));
+  assert.deepEqual(expectOk(k, k.ioctl(c, 'VFIO_CHECK_EXTENSION', { extension: 'VFIO_NOIOMMU_IOMMU' })), { ret: 1 });
+  const g = expectOk(k, k.open(`/dev/vfio/noiommu-${inspectDevice(k, A)?.group}`));
+  expectOk(k, k.ioctl(g, 'VFIO_GROUP_SET_CONTAINER', { fd: c }));
+  expectErrno(k, 'ENODEV', k.ioctl(c, 'VFIO_SET_IOMMU', { type: 'VFIO_TYPE1v2_IOMMU' }));
+  expectOk(k, k.ioctl(c, 'VFIO_SET_IOMMU', { type: 'VFIO_NOIOMMU_IOMMU' }));
+  expectErrno(k, 'ENOTTY', k.ioctl(c, 'VFIO_IOMMU_GET_INFO'));
+  const k2 = createKernel(host(O2).group(7, [A]).build());
+  assert.deepEqual(expectOk(k2, k2.ioctl(expectOk(k2, k2.open('/dev/vfio/vfio')), 'VFIO_CHECK_EXTENSION', { extension: 'VFIO_NOIOMMU_IOMMU' })), { ret: 0 });
+});
+
+test('iommu_groups/N/type 6.12: the list_empty(&group->devices) → EPERM branch is not reachable from user space — the group (and its type file) goes with its last device (iommu_group_release): ENOENT', () => {
+  const k = createKernel(host(C).group(7, [A, B]).build());
+  expectOk(k, k.write(`/sys/bus/pci/devices/${A}/remove`, '1'));
+  expectOk(k, k.write('/sys/kernel/iommu_groups/7/type', 'DMA-FQ'));
+  expectOk(k, k.write(`/sys/bus/pci/devices/${B}/remove`, '1'));
+  expectErrno(k, 'ENOENT', k.write('/sys/kernel/iommu_groups/7/type', 'identity'));
 });
