@@ -1,4 +1,4 @@
-import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readlinkSync, readSync, writeSync } from 'node:fs';
 import { err, ok, type Result } from '../model/errno.js';
 import { fsErrno } from './fs-errno.js';
 import type { SysfsPort } from './port.js';
@@ -26,9 +26,34 @@ function decode(b: Uint8Array): string {
 }
 
 /**
+ * Reads a whole file with open + read(s) + close into one reused buffer: no fstat (sysfs reports 4096
+ * for every attribute anyway) and no per-file allocation besides the result. Reads until read(2)
+ * answers 0: a short read is not the end everywhere (kernfs answers a binary attribute a page at a time).
+ */
+let scratch = new Uint8Array(65536);
+/** The file's bytes as a view into `scratch`: valid until the next call. */
+function readWhole(p: string): Uint8Array {
+  const fd = openSync(p, 'r');
+  try {
+    let n = 0;
+    for (;;) {
+      const got = readSync(fd, scratch, n, scratch.length - n, null);
+      if (got === 0) return scratch.subarray(0, n);
+      n += got;
+      if (n < scratch.length) continue;
+      const bigger = new Uint8Array(scratch.length * 2);
+      bigger.set(scratch);
+      scratch = bigger;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
  * A `SysfsPort` over a live directory tree with synchronous node:fs. '/sys/x' maps to `sysRoot/x`
  * ('/proc/x', '/dev/x' to their roots). fs errors become errno values here, at the edge, each kept
- * distinct (EACCES, ENOENT, ELOOP, ENOTDIR, EISDIR, EIO, ...). One syscall per call.
+ * distinct (EACCES, ENOENT, ELOOP, ENOTDIR, EISDIR, EIO, ...). One syscall per call, except `read`/`readBytes`: open, read until the end, close.
  */
 export function livePort(opts: LivePortOptions = {}): SysfsPort {
   const sysRoot = opts.sysRoot ?? '/sys';
@@ -54,8 +79,8 @@ export function livePort(opts: LivePortOptions = {}): SysfsPort {
     }
   }
   return {
-    read: (path) => run(path, (p) => decode(readFileSync(p))),
-    readBytes: (path) => run(path, (p) => new Uint8Array(readFileSync(p))),
+    read: (path) => run(path, (p) => decode(readWhole(p))),
+    readBytes: (path) => run(path, (p) => readWhole(p).slice()),
     readLink: (path) => run(path, (p) => readlinkSync(p)),
     list: (path) => run(path, (p) => readdirSync(p).sort()),
     write(path, data) {
