@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { err, ok, type Errno, type Result } from '../model/errno.js';
+import { parseCaptureJson } from './capture-json.js';
 import { ERRNO_NAMES, fsErrno } from './fs-errno.js';
 
 /** The `format` string of the capture files this reader understands. */
@@ -28,9 +29,12 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** Empty, absolute, or with an empty, '.' or '..' component. */
+const BAD_KEY_RE = /^$|^\/|\/$|\/\/|(^|\/)\.\.?(\/|$)/;
+
 function checkEntry(file: string, key: string, v: unknown): Result<CaptureEntry> {
   const where = `${file}: entry "${key}"`;
-  if (key === '' || key.startsWith('/') || key.split('/').some((c) => c === '' || c === '.' || c === '..')) {
+  if (BAD_KEY_RE.test(key)) {
     return err('EINVAL', `${where}: key must be a path relative to /sys without '.', '..' or empty components`);
   }
   if (typeof v === 'string') return ok(v);
@@ -42,21 +46,22 @@ function checkEntry(file: string, key: string, v: unknown): Result<CaptureEntry>
     if (typeof h !== 'string' || h.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(h)) {
       return err('EINVAL', `${where}: "hex" must be an even-length string of hex digits`);
     }
-    return ok({ hex: h.toLowerCase() });
+    const lower = h.toLowerCase();
+    return ok(lower === h ? (v as { hex: string }) : { hex: lower });
   }
   if ('link' in v) {
     const l = v['link'];
     if (typeof l !== 'string' || l === '') return err('EINVAL', `${where}: "link" must be a non-empty string`);
-    return ok({ link: l });
+    return ok(v as { link: string });
   }
   if ('dir' in v) {
     if (v['dir'] !== true) return err('EINVAL', `${where}: "dir" must be true`);
-    return ok({ dir: true });
+    return ok(v as { dir: true });
   }
   if ('error' in v) {
     const e = v['error'];
     if (typeof e !== 'string' || !ERRNO_NAMES.has(e)) return err('EINVAL', `${where}: "error" must be an errno name, got ${JSON.stringify(e)}`);
-    return ok({ error: e as Errno });
+    return ok(v as { error: Errno });
   }
   return err('EINVAL', `${where}: unknown value kind "${keys[0] ?? ''}"`);
 }
@@ -102,13 +107,18 @@ export function parseCapture(text: string, file = '<capture>'): Result<SysfsCapt
   return validateCapture(json, file);
 }
 
-/** Reads and parses a capture file; fs errors keep their errno (ENOENT, EACCES, EISDIR, ...). */
+/**
+ * Reads and parses a capture file; fs errors keep their errno (ENOENT, EACCES, EISDIR, ...). The file
+ * is read as bytes and parsed in pieces (`parseCaptureJson`), so its size is bounded by Node's 2 GiB
+ * file read, not by V8's ~512 MiB string limit; a larger file is EIO with Node's message naming it.
+ */
 export function readCaptureFile(file: string): Result<SysfsCapture> {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (e) {
     return err(fsErrno(e), `${file}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  return parseCapture(text, file);
+  const json = parseCaptureJson(bytes, file);
+  return json.ok ? validateCapture(json.value, file) : json;
 }
