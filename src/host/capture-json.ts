@@ -84,6 +84,15 @@ function piece(b: Buffer, s: number, e: number): Scan<unknown> {
   }
 }
 
+/** A string token without escapes or control characters, decoded directly; null for JSON.parse to do. */
+function plainString(b: Buffer, s: number, e: number): Scan<string> | null {
+  for (let j = s + 1; j < e - 1; j++) {
+    const c = b[j] as number;
+    if (c < 0x20 || c === BACKSLASH) return null;
+  }
+  return { ok: true, value: b.toString('utf8', s + 1, e - 1) };
+}
+
 /**
  * Members of the object at b[i] === '{', each value parsed by `value(key, start)`, which answers the
  * value and where it ends. Answers the object and the index after its '}'.
@@ -96,7 +105,7 @@ function scanObject(b: Buffer, i: number, value: (key: string, at: number) => Sc
     if (b[i] !== QUOTE) return bad('expected a key', i);
     const ke = stringEnd(b, i);
     if (ke < 0) return bad('unterminated key', i);
-    const key = piece(b, i, ke);
+    const key = plainString(b, i, ke) ?? piece(b, i, ke);
     if (!key.ok) return key;
     i = skipSpace(b, ke);
     if (b[i] !== COLON) return bad("expected ':'", i);

@@ -2,22 +2,13 @@ import { err, ok, type Errno, type Result } from '../model/errno.js';
 import type { SysfsPort } from './port.js';
 import type { CaptureEntry, SysfsCapture } from './read-capture.js';
 
-type Node =
-  | { readonly k: 'file'; readonly text: string }
-  | { readonly k: 'hex'; readonly hex: string }
-  | { readonly k: 'link'; readonly link: string }
-  | { readonly k: 'dir' }
-  | { readonly k: 'error'; readonly error: Errno };
-
-const DIR: Node = { k: 'dir' };
-
-function toNode(e: CaptureEntry): Node {
-  if (typeof e === 'string') return { k: 'file', text: e };
-  if ('hex' in e) return { k: 'hex', hex: e.hex };
-  if ('link' in e) return { k: 'link', link: e.link };
-  if ('error' in e) return { k: 'error', error: e.error };
-  return DIR;
-}
+/** A node is the capture entry itself (no copy per entry); implied directories share DIR. */
+type Node = CaptureEntry;
+const DIR: Node = { dir: true };
+const isDir = (n: Node): n is { readonly dir: true } => typeof n !== 'string' && 'dir' in n;
+const isLink = (n: Node): n is { readonly link: string } => typeof n !== 'string' && 'link' in n;
+const isHex = (n: Node): n is { readonly hex: string } => typeof n !== 'string' && 'hex' in n;
+const isError = (n: Node): n is { readonly error: Errno } => typeof n !== 'string' && 'error' in n;
 
 /** Linux follows at most 40 symbolic links per lookup (MAXSYMLINKS); more is ELOOP. */
 const MAX_SYMLINKS = 40;
@@ -45,9 +36,12 @@ export function capturePort(capture: SysfsCapture): SysfsPort {
     if (!set) children.set(dir, (set = new Set()));
     set.add(name);
   };
-  for (const [key, entry] of Object.entries(capture.entries)) {
+  // Object.keys, not Object.entries: a capture's entries object is a large dictionary, and entries()
+  // allocates a pair per entry (it was a third of building this index at 10k functions).
+  const entries = capture.entries;
+  for (const key of Object.keys(entries)) {
     const prev = nodes.get(key);
-    if (prev === undefined || prev.k === 'dir') nodes.set(key, toNode(entry));
+    if (prev === undefined || isDir(prev)) nodes.set(key, entries[key] as CaptureEntry);
     let slash = key.lastIndexOf('/');
     let child = key;
     while (true) {
@@ -66,23 +60,24 @@ export function capturePort(capture: SysfsCapture): SysfsPort {
     ['/proc/sys/kernel/osrelease', `${capture.kernel}\n`],
   ]);
 
-  // Keys whose every ancestor is a directory resolve without a component walk (the common case).
-  const direct = new Set<string>();
-  for (const key of nodes.keys()) {
-    let ok2 = true;
+  // A key whose every ancestor is a directory resolves without a component walk (the common case).
+  // Only a non-directory with entries below it (a link or file captured with children) can make a
+  // key indirect; captures normally have none, and then no key needs checking.
+  const blocked = [...children.keys()].some((k) => !isDir(nodes.get(k) ?? DIR));
+  const direct = (key: string): boolean => {
+    if (!blocked) return true;
     for (let i = key.indexOf('/'); i >= 0; i = key.indexOf('/', i + 1)) {
-      if (nodes.get(key.slice(0, i))?.k !== 'dir') { ok2 = false; break; }
+      const a = nodes.get(key.slice(0, i));
+      if (a === undefined || !isDir(a)) return false;
     }
-    if (ok2) direct.add(key);
-  }
+    return true;
+  };
 
   function resolve(path: string, followLast: boolean): Result<Resolved> {
     if (!path.startsWith('/sys/') && path !== '/sys') return err('ENOENT', `${path}: not under /sys in this capture`);
     const fast = path.slice(5);
-    if (direct.has(fast) && !fast.includes('//') && !fast.endsWith('/')) {
-      const n = nodes.get(fast) as Node;
-      if (n.k !== 'link' || !followLast) return ok({ key: fast, node: n });
-    }
+    const n = nodes.get(fast);
+    if (n !== undefined && (!followLast || !isLink(n)) && direct(fast)) return ok({ key: fast, node: n });
     const todo = path.slice(5).split('/').filter((c) => c !== '' && c !== '.');
     const cur: string[] = [];
     let links = 0;
@@ -100,7 +95,7 @@ export function capturePort(capture: SysfsCapture): SysfsPort {
       const next = nodes.get(key);
       if (next === undefined) return err('ENOENT', `${path}: /sys/${key} is not in the capture`);
       const last = todo.length === 0;
-      if (next.k === 'link' && (!last || followLast)) {
+      if (isLink(next) && (!last || followLast)) {
         if (++links > MAX_SYMLINKS) return err('ELOOP', `${path}: too many levels of symbolic links at /sys/${key}`);
         let target = next.link;
         if (target.startsWith('/')) {
@@ -111,8 +106,8 @@ export function capturePort(capture: SysfsCapture): SysfsPort {
         todo.unshift(...target.split('/').filter((c) => c !== '' && c !== '.'));
         continue;
       }
-      if (!last && next.k !== 'dir') {
-        if (next.k === 'error') return err(next.error, `${path}: /sys/${key} could not be read when captured (${next.error})`);
+      if (!last && !isDir(next)) {
+        if (isError(next)) return err(next.error, `${path}: /sys/${key} could not be read when captured (${next.error})`);
         return err('ENOTDIR', `${path}: /sys/${key} is not a directory`);
       }
       cur.push(comp);
@@ -125,8 +120,8 @@ export function capturePort(capture: SysfsCapture): SysfsPort {
     const r = resolve(path, true);
     if (!r.ok) return r;
     const n = r.value.node;
-    if (n.k === 'dir') return err('EISDIR', `${path}: is a directory`);
-    if (n.k === 'error') return err(n.error, `${path}: could not be read when captured (${n.error})`);
+    if (isDir(n)) return err('EISDIR', `${path}: is a directory`);
+    if (isError(n)) return err(n.error, `${path}: could not be read when captured (${n.error})`);
     return r;
   }
 
@@ -137,8 +132,8 @@ export function capturePort(capture: SysfsCapture): SysfsPort {
       const r = fileNode(path);
       if (!r.ok) return r;
       const n = r.value.node;
-      if (n.k === 'file') return ok(n.text);
-      if (n.k === 'hex') return ok(latin1(hexToBytes(n.hex)));
+      if (typeof n === 'string') return ok(n);
+      if (isHex(n)) return ok(latin1(hexToBytes(n.hex)));
       return err('EIO', `${path}: unexpected node`);
     },
     readBytes(path) {
@@ -147,24 +142,24 @@ export function capturePort(capture: SysfsCapture): SysfsPort {
       const r = fileNode(path);
       if (!r.ok) return r;
       const n = r.value.node;
-      if (n.k === 'file') return ok(new TextEncoder().encode(n.text));
-      if (n.k === 'hex') return ok(hexToBytes(n.hex));
+      if (typeof n === 'string') return ok(new TextEncoder().encode(n));
+      if (isHex(n)) return ok(hexToBytes(n.hex));
       return err('EIO', `${path}: unexpected node`);
     },
     readLink(path) {
       const r = resolve(path, false);
       if (!r.ok) return r;
       const n = r.value.node;
-      if (n.k === 'link') return ok(n.link);
-      if (n.k === 'error') return err(n.error, `${path}: could not be read when captured (${n.error})`);
+      if (isLink(n)) return ok(n.link);
+      if (isError(n)) return err(n.error, `${path}: could not be read when captured (${n.error})`);
       return err('EINVAL', `${path}: not a symbolic link`);
     },
     list(path) {
       const r = resolve(path, true);
       if (!r.ok) return r;
       const n = r.value.node;
-      if (n.k === 'error') return err(n.error, `${path}: could not be read when captured (${n.error})`);
-      if (n.k !== 'dir') return err('ENOTDIR', `${path}: not a directory`);
+      if (isError(n)) return err(n.error, `${path}: could not be read when captured (${n.error})`);
+      if (!isDir(n)) return err('ENOTDIR', `${path}: not a directory`);
       return ok([...(children.get(r.value.key) ?? [])].sort());
     },
     write(path) {

@@ -84,8 +84,8 @@ export function validateCapture(json: unknown, file = '<capture>'): Result<Sysfs
   const entriesRaw = json['entries'];
   if (!isRecord(entriesRaw)) return err('EINVAL', `${file}: missing "entries" object`);
   const entries: Record<string, CaptureEntry> = Object.create(null) as Record<string, CaptureEntry>;
-  for (const [key, v] of Object.entries(entriesRaw)) {
-    const r = checkEntry(file, key, v);
+  for (const key of Object.keys(entriesRaw)) { // not Object.entries: no pair per entry
+    const r = checkEntry(file, key, entriesRaw[key]);
     if (!r.ok) return r;
     entries[key] = r.value;
   }
