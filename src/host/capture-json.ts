@@ -5,7 +5,8 @@ import { err, ok, type Result } from '../model/errno.js';
  * member and its `entries` object entry by entry, each piece with `JSON.parse`. A capture of a large
  * host never becomes one string (V8 caps a string at 2^29 - 24 characters, ~512 MiB: a 50k-function
  * capture is 533 MB) and never needs the whole text and the whole object tree in memory at once.
- * The value is the one `JSON.parse(text)` would give (same keys, same order, last duplicate wins);
+ * The value is the one `JSON.parse(text)` would give (same keys, same order, last duplicate wins),
+ * except that `entries` is made without a prototype (so a key like "constructor" is only data);
  * malformed JSON is EINVAL, with `JSON.parse`'s own message when the text fits in a string.
  */
 export function parseCaptureJson(bytes: Uint8Array, file: string): Result<unknown> {
@@ -97,8 +98,8 @@ function plainString(b: Buffer, s: number, e: number): Scan<string> | null {
  * Members of the object at b[i] === '{', each value parsed by `value(key, start)`, which answers the
  * value and where it ends. Answers the object and the index after its '}'.
  */
-function scanObject(b: Buffer, i: number, value: (key: string, at: number) => Scan<{ v: unknown; end: number }>): Scan<{ v: Record<string, unknown>; end: number }> {
-  const out: Record<string, unknown> = {};
+function scanObject(b: Buffer, i: number, value: (key: string, at: number) => Scan<{ v: unknown; end: number }>, bare = false): Scan<{ v: Record<string, unknown>; end: number }> {
+  const out: Record<string, unknown> = bare ? Object.create(null) as Record<string, unknown> : {};
   i = skipSpace(b, i + 1);
   if (b[i] === CLOSE) return { ok: true, value: { v: out, end: i + 1 } };
   for (;;) {
@@ -130,10 +131,35 @@ function scanValue(b: Buffer, i: number): Scan<{ v: unknown; end: number }> {
   return v.ok ? { ok: true, value: { v: v.value, end: e } } : v;
 }
 
+const CONTROL_RE = /[\u0000-\u001f]/;
+
+/**
+ * A capture entry of the usual shape, `{"hex"|"link"|"error":"..."}` written compactly with a string
+ * free of escapes, built without JSON.parse (a config's hex is 8 KiB; decoding it once is enough).
+ * Anything else, or anything unusual inside, goes through `scanValue`.
+ */
+function entryValue(b: Buffer, i: number): Scan<{ v: unknown; end: number }> {
+  if (b[i] === OPEN && b[i + 1] === QUOTE) {
+    const ke = stringEnd(b, i + 1);
+    if (ke > 0 && b[ke] === COLON && b[ke + 1] === QUOTE) {
+      const ve = stringEnd(b, ke + 1);
+      const key = ve > 0 && b[ve] === CLOSE ? b.toString('latin1', i + 2, ke - 1) : '';
+      if (key === 'hex' || key === 'link' || key === 'error') {
+        const t = b.toString('utf8', ke + 2, ve - 1);
+        if (!t.includes('\\') && !CONTROL_RE.test(t)) {
+          const v = key === 'hex' ? { hex: t } : key === 'link' ? { link: t } : { error: t };
+          return { ok: true, value: { v, end: ve + 1 } };
+        }
+      }
+    }
+  }
+  return scanValue(b, i);
+}
+
 function scanTopLevel(b: Buffer): Scan<unknown> {
   const i = skipSpace(b, 0);
   if (b[i] !== OPEN) return bad('expected a JSON object', i);
-  const top = scanObject(b, i, (key, at) => (key === 'entries' && b[at] === OPEN ? scanObject(b, at, (_k, a) => scanValue(b, a)) : scanValue(b, at)));
+  const top = scanObject(b, i, (key, at) => (key === 'entries' && b[at] === OPEN ? scanObject(b, at, (_k, a) => entryValue(b, a), true) : scanValue(b, at)));
   if (!top.ok) return top;
   const end = skipSpace(b, top.value.end);
   return end === b.length ? { ok: true, value: top.value.v } : bad('unexpected text after the object', end);

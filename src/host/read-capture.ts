@@ -32,6 +32,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 /** Empty, absolute, or with an empty, '.' or '..' component. */
 const BAD_KEY_RE = /^$|^\/|\/$|\/\/|(^|\/)\.\.?(\/|$)/;
 
+const LOWER_HEX_RE = /^[0-9a-f]*$/;
+
 function checkEntry(file: string, key: string, v: unknown): Result<CaptureEntry> {
   const where = `${file}: entry "${key}"`;
   if (BAD_KEY_RE.test(key)) {
@@ -43,11 +45,10 @@ function checkEntry(file: string, key: string, v: unknown): Result<CaptureEntry>
   if (keys.length !== 1) return err('EINVAL', `${where}: object must have exactly one of hex/link/dir/error, got {${keys.join(',')}}`);
   if ('hex' in v) {
     const h = v['hex'];
-    if (typeof h !== 'string' || h.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(h)) {
-      return err('EINVAL', `${where}: "hex" must be an even-length string of hex digits`);
-    }
-    const lower = h.toLowerCase();
-    return ok(lower === h ? (v as { hex: string }) : { hex: lower });
+    if (typeof h !== 'string' || h.length % 2 !== 0) return err('EINVAL', `${where}: "hex" must be an even-length string of hex digits`);
+    if (LOWER_HEX_RE.test(h)) return ok(v as { hex: string }); // the normal form: one scan, no copy
+    if (!/^[0-9a-fA-F]*$/.test(h)) return err('EINVAL', `${where}: "hex" must be an even-length string of hex digits`);
+    return ok({ hex: h.toLowerCase() });
   }
   if ('link' in v) {
     const l = v['link'];
@@ -83,11 +84,22 @@ export function validateCapture(json: unknown, file = '<capture>'): Result<Sysfs
   }
   const entriesRaw = json['entries'];
   if (!isRecord(entriesRaw)) return err('EINVAL', `${file}: missing "entries" object`);
-  const entries: Record<string, CaptureEntry> = Object.create(null) as Record<string, CaptureEntry>;
-  for (const key of Object.keys(entriesRaw)) { // not Object.entries: no pair per entry
-    const r = checkEntry(file, key, entriesRaw[key]);
+  // Not Object.entries: no pair per entry. A prototype-less entries object (parseCaptureJson makes
+  // one) whose entries are all in normal form is kept as it is instead of copied.
+  const keys = Object.keys(entriesRaw);
+  let same = Object.getPrototypeOf(entriesRaw) === null;
+  const checked: CaptureEntry[] = new Array<CaptureEntry>(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const raw = entriesRaw[keys[i] as string];
+    const r = checkEntry(file, keys[i] as string, raw);
     if (!r.ok) return r;
-    entries[key] = r.value;
+    checked[i] = r.value;
+    if (r.value !== raw) same = false;
+  }
+  let entries = entriesRaw as Record<string, CaptureEntry>;
+  if (!same) {
+    entries = Object.create(null) as Record<string, CaptureEntry>;
+    for (let i = 0; i < keys.length; i++) entries[keys[i] as string] = checked[i] as CaptureEntry;
   }
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(json)) {
