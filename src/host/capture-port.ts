@@ -27,21 +27,22 @@ interface Resolved {
  * `kernel`, so `describeHost` reads every source the same way.
  */
 export function capturePort(capture: SysfsCapture): SysfsPort {
-  const nodes = new Map<string, Node>();
+  // The capture's own entries are the node table (no copy per entry: at 50k functions a capture has
+  // a million); directories implied by keys live beside them. A prototype-less dictionary answers
+  // only its own keys, so a capture built elsewhere with a prototype is copied once into one.
+  let entries: Record<string, CaptureEntry> = capture.entries as Record<string, CaptureEntry>;
+  if (Object.getPrototypeOf(entries) !== null) entries = Object.assign(Object.create(null) as Record<string, CaptureEntry>, entries);
+  const implied = new Map<string, Node>([['', DIR]]);
+  const nodes = { get: (key: string): Node | undefined => entries[key] ?? implied.get(key) };
   const children = new Map<string, Set<string>>();
-  nodes.set('', DIR);
   children.set('', new Set());
   const addChild = (dir: string, name: string): void => {
     let set = children.get(dir);
     if (!set) children.set(dir, (set = new Set()));
     set.add(name);
   };
-  // Object.keys, not Object.entries: a capture's entries object is a large dictionary, and entries()
-  // allocates a pair per entry (it was a third of building this index at 10k functions).
-  const entries = capture.entries;
+  // Object.keys, not Object.entries: entries() allocates a pair per entry.
   for (const key of Object.keys(entries)) {
-    const prev = nodes.get(key);
-    if (prev === undefined || isDir(prev)) nodes.set(key, entries[key] as CaptureEntry);
     let slash = key.lastIndexOf('/');
     let child = key;
     while (true) {
@@ -50,7 +51,7 @@ export function capturePort(capture: SysfsCapture): SysfsPort {
       const known = children.get(parent)?.has(name) ?? false;
       addChild(parent, name);
       if (known || parent === '') break;
-      if (!nodes.has(parent)) nodes.set(parent, DIR);
+      if (entries[parent] === undefined) implied.set(parent, DIR);
       child = parent;
       slash = child.lastIndexOf('/');
     }
