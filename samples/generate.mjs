@@ -150,5 +150,28 @@ const server = {
 // VFs are numbered after the PF's group in probe order; keep group ids in bus order.
 vfs.forEach((v, i) => { v.group = 15 + i; });
 
-for (const h of [desktop, server]) writeFileSync(join(here, `${h.name}.json`), `${JSON.stringify(capture(h), null, 1)}\n`);
-console.log('wrote', [desktop, server].map((h) => `${h.name}.json`).join(', '));
+// Two identical graphics cards (same vendor:device and subsystem ids): the host keeps the first (boot VGA,
+// the desktop), the second is meant for a guest. ids-based persistence (vfio-pci.ids=, modprobe.d
+// options) cannot tell them apart and would take both at the next boot.
+const gpu = (bus, group, bootVga) => [
+  { bdf: `0000:0${bus}:00.0`, parent: `0000:00:01.${bus - 1}`, vendor: 0x10de, device: 0x1f06, svendor: 0x1043, sdevice: 0x8701, cls: 0x030000, rev: 0xa1, type: PT.endpoint, mf: true, flr: false, reset: 'bus', driver: 'nvidia', bootVga, group },
+  { bdf: `0000:0${bus}:00.1`, parent: `0000:00:01.${bus - 1}`, vendor: 0x10de, device: 0x10f9, svendor: 0x1043, sdevice: 0x8701, cls: 0x040300, rev: 0xa1, type: PT.endpoint, mf: true, reset: 'bus', driver: 'snd_hda_intel', group },
+];
+const dual = {
+  name: 'dual-gpu', kernel: '6.6.58-gentoo', cmdline: ['intel_iommu=on', 'iommu=pt'], domainType: 'identity',
+  iommus: ['dmar0', 'dmar1'], extraDrivers: ['vfio-pci', 'pci-stub'],
+  note: 'Sample: a workstation with two identical RTX 2060 SUPER cards (same vendor:device and subsystem ids), the first showing the host desktop, the second meant for a guest; each card (video + HDMI audio) alone in its group behind an ACS root port. Synthesized from the GPU functions of the real capture amd-x570-rtx2060s-5.15.',
+  devices: [
+    { bdf: '0000:00:00.0', vendor: 0x8086, device: 0x4660, cls: 0x060000, type: PT.rciep, group: 0, rev: 2 },
+    rp('0000:00:01.0', 1, 1, true, { device: 0x460d, mf: true }),
+    rp('0000:00:01.1', 2, 2, true, { device: 0x460e, mf: true }),
+    rp('0000:00:06.0', 3, 3, true, { device: 0x464d }),
+    { bdf: '0000:00:17.0', vendor: 0x8086, device: 0x7ae2, cls: 0x010601, type: PT.rciep, driver: 'ahci', group: 4 },
+    ...gpu(1, 5, true),
+    ...gpu(2, 6, false),
+    { bdf: '0000:03:00.0', parent: '0000:00:06.0', vendor: 0x144d, device: 0xa80a, svendor: 0x144d, sdevice: 0xa801, cls: 0x010802, type: PT.endpoint, flr: true, reset: 'flr bus', driver: 'nvme', group: 7 },
+  ],
+};
+
+for (const h of [desktop, server, dual]) writeFileSync(join(here, `${h.name}.json`), `${JSON.stringify(capture(h), null, 1)}\n`);
+console.log('wrote', [desktop, server, dual].map((h) => `${h.name}.json`).join(', '));

@@ -12,7 +12,8 @@ import { captureHost, fixtureNames, sharedHost } from './testing/hosts.js';
 import { join } from 'node:path';
 import { samplesDir } from './source.js';
 import type { HostDescription } from '../model/host-description.js';
-import type { FileOps } from './persist.js';
+import { planPersistence } from './persist.js';
+import { memoryFilePort } from '../host/file-port.js';
 
 const hostFile = 'amd-x570-rtx2060s-5.15.json';
 const gpuGroup = { allowGroupMembers: ['0000:09:00.1', '0000:09:00.2', '0000:09:00.3'] };
@@ -123,16 +124,17 @@ test('apply refuses to act when the host changed since the plan (unbind precondi
   assert.deepEqual(snapshot(port, host), before);
 });
 
-test('--persist writes driverctl override files after success; restore removes them', () => {
+test('--persist=driverctl writes the override files after success; restore puts back the one that existed and removes the rest', () => {
   const host = sharedHost(hostFile), port = modelPort(host), plan = gpuPlan(host), sink = memorySink();
-  const fs = new Map<string, string>([['/r/etc/driverctl.d/pci-0000:09:00.1', 'snd_hda_intel\n']]);
-  const files: FileOps = { read: (p) => fs.get(p) ?? null, write: (p, c) => { fs.set(p, c); }, remove: (p) => { fs.delete(p); } };
-  const r = applyPlan(port, plan, { ...opts(sink), persistRoot: '/r', files });
+  const files = memoryFilePort({ '/etc/driverctl.d/pci-0000:09:00.1': 'snd_hda_intel\n' });
+  const p = planPersistence({ method: 'driverctl', driver: plan.driver, devices: plan.devices, host, critical: () => [], files });
+  assert.ok(p.ok);
+  const r = applyPlan(port, plan, { ...opts(sink), persist: { files, changes: p.value.changes } });
   assert.equal(r.ok, true);
-  assert.equal(fs.get('/r/etc/driverctl.d/pci-0000:09:00.0'), 'vfio-pci\n');
+  assert.equal(new TextDecoder().decode(files.files.get('/etc/driverctl.d/pci-0000:09:00.0')), 'vfio-pci\n');
   assert.equal(r.persisted.length, 4);
-  restoreJournal(port, journalOf(sink), null, files);
-  assert.deepEqual([...fs], [['/r/etc/driverctl.d/pci-0000:09:00.1', 'snd_hda_intel\n']]);
+  assert.equal(restoreJournal(port, journalOf(sink), null, files).ok, true);
+  assert.deepEqual([...files.files].map(([k, v]) => [k, new TextDecoder().decode(v)]), [['/etc/driverctl.d/pci-0000:09:00.1', 'snd_hda_intel\n']]);
 });
 
 {

@@ -1,7 +1,9 @@
 import { runAction, currentDriver, currentOverride, type ActionFailure, type AssignPort, type Action } from './actions.js';
 import type { JournalHeader, JournalSink } from './journal.js';
 import type { Plan, PlanDevice } from './plan.js';
-import { driverctlContent, driverctlPath, type FileOps } from './persist.js';
+import type { FilePort } from '../host/file-port.js';
+import type { FileChange } from './persist.js';
+import { undoFileChanges, writeFileChanges, persistEntry, type FileStep } from './persist-files.js';
 
 /**
  * Apply a plan through a port — the live /sys or the simulated kernel, the same code: for each step,
@@ -28,15 +30,16 @@ export interface ApplyReport {
   /** Stopped on purpose after this many steps (tests: a killed apply), journal left open. */
   readonly killedAfter: number | null;
   readonly persisted: readonly string[];
+  /** The persistence file writes (and, after a failure, their undo). */
+  readonly files: readonly FileStep[];
 }
 
 export interface ApplyOptions {
   readonly sink: JournalSink;
   readonly id: string;
   readonly created: string;
-  /** Write driverctl override files below this root after success. */
-  readonly persistRoot?: string | null;
-  readonly files?: FileOps;
+  /** Persistence files to write after the sysfs steps succeed (planned by planPersistence()). */
+  readonly persist?: { readonly files: FilePort; readonly changes: readonly FileChange[] } | null;
   /** Test hook: behave as if the process was killed after `stopAfter` steps. */
   readonly stopAfter?: number;
 }
@@ -48,7 +51,7 @@ export function applyPlan(port: AssignPort, plan: Plan, opts: ApplyOptions): App
   const steps: StepReport[] = [];
   for (const [seq, s] of plan.steps.entries()) {
     if (opts.stopAfter !== undefined && seq >= opts.stopAfter) {
-      return { ok: false, steps, failedAt: null, failure: null, rollback: null, restored: null, killedAfter: seq, persisted: [] };
+      return { ok: false, steps, failedAt: null, failure: null, rollback: null, restored: null, killedAfter: seq, persisted: [], files: [] };
     }
     opts.sink.append({ seq, phase: 'begin', action: s.action, inverse: s.inverse });
     const r = runAction(port, s.action, 'strict');
@@ -65,19 +68,25 @@ export function applyPlan(port: AssignPort, plan: Plan, opts: ApplyOptions): App
     const rollback = runUndo(port, undo);
     const restored = matchesOriginal(port, initial).length === 0;
     opts.sink.append({ phase: 'rolled-back', note: restored ? 'every device back on its original driver' : 'rollback incomplete' });
-    return { ok: false, steps, failedAt: seq, failure, rollback, restored, killedAfter: null, persisted: [] };
+    return { ok: false, steps, failedAt: seq, failure, rollback, restored, killedAfter: null, persisted: [], files: [] };
   }
-  const persisted: string[] = [];
-  if (opts.persistRoot != null && opts.files) {
-    for (const d of plan.devices) {
-      const file = driverctlPath(opts.persistRoot, d.bdf);
-      opts.sink.append({ phase: 'persist', file, previous: opts.files.read(file) });
-      opts.files.write(file, driverctlContent(plan.driver));
-      persisted.push(file);
+  const p = opts.persist;
+  if (p && p.changes.length > 0) {
+    const w = writeFileChanges(p.files, p.changes, opts.sink);
+    if (w.failed) {
+      // Undo the files begun (the failed one included: its write may have happened), then the sysfs steps.
+      const undone = undoFileChanges(p.files, p.changes.slice(0, w.steps.length).map((c) => persistEntry(c)));
+      const rollback = runUndo(port, plan.steps.slice().reverse().flatMap((x) => x.inverse));
+      const restored = matchesOriginal(port, initial).length === 0 && undone.every((u) => u.ok);
+      const failure: ActionFailure = { errno: w.failed.errno ?? 'EIO', why: `${w.failed.path}: ${w.failed.why ?? 'write failed'}` };
+      opts.sink.append({ phase: 'rolled-back', note: restored ? 'every device and file back as it was' : 'rollback incomplete' });
+      return { ok: false, steps, failedAt: plan.steps.length, failure, rollback, restored, killedAfter: null, persisted: [], files: [...w.steps, ...undone] };
     }
+    opts.sink.append({ phase: 'complete' });
+    return { ok: true, steps, failedAt: null, failure: null, rollback: null, restored: null, killedAfter: null, persisted: w.steps.map((s) => s.path), files: w.steps };
   }
   opts.sink.append({ phase: 'complete' });
-  return { ok: true, steps, failedAt: null, failure: null, rollback: null, restored: null, killedAfter: null, persisted };
+  return { ok: true, steps, failedAt: null, failure: null, rollback: null, restored: null, killedAfter: null, persisted: [], files: [] };
 }
 
 /** Run undo actions in 'ensure' mode; every one is attempted even after a failure. */

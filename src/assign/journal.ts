@@ -23,7 +23,11 @@ export type JournalEntry =
   | { readonly seq: number; readonly phase: 'begin'; readonly action: Action; readonly inverse: readonly Action[] }
   | { readonly seq: number; readonly phase: 'done' }
   | { readonly seq: number; readonly phase: 'failed'; readonly errno: string; readonly why: string }
-  | { readonly phase: 'persist'; readonly file: string; readonly previous: string | null }
+  /**
+   * A persistence file about to be written (`content`) or removed (`content: null`): `previous` is its
+   * exact content before (base64 when `encoding` says so — older journals hold text), null when absent.
+   */
+  | { readonly phase: 'persist'; readonly file: string; readonly previous: string | null; readonly encoding?: 'base64'; readonly content?: string | null; readonly root?: string }
   | { readonly phase: 'complete' | 'rolled-back' | 'restored' | 'restore-incomplete'; readonly note?: string };
 
 export interface Journal {

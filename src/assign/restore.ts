@@ -1,7 +1,8 @@
 import { actionText, type AssignPort, type Action } from './actions.js';
 import { runUndo, matchesOriginal, type StepReport } from './apply.js';
 import { journalState, undoList, type Journal, type JournalSink } from './journal.js';
-import type { FileOps } from './persist.js';
+import type { FilePort } from '../host/file-port.js';
+import { undoFileChanges, type FileStep, type PersistEntry } from './persist-files.js';
 import type { PlanDevice } from './plan.js';
 import type { DmaHolder } from '../host/processes.js';
 
@@ -31,7 +32,10 @@ export interface RestoreReport {
   readonly steps: readonly StepReport[];
   /** What still differs from the journal's record afterwards (empty when ok). */
   readonly remaining: readonly string[];
+  /** Persistence files put back (previous bytes written, or removed). */
   readonly files: readonly string[];
+  /** Every persistence file of the journal: what restore did with it, or why it left it. */
+  readonly fileSteps: readonly FileStep[];
 }
 
 /** What `restore` would do, read-only: the inverses it would replay and what differs from the journal's record now. */
@@ -51,7 +55,7 @@ export function previewRestore(port: AssignPort, j: Journal): RestorePreview {
   };
 }
 
-export function restoreJournal(port: AssignPort, j: Journal, sink: JournalSink | null, files: FileOps | null): RestoreReport {
+export function restoreJournal(port: AssignPort, j: Journal, sink: JournalSink | null, files: FilePort | null): RestoreReport {
   const state = journalState(j);
   const steps = runUndo(port, undoList(j));
   let remaining = matchesOriginal(port, j.header.devices);
@@ -65,15 +69,12 @@ export function restoreJournal(port: AssignPort, j: Journal, sink: JournalSink |
     steps.push(...runUndo(port, repair).map((s) => ({ ...s, seq: s.seq + steps.length })));
     remaining = matchesOriginal(port, j.header.devices);
   }
-  const restoredFiles: string[] = [];
-  if (files) {
-    for (const e of j.entries) {
-      if (e.phase !== 'persist') continue;
-      if (e.previous === null) files.remove(e.file); else files.write(e.file, e.previous);
-      restoredFiles.push(e.file);
-    }
-  }
+  const entries = j.entries.filter((e): e is PersistEntry => e.phase === 'persist');
+  const fileSteps = files ? undoFileChanges(files, entries) : [];
+  for (const f of fileSteps) if (!f.ok) remaining = [...remaining, `${f.path}: ${f.why ?? 'not restored'}`];
+  if (!files && entries.length > 0) remaining = [...remaining, ...entries.map((e) => `${e.file}: not restored (no file port)`)];
+  const restoredFiles = fileSteps.filter((f) => f.what === 'restored' || f.what === 'removed').map((f) => f.path);
   const ok = remaining.length === 0;
   sink?.append(ok ? { phase: 'restored' } : { phase: 'restore-incomplete', note: remaining.join('; ') });
-  return { ok, state, steps, remaining, files: restoredFiles };
+  return { ok, state, steps, remaining, files: restoredFiles, fileSteps };
 }

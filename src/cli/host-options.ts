@@ -19,7 +19,7 @@ export interface HostOptions {
 export function addHostOptions(cmd: Command): Command {
   return cmd
     .option('--capture <file>', 'read a sysfs-capture/1 file instead of this host')
-    .option('--sample <name>', 'use a bundled sample host (desktop-gpu, server-sriov)')
+    .option('--sample <name>', 'use a bundled sample host (desktop-gpu, dual-gpu, server-sriov)')
     .option('--sysfs-root <dir>', 'a host tree: DIR/sys (and DIR/proc, DIR/proc/sys/kernel/osrelease) instead of /')
     .option('--pci-ids <file>', 'pci.ids database for names (default: the system one)')
     .option('--json', 'print JSON (schemas in schema/)')

@@ -5,12 +5,11 @@ import type { Plan } from '../../assign/plan.js';
 import { colorsFor, EXIT, printJson, type CliIo } from '../io.js';
 import { hostJson, loadView, selectionOf } from '../host-options.js';
 import { addPlanOptions, planFor, simulated, type PlanOptions, type Planned } from './plan.js';
+import { addPersistOptions, persistFor, persistMethod, type PersistChoice, type PersistOptions } from './persist-options.js';
 
-export interface ApplyOptions extends PlanOptions {
+export interface ApplyOptions extends PlanOptions, PersistOptions {
   readonly yes?: boolean;
   readonly stateDir?: string;
-  readonly persist?: boolean;
-  readonly persistRoot?: string;
 }
 
 export const DEFAULT_STATE_DIR = '/var/lib/dmaown';
@@ -53,14 +52,26 @@ export async function runApply(args: readonly string[], o: ApplyOptions, io: Cli
     else io.out(`${renderRefusals(x.refusals, c)}\n`);
     return EXIT.negative;
   }
-  const base = { schema: 'dmaown-apply/1', host: hostJson(x.viewed), refusals: [], plan: x.plan, simulated: x.simulated };
-  if (!o.yes || !x.simulated.ok) {
+  const method = persistMethod(o);
+  if (!method.ok) { io.err(`dmaown apply: ${method.why}\n`); return EXIT.usage; }
+  let persist: PersistChoice | null = null;
+  if (method.value !== null) {
+    const p = await persistFor(x.viewed, method.value, x.plan.driver, x.plan.devices, o);
+    if (typeof p === 'string') { io.err(`dmaown apply: ${p}\n`); return EXIT.usage; }
+    persist = p;
+  }
+  const refusedPersist = (persist?.plan.refusals.length ?? 0) > 0;
+  const base = { schema: 'dmaown-apply/1', host: hostJson(x.viewed), refusals: [], plan: x.plan, simulated: x.simulated, persist: persist?.plan ?? null };
+  if (!o.yes || !x.simulated.ok || refusedPersist) {
+    const good = x.simulated.ok && !refusedPersist;
     if (o.json) printJson(io, { ...base, dryRun: true, result: null, journal: null });
     else {
       io.out(renderPlan(x.plan, x.simulated, c));
-      io.out(x.simulated.ok ? c.dim('\nDry run: nothing was written. Add --yes to apply.\n') : c.red('\nThe simulation fails: nothing will be applied.\n'));
+      if (persist) io.out(`\n${(await import('../render/persist.js')).renderPersist(persist.plan, persist.root, c)}`);
+      io.out(good ? c.dim('\nDry run: nothing was written. Add --yes to apply.\n')
+        : c.red(refusedPersist ? '\nThe persistence is refused: nothing will be applied.\n' : '\nThe simulation fails: nothing will be applied.\n'));
     }
-    return x.simulated.ok ? EXIT.ok : EXIT.negative;
+    return good ? EXIT.ok : EXIT.negative;
   }
   const kind = x.viewed.loaded.kind;
   if (kind !== 'live' && kind !== 'sysfs-root') {
@@ -69,7 +80,6 @@ export async function runApply(args: readonly string[], o: ApplyOptions, io: Cli
   }
   const { takeLock, fileSink, journalDir } = await import('../../assign/journal.js');
   const { applyPlan } = await import('../../assign/apply.js');
-  const { nodeFileOps } = await import('../../assign/persist.js');
   const stateDir = o.stateDir ?? DEFAULT_STATE_DIR;
   let unlock: () => void;
   try {
@@ -82,24 +92,33 @@ export async function runApply(args: readonly string[], o: ApplyOptions, io: Cli
   const journal = join(journalDir(stateDir), `${id}.jsonl`);
   try {
     const res = applyPlan(x.viewed.loaded.port, x.plan, {
-      sink: fileSink(journal), id, created, files: nodeFileOps, persistRoot: o.persist ? (o.persistRoot ?? '/') : null,
+      sink: fileSink(journal), id, created, persist: persist ? { files: persist.files, changes: persist.plan.changes } : null,
     });
     if (o.json) printJson(io, { ...base, dryRun: false, result: res, journal });
     else {
       for (const s of res.steps) io.out(`${s.ok ? c.green('ok  ') : c.red('FAIL')} ${s.text}${s.failure ? `\n      ${s.failure.errno}: ${s.failure.why}` : ''}\n`);
       if (res.ok) io.out(c.green(`Applied. Journal: ${journal}\nUndo with: dmaown restore ${journal}\n`));
       else io.out(c.red(`Failed; rolled back${res.restored ? ': every device is back on its original driver' : ' INCOMPLETELY — run dmaown restore'}. Journal: ${journal}\n`));
-      for (const f of res.persisted) io.out(`persisted: ${f}\n`);
+      for (const f of res.files) io.out(`${f.ok ? c.green('ok  ') : c.red('FAIL')} ${f.what} ${f.path}${f.why ? `: ${f.why}` : ''}\n`);
+      for (const k of persist?.plan.kernelParams ?? []) io.out(`Add this kernel parameter yourself (dmaown never edits boot loader files): ${k}\n`);
+    }
+    if (res.ok && persist?.plan.initramfs) {
+      const cmd = persist.plan.initramfs.argv;
+      if (o.updateInitramfs !== true || x.viewed.loaded.kind !== 'live' || persist.root !== '/') io.out(`Not run: ${cmd.join(' ')}${o.updateInitramfs === true ? ' (not this host\'s root)' : ' (add --update-initramfs to run it)'}\n`);
+      else {
+        const { runCommand } = await import('../../host/command.js');
+        const r = runCommand(cmd);
+        io.out(r.ok ? `ran ${cmd.join(' ')}\n` : c.red(`${cmd.join(' ')} failed: ${r.why}\n`));
+        if (!r.ok) return EXIT.negative;
+      }
     }
     return res.ok ? EXIT.ok : EXIT.negative;
   } finally { unlock(); }
 }
 
 export function defineApply(cmd: Command, io: CliIo, done: (code: number) => void): void {
-  addPlanOptions(cmd.argument('<plan-or-bdf...>', 'a plan file from `dmaown plan --json`, or PCI devices'))
+  addPersistOptions(addPlanOptions(cmd.argument('<plan-or-bdf...>', 'a plan file from `dmaown plan --json`, or PCI devices')))
     .option('--yes', 'really write to /sys (default: dry run)')
     .option('--state-dir <dir>', 'journal and lock directory', DEFAULT_STATE_DIR)
-    .option('--persist', 'also write driverctl override files (/etc/driverctl.d/pci-<BDF>)')
-    .option('--persist-root <dir>', 'root directory for --persist', '/')
     .action(async (args: string[], _o: unknown, self: Command) => { done(await runApply(args, self.optsWithGlobals<ApplyOptions>(), io)); });
 }

@@ -5,6 +5,14 @@ import { DEFAULT_STATE_DIR } from './apply.js';
 
 export interface RestoreOptions extends HostOptions {
   readonly stateDir?: string;
+  readonly persistRoot?: string;
+}
+
+/** The root of the journal's persistence files: --persist-root, else the one the journal recorded ('/' for older journals). */
+function persistRootOf(j: import('../../assign/journal.js').Journal, o: RestoreOptions): string {
+  if (o.persistRoot !== undefined) return o.persistRoot;
+  for (const e of j.entries) if (e.phase === 'persist' && typeof e.root === 'string') return e.root;
+  return '/';
 }
 
 /** Without --yes: what restore would write, and what differs now; nothing is written, no lock taken. */
@@ -19,7 +27,7 @@ async function dryRun(path: string, j: import('../../assign/journal.js').Journal
   io.out(`journal ${path} (${p.state})\n`);
   io.out(p.remaining.length > 0 ? `Differs from the journal's record now: ${p.remaining.join('; ')}\n` : "Every device already matches the journal's record.\n");
   if (p.planned.length > 0) io.out(`Would replay, in this order:\n${p.planned.map((t, i) => `  ${String(i + 1).padStart(2)}. ${t}`).join('\n')}\n`);
-  for (const f of p.files) io.out(`Would restore ${f}\n`);
+  for (const f of p.files) io.out(`Would restore ${f} under ${persistRootOf(j, o)} (its previous content, or removed if dmaown created it)\n`);
   io.out(c.dim('Dry run: nothing was written. Add --yes to restore.\n'));
   return EXIT.ok;
 }
@@ -60,12 +68,13 @@ export async function runRestore(journalArg: string | undefined, o: RestoreOptio
   if (!l.ok) { io.err(`dmaown restore: ${l.errno}: ${l.why}\n`); return EXIT.negative; }
   try {
     const { restoreJournal } = await import('../../assign/restore.js');
-    const { nodeFileOps } = await import('../../assign/persist.js');
-    const r = restoreJournal(h.value.port, j.value, fileSink(path), nodeFileOps);
+    const { dirFilePort } = await import('../../host/file-port.js');
+    const r = restoreJournal(h.value.port, j.value, fileSink(path), dirFilePort(persistRootOf(j.value, o), { allowWrites: true }));
     if (o.json) printJson(io, { schema: 'dmaown-restore/1', journal: path, dryRun: false, ...r });
     else {
       io.out(`journal ${path} (${r.state})\n`);
       for (const s of r.steps) if (!s.skipped) io.out(`${s.ok ? c.green('ok  ') : c.red('FAIL')} ${s.text}${s.failure ? `: ${s.failure.errno} ${s.failure.why}` : ''}\n`);
+      for (const f of r.fileSteps) io.out(`${f.ok ? c.green('ok  ') : c.red('FAIL')} ${f.what} ${f.path}${f.why ? `: ${f.why}` : ''}\n`);
       io.out(r.ok ? c.green('Every device is back on its original driver.\n') : c.red(`Still different: ${r.remaining.join('; ')}\n`));
     }
     return r.ok ? EXIT.ok : EXIT.negative;
@@ -76,5 +85,6 @@ export function defineRestore(cmd: Command, io: CliIo, done: (code: number) => v
   cmd.argument('[journal]', 'journal file (default: the newest in the state directory)')
     .option('--state-dir <dir>', 'journal and lock directory', DEFAULT_STATE_DIR)
     .option('--yes', 'really write to /sys (default: dry run — show what would be restored)')
+    .option('--persist-root <dir>', "where the journal's persistence files live (default: the root the journal recorded)")
     .action(async (journal: string | undefined, _o: unknown, self: Command) => { done(await runRestore(journal, self.optsWithGlobals<RestoreOptions>(), io)); });
 }
