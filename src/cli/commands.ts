@@ -41,6 +41,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     define: async (c, io, done) => (await import('./commands/restore.js')).defineRestore(c, io, done),
   },
   {
+    name: 'vm-config', summary: 'the VM configuration for devices (libvirt <hostdev>, QEMU -device, Proxmox hostpciN, cloud-hypervisor --device), for groups viable now or after the plan',
+    examples: ['dmaown vm-config 01:00.0 01:00.1 --format libvirt', 'dmaown vm-config 01:00.0 01:00.1 --format qemu', 'dmaown vm-config 02:00.0 --format proxmox --json'],
+    define: async (c, io, done) => (await import('./commands/vm-config.js')).defineVmConfig(c, io, done),
+  },
+  {
     name: 'conform', summary: 'replay real-kernel traces (dmaown-trace/1) on the model and compare every step',
     examples: ['dmaown conform ../shared/conformance', 'dmaown conform conformance/6.1/S5-bind-into-live-group.json --json'],
     define: async (c, io, done) => (await import('./commands/conform.js')).defineConform(c, io, done),
