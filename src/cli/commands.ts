@@ -61,6 +61,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     define: async (c, io, done) => (await import('./commands/capture.js')).defineCapture(c, io, done),
   },
   {
+    name: 'export', summary: 'the groups, owners and viability for Prometheus (textfile), Node Feature Discovery, KubeVirt or Ansible; atomic writes, --watch',
+    examples: [
+      'dmaown export --format prometheus -o /var/lib/prometheus/node-exporter/dmaown.prom',
+      'dmaown export --format nfd -o /etc/kubernetes/node-feature-discovery/features.d/dmaown --watch 1m',
+      'dmaown export --format kubevirt --capture host.json',
+      'dmaown export --format ansible -o /etc/ansible/facts.d/dmaown.fact',
+    ],
+    define: async (c, io, done) => (await import('./commands/export.js')).defineExport(c, io, done),
+  },
+  {
     name: 'demo', summary: "the seed's story: the same syscalls end in a kernel BUG on 5.10 and in EBUSY on 6.1",
     examples: ['dmaown demo', 'dmaown demo --kernel 5.10.0-46-amd64 5.19.0-1-amd64 6.12.117+deb12-amd64'],
     define: async (c, io, done) => (await import('./commands/demo.js')).defineDemo(c, io, done),
