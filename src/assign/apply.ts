@@ -1,5 +1,6 @@
 import { runAction, currentDriver, currentOverride, type ActionFailure, type AssignPort, type Action } from './actions.js';
 import type { JournalHeader, JournalSink } from './journal.js';
+import type { HostIdentity } from './host-identity.js';
 import type { Plan, PlanDevice } from './plan.js';
 import type { FilePort } from '../host/file-port.js';
 import type { FileChange } from './persist.js';
@@ -40,12 +41,17 @@ export interface ApplyOptions {
   readonly created: string;
   /** Persistence files to write after the sysfs steps succeed (planned by planPersistence()). */
   readonly persist?: { readonly files: FilePort; readonly changes: readonly FileChange[] } | null;
+  /** The host and boot this runs on, recorded in the journal's header (restore checks it). */
+  readonly host?: HostIdentity;
   /** Test hook: behave as if the process was killed after `stopAfter` steps. */
   readonly stopAfter?: number;
 }
 
 export function applyPlan(port: AssignPort, plan: Plan, opts: ApplyOptions): ApplyReport {
-  const header: JournalHeader = { format: 'dmaown-journal/1', id: opts.id, created: opts.created, kernel: plan.kernel, driver: plan.driver, devices: plan.devices };
+  const header: JournalHeader = {
+    format: 'dmaown-journal/1', id: opts.id, created: opts.created, kernel: plan.kernel, driver: plan.driver, devices: plan.devices,
+    ...(opts.host ? { host: opts.host } : {}),
+  };
   opts.sink.append(header);
   const initial = snapshotDevices(port, plan.devices);
   const steps: StepReport[] = [];

@@ -1,14 +1,19 @@
-import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, unlinkSync, writeSync, fsyncSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { err, ok, type Result } from '../model/errno.js';
+import { INPUT_LIMITS, readInputText } from '../host/input-file.js';
+import { parseJsonInput } from '../host/json-depth.js';
 import type { Action } from './actions.js';
+import type { HostIdentity } from './host-identity.js';
+import { checkAuthority, parseEntry, parseHeader } from './journal-check.js';
 import type { PlanDevice } from './plan.js';
 
 /**
  * The apply journal (`dmaown-journal/1`): JSON lines, appended and fsync'd. Line 1 is the header
- * (what the devices were bound to before); then, for every step, a `begin` line with the action and
- * its inverse written BEFORE the action runs, and a `done`/`failed` line after it. `restore` needs
- * nothing else: a kill at any point leaves a journal from which the host can be put back.
+ * (what the devices were bound to before, and which host and boot it was written on); then, for
+ * every step, a `begin` line with the action and its inverse written BEFORE the action runs, and a
+ * `done`/`failed` line after it. `restore` needs nothing else: a kill at any point leaves a journal
+ * from which the host can be put back. A journal read back is untrusted input (journal-check.ts).
  */
 export interface JournalHeader {
   readonly format: 'dmaown-journal/1';
@@ -17,6 +22,8 @@ export interface JournalHeader {
   readonly kernel: string;
   readonly driver: string;
   readonly devices: readonly PlanDevice[];
+  /** The host and boot the journal was written on (absent in journals of earlier versions). */
+  readonly host?: HostIdentity;
 }
 
 export type JournalEntry =
@@ -28,7 +35,7 @@ export type JournalEntry =
    * exact content before (base64 when `encoding` says so — older journals hold text), null when absent.
    */
   | { readonly phase: 'persist'; readonly file: string; readonly previous: string | null; readonly encoding?: 'base64'; readonly content?: string | null; readonly root?: string }
-  | { readonly phase: 'complete' | 'rolled-back' | 'restored' | 'restore-incomplete'; readonly note?: string };
+  | { readonly phase: 'complete' | 'rolled-back' | 'restored' | 'restore-incomplete' | 'discarded'; readonly note?: string };
 
 export interface Journal {
   readonly header: JournalHeader;
@@ -45,40 +52,77 @@ export function memorySink(): JournalSink & { lines: (JournalHeader | JournalEnt
   return { lines, append: (l) => { lines.push(JSON.parse(JSON.stringify(l)) as JournalHeader | JournalEntry); } };
 }
 
-/** A journal file, each line written and fsync'd before the step it announces runs. */
-export function fileSink(path: string): JournalSink {
+/**
+ * A journal file, each line written and fsync'd before the step it announces runs. `create`: the
+ * first line creates the file exclusively (O_EXCL — never an existing file, never through a link);
+ * later lines append with O_NOFOLLOW.
+ */
+export function fileSink(path: string, opts: { readonly create?: boolean } = {}): JournalSink {
+  let first = opts.create === true;
   return {
     append(line) {
-      const fd = openSync(path, 'a', 0o600);
+      const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW | (first ? constants.O_CREAT | constants.O_EXCL : 0);
+      const fd = openSync(path, flags, 0o600);
+      first = false;
       try { writeSync(fd, `${JSON.stringify(line)}\n`); fsyncSync(fd); } finally { closeSync(fd); }
     },
   };
 }
 
-/** Parse journal text; a torn last line (killed mid-write) is ignored. Errors: EINVAL when not a journal. */
-export function parseJournal(text: string): Result<Journal> {
+/**
+ * Parse journal text against the schema and check what it may undo (journal-check.ts); a torn last
+ * line (killed mid-write) is ignored. `where` names the file. Errors: EINVAL for a malformed line,
+ * EPERM for an entry asking for more than the journal did.
+ */
+export function parseJournal(text: string, where = 'journal'): Result<Journal> {
   const lines = text.split('\n').filter((l) => l.trim() !== '');
-  const parsed: unknown[] = [];
+  if (lines.length > 100_000) return err('EINVAL', `${where}: ${lines.length} lines, more than a journal has`);
+  const values: unknown[] = [];
   for (const [i, l] of lines.entries()) {
-    try { parsed.push(JSON.parse(l)); } catch {
-      if (i === lines.length - 1) break;
-      return err('EINVAL', `journal line ${i + 1} is not JSON`);
+    const v = parseJsonInput(l, `${where}: line ${i + 1}`, 16);
+    if (!v.ok) {
+      if (i === lines.length - 1 && i > 0) break;
+      return v;
     }
+    values.push(v.value);
   }
-  const header = parsed[0] as JournalHeader | undefined;
-  if (!header || header.format !== 'dmaown-journal/1') return err('EINVAL', 'not a dmaown-journal/1 file');
-  return ok({ header, entries: parsed.slice(1) as JournalEntry[] });
+  const header = parseHeader(values[0], where);
+  if (!header.ok) return header;
+  const entries: JournalEntry[] = [];
+  for (let i = 1; i < values.length; i++) {
+    const e = parseEntry(values[i], `${where}: line ${i + 1}`);
+    if (!e.ok) return e;
+    entries.push(e.value);
+  }
+  const j = { header: header.value, entries };
+  const a = checkAuthority(j, where);
+  return a.ok ? ok(j) : a;
 }
 
 /** A journal is finished when it ends with complete (then restore undoes it on request) or rolled-back/restored. */
-export function journalState(j: Journal): 'applied' | 'rolled-back' | 'restored' | 'interrupted' {
+export function journalState(j: Journal): 'applied' | 'rolled-back' | 'restored' | 'interrupted' | 'discarded' {
   for (let i = j.entries.length - 1; i >= 0; i--) {
     const e = j.entries[i]!;
     if (e.phase === 'complete') return 'applied';
     if (e.phase === 'rolled-back') return 'rolled-back';
     if (e.phase === 'restored') return 'restored';
+    if (e.phase === 'discarded') return 'discarded';
   }
   return 'interrupted';
+}
+
+/**
+ * Unfinished: the host may be between states — an apply killed mid-way, a rollback or a restore that
+ * did not finish. A new apply is refused until it is restored or discarded.
+ */
+export function journalUnfinished(j: Journal): boolean {
+  for (let i = j.entries.length - 1; i >= 0; i--) {
+    const e = j.entries[i]!;
+    if (e.phase === 'restore-incomplete') return true;
+    if (e.phase === 'rolled-back') return e.note === 'rollback incomplete';
+    if (e.phase === 'complete' || e.phase === 'restored' || e.phase === 'discarded') return false;
+  }
+  return true;
 }
 
 /** The undo list: inverses of every step that began (done or not), last step first. */
@@ -92,46 +136,11 @@ export function journalDir(stateDir: string): string {
   return join(stateDir, 'journals');
 }
 
-/** Newest journal file of the state directory, or ENOENT. */
-export function latestJournal(stateDir: string): Result<string> {
-  try {
-    const names = readdirSync(journalDir(stateDir)).filter((n) => n.endsWith('.jsonl')).sort();
-    const last = names[names.length - 1];
-    return last ? ok(join(journalDir(stateDir), last)) : err('ENOENT', `no journal in ${journalDir(stateDir)}`);
-  } catch (e) {
-    return err('ENOENT', `no journal in ${journalDir(stateDir)} (${(e as Error).message})`);
-  }
-}
-
-export function readJournalFile(path: string): Result<Journal> {
-  try { return parseJournal(readFileSync(path, 'utf8')); } catch (e) {
-    return err((e as { code?: string }).code === 'EACCES' ? 'EACCES' : 'ENOENT', `${path}: ${(e as Error).message}`);
-  }
-}
-
 /**
- * The state-directory lock: `lock` created with O_EXCL holding our pid. A lock whose pid is gone
- * (the holder was killed) is taken over. Errors: EBUSY when another live dmaown holds it.
+ * Read and check a journal file: a regular file of at most 16 MiB, owned by this user and writable
+ * by no one else (`trusted`), no symbolic link when it is one of the state directory's own.
  */
-export function takeLock(stateDir: string, pid = process.pid): Result<() => void> {
-  mkdirSync(journalDir(stateDir), { recursive: true, mode: 0o700 });
-  const path = join(stateDir, 'lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, 'wx', 0o600);
-      writeSync(fd, `${pid}\n`);
-      closeSync(fd);
-      return ok(() => { try { unlinkSync(path); } catch { /* already gone */ } });
-    } catch (e) {
-      if ((e as { code?: string }).code !== 'EEXIST') return err('EACCES', `cannot create ${path}: ${(e as Error).message}`);
-      const holder = Number(readFileSync(path, 'utf8').trim());
-      if (holder && holder !== pid && alive(holder)) return err('EBUSY', `${path} is held by pid ${holder}`);
-      unlinkSync(path);
-    }
-  }
-  return err('EBUSY', `${path}: could not take the lock`);
-}
-
-function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as { code?: string }).code === 'EPERM'; }
+export function readJournalFile(path: string, opts: { readonly noFollow?: boolean } = {}): Result<Journal> {
+  const t = readInputText(path, { what: 'journal', maxBytes: INPUT_LIMITS.journal, noFollow: opts.noFollow === true, trusted: true });
+  return t.ok ? parseJournal(t.value, path) : t;
 }

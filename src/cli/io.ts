@@ -21,7 +21,7 @@ export function processIo(): CliIo {
 }
 
 /** Documented exit codes. */
-export const EXIT = { ok: 0, negative: 1, usage: 2 } as const;
+export const EXIT = { ok: 0, negative: 1, usage: 2, internal: 70 } as const;
 
 export type Colors = ReturnType<typeof createColors>;
 
@@ -34,4 +34,15 @@ export function colorsFor(io: CliIo, flag: boolean | undefined): Colors {
 /** JSON output: one document, two-space indent, trailing newline. */
 export function printJson(io: CliIo, value: unknown): void {
   io.out(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /\u001b\[[0-9;]{0,12}m|[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * Text made safe for a terminal: every C0/C1 control character except newline and tab becomes a
+ * \uXXXX escape; `colour` keeps SGR colour codes (ESC [ digits m), the only escapes dmaown writes.
+ */
+export function terminalText(t: string, colour: boolean): string {
+  return t.replace(CONTROLS, (m) => (m.length > 1 && colour ? m : m.split('').map((c) => (c === '\u001b' || c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f) ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c)).join('')));
 }

@@ -169,7 +169,9 @@ test('apply a plan file to a sysfs tree (no kernel behind it: nothing binds) rol
     const dd = JSON.parse(dry.out) as { schema: string; dryRun: boolean; steps: unknown[]; planned: string[] };
     assert.equal(schemaErrors(dd), null);
     assert.deepEqual([dry.code, dd.dryRun, dd.steps.length], [0, true, 0], 'restore without --yes writes nothing');
-    assert.ok(dd.planned.length > 0);
+    // The apply was rolled back, so every device already matches the journal: restore says so and
+    // lists no steps (issue #12: "When everything already matches, it says so and lists no steps").
+    assert.deepEqual(dd.planned, []);
     const r = await run(['restore', doc.journal, '--yes', '--sysfs-root', join(dir, 'root'), '--state-dir', join(dir, 'state'), '--json']);
     const rd = JSON.parse(r.out) as { schema: string; ok: boolean; state: string };
     assert.equal(schemaErrors(rd), null);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands.js';
 import { addHostOptions } from './host-options.js';
-import { EXIT, processIo, type CliIo } from './io.js';
+import { EXIT, processIo, terminalText, type CliIo } from './io.js';
 
 function version(): string {
   for (const u of [new URL('../../package.json', import.meta.url), new URL(`file://${process.cwd()}/package.json`)]) {
@@ -17,7 +17,8 @@ JSON: every command takes --json; one versioned schema per command in schema/ (d
 Nothing is written to /sys unless you run \`dmaown apply ... --yes\` or \`dmaown restore --yes\`.`;
 
 /** The `dmaown` CLI: argv (without node and script) in, exit code out. */
-export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+export async function main(argv: string[], rawIo: CliIo = processIo()): Promise<number> {
+  const io = safeIo(rawIo);
   let code: number = EXIT.ok;
   const done = (c: number): void => { code = c; };
   const program = addHostOptions(new Command('dmaown'))
@@ -44,7 +45,19 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    throw e;
+    // Our bug, not the input's: one line, no stack trace; exit 70 (EX_SOFTWARE) so it is never taken for an answer.
+    io.err(`dmaown: internal error: ${e instanceof Error ? e.message : String(e)} (please report it with the command line)\n`);
+    return EXIT.internal;
   }
   return code;
+}
+
+/**
+ * Output that reaches a terminal carries no control characters from input (a capture's ANSI escapes,
+ * a journal's carriage returns): every one is escaped except newline and tab, and our own colour codes
+ * when colour is possible at all (a terminal without NO_COLOR).
+ */
+function safeIo(io: CliIo): CliIo {
+  const colour = io.isTTY && (io.env['NO_COLOR'] === undefined || io.env['NO_COLOR'] === '');
+  return { ...io, out: (t) => io.out(terminalText(t, colour)), err: (t) => io.err(terminalText(t, colour)) };
 }

@@ -8,7 +8,7 @@ import { compareOut, replayTrace } from './replay.js';
 import { loadTrace, traceFiles } from './traces.js';
 
 const roots = [join(sharedDir(), 'conformance'), join(repoDir(), 'conformance')].filter((d) => existsSync(d));
-const files = traceFiles(roots);
+const files = traceFiles(roots).files;
 
 test('there are real-kernel traces to replay', () => {
   assert.ok(files.length >= 16, `found ${files.length} traces under ${roots.join(', ')}`);

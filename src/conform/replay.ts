@@ -8,6 +8,7 @@ import { err, ok, type Result } from '../model/errno.js';
 import type { Kernel, SysResult } from '../model/uapi.js';
 import { createKernel } from '../model/index.js';
 import { capturePort, describeHost, validateCapture } from '../host/index.js';
+import { escapeControls } from '../host/shown.js';
 import type { Trace, TraceStep } from './trace.js';
 
 export interface StepOutcome {
@@ -42,7 +43,12 @@ export function replayTrace(trace: Trace, file: string): Result<ReplayReport> {
   if (!capture.ok) return capture;
   const desc = describeHost(capturePort(capture.value), { kernel: trace.kernel });
   if (!desc.ok) return err(desc.errno, `${file}: host: ${desc.why}`);
-  const kernel = createKernel(desc.value, { release: trace.kernel });
+  let kernel: Kernel;
+  try {
+    kernel = createKernel(desc.value, { release: trace.kernel });
+  } catch (e) {
+    return err('EINVAL', `${file}: host: the model cannot build this host (${escapeControls(String((e as Error).message ?? e).slice(0, 200))})`);
+  }
   const fds = new Map<string, number>();
   const pending = new Map<string, string>();
   const steps = trace.steps.map((step, index) => replayStep(kernel, step, index, fds, pending));
@@ -59,7 +65,8 @@ function resolveArg(arg: TraceStep['arg'], fds: ReadonlyMap<string, number>): Re
   if (arg === undefined) return undefined;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(arg)) {
-    out[k] = (k === 'fd' || k === 'iommufd') && typeof v === 'string' ? fdOf(fds, v) : v;
+    // defineProperty: a key "__proto__" from the trace stays data and never becomes the prototype.
+    Object.defineProperty(out, k, { value: (k === 'fd' || k === 'iommufd') && typeof v === 'string' ? fdOf(fds, v) : v, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
@@ -87,7 +94,13 @@ function call(kernel: Kernel, step: TraceStep, fds: Map<string, number>, pending
 function replayStep(
   kernel: Kernel, step: TraceStep, index: number, fds: Map<string, number>, pending: Map<string, string>,
 ): StepOutcome {
-  const r = call(kernel, step, fds, pending);
+  let r: SysResult<unknown>;
+  try {
+    r = call(kernel, step, fds, pending);
+  } catch (e) {
+    // A model bug reached by a hostile step: reported as this step's mismatch, never a crash.
+    r = { ok: false, errno: 'EINVAL', why: `the model raised ${escapeControls(String((e as Error).message ?? e).slice(0, 200))}`, calls: [] };
+  }
   const result = r.ok ? 'ok' : r.errno;
   if (!r.ok && r.errno === 'blocked' && step.id !== undefined && r.id !== undefined) pending.set(step.id, r.id);
   if (r.ok) bindLabels(step, r.value, fds);

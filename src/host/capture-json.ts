@@ -1,4 +1,8 @@
 import { err, ok, type Result } from '../model/errno.js';
+import { MAX_JSON_DEPTH } from './json-depth.js';
+import { escapeControls } from './shown.js';
+
+const TOO_DEEP = `JSON nested deeper than ${MAX_JSON_DEPTH} levels`;
 
 /**
  * The JSON value of a capture file, parsed from its bytes in pieces: the top-level object member by
@@ -12,12 +16,14 @@ import { err, ok, type Result } from '../model/errno.js';
 export function parseCaptureJson(bytes: Uint8Array, file: string): Result<unknown> {
   const r = scanTopLevel(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   if (r.ok) return r;
+  if (r.why.startsWith(TOO_DEEP)) return err('EINVAL', `${file}: ${r.why}`);
   if (bytes.byteLength <= WHOLE_TEXT_LIMIT) {
     // Malformed somewhere: let the whole-text parser name the problem as it always has.
     try {
       return ok(JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as unknown);
     } catch (e) {
-      return err('EINVAL', `${file}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+      const m = e instanceof Error ? e.message : String(e);
+      return err('EINVAL', `${file}: not valid JSON (${escapeControls(m.length > 160 ? `${m.slice(0, 160)}…` : m)})`);
     }
   }
   return err('EINVAL', `${file}: not valid JSON (${r.why})`);
@@ -63,7 +69,7 @@ function valueEnd(b: Buffer, i: number): number {
         if (j < 0) return -1;
         continue;
       }
-      if (x === OPEN || x === OPEN_A) depth++;
+      if (x === OPEN || x === OPEN_A) { if (++depth > MAX_JSON_DEPTH) return -2; }
       else if ((x === CLOSE || x === CLOSE_A) && --depth === 0) return j + 1;
       j++;
     }
@@ -126,6 +132,7 @@ function scanObject(b: Buffer, i: number, value: (key: string, at: number) => Sc
 
 function scanValue(b: Buffer, i: number): Scan<{ v: unknown; end: number }> {
   const e = valueEnd(b, i);
+  if (e === -2) return bad(TOO_DEEP, i);
   if (e < 0) return bad('unterminated value', i);
   const v = piece(b, i, e);
   return v.ok ? { ok: true, value: { v: v.value, end: e } } : v;

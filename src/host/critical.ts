@@ -134,7 +134,7 @@ function route6For(routes: Route6[], ip: string): string | null {
   return best?.iface ?? null;
 }
 
-const BDF_IN_PATH = /[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]/g;
+const BDF_IN_PATH = /[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]/g;
 
 /** The PCI device nearest the leaf in a /sys device path, if any. */
 function lastBdf(path: string): string | null {

@@ -87,6 +87,10 @@ export function readIommuGroups(port: SysfsPort, isPci: (path: string) => boolea
         warn({ path: `/sys/${linkPath}`, message: `group ${id}: member link ${m} unreadable or dangling` });
         continue;
       }
+      const already = memberOf.get(target);
+      if (already !== undefined && already !== id) {
+        warn({ path: `/sys/${linkPath}`, message: `group ${id}: member ${m} is also listed in group ${already} — a device is in exactly one IOMMU group; this host's groups cannot be trusted` });
+      }
       memberOf.set(target, id);
       if (!isPci(target)) {
         const o = readOtherDevice(port, target, id, warn);

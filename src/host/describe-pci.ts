@@ -11,6 +11,9 @@ export interface HostWarning {
 /** Attribute files kept verbatim in `PciDeviceDesc.attrs` (and written to captures). */
 export const PCI_VERBATIM_ATTRS: readonly string[] = ['modalias', 'numa_node', 'enable', 'sriov_drivers_autoprobe'];
 
+/** Where a PCI device's driver link points, relative to /sys: bus/pci/drivers/NAME, NAME a module-like name. */
+const DRIVER_LINK_RE = /(^|\/)bus\/pci\/drivers\/[A-Za-z0-9_.-]{1,64}$/;
+
 const HEX_RE = /^0x([0-9a-fA-F]{1,8})\n?$/;
 const INT_RE = /^(-?[0-9]+)\n?$/;
 /**
@@ -107,7 +110,13 @@ export function readPciDevice(port: SysfsPort, bdf: string, dir: string, warn: (
     if (/^[0-9]+$/.test(id)) iommuGroup = parseInt(id, 10);
     else warn({ path: `${abs}/iommu_group`, message: `${bdf}: iommu_group link does not end in a group number (${groupTarget})` });
   }
-  const driverTarget = link('driver');
+  let driverTarget = link('driver');
+  // The kernel's driver link always names bus/pci/drivers/NAME (driver_sysfs_add): anything else — a
+  // loop, a link into the device itself — names no driver, whatever its last component says.
+  if (driverTarget !== null && !DRIVER_LINK_RE.test(driverTarget)) {
+    warn({ path: `${abs}/driver`, message: `${bdf}: driver link does not point to /sys/bus/pci/drivers/NAME (${JSON.stringify(driverTarget.slice(0, 80))}); driver unknown` });
+    driverTarget = null;
+  }
   const physfnTarget = link('physfn');
   const resetText = text('reset_method');
   const bootVgaText = text('boot_vga');

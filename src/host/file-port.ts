@@ -1,5 +1,5 @@
-import { closeSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, readSync, realpathSync, renameSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { err, ok, type Result } from '../model/errno.js';
 import { fsErrno } from './fs-errno.js';
 
@@ -37,11 +37,16 @@ export function readText(port: FilePort, path: string): Result<string> {
  * A FilePort over a directory (`root`: '/' for the live host, a temporary directory in tests, an image
  * being built). '..' components are refused (EINVAL). Writes go to a temporary file in the same
  * directory, fsync'd, then renamed over the target, so a crash leaves the old or the new content.
- * Writes are refused (EROFS) unless `allowWrites`.
+ * Writes are refused (EROFS) unless `allowWrites`. Confined to the root: every path read, listed,
+ * written or removed must resolve inside it (EPERM otherwise — a link in the tree pointing out is
+ * never followed out), a file written or removed is never a symbolic link itself, the temporary file
+ * is created exclusively (O_EXCL|O_NOFOLLOW), only regular files of at most 1 MiB are read, and a
+ * FIFO is never opened for a blocking read.
  */
 export function dirFilePort(root: string, opts: { readonly allowWrites?: boolean } = {}): FilePort {
   const map = (path: string): Result<string> => {
-    if (!path.startsWith('/') || path.split('/').includes('..')) return err('EINVAL', `${path}: not an absolute path without '..'`);
+    // eslint-disable-next-line no-control-regex
+    if (!path.startsWith('/') || path.split('/').includes('..') || /[\u0000-\u001f]/.test(path)) return err('EINVAL', `${JSON.stringify(path)}: not an absolute path without '..'`);
     return ok(join(root, path));
   };
   function run<T>(path: string, f: (p: string) => T): Result<T> {
@@ -51,35 +56,78 @@ export function dirFilePort(root: string, opts: { readonly allowWrites?: boolean
   }
   const writable = (path: string): Result<void> => (opts.allowWrites === true ? ok(undefined)
     : err('EROFS', `${join(root, path)}: this file port was opened read-only`));
+  // Confinement: whatever links the tree holds, what is read or written resolves inside the root.
+  const realRoot = (): string => realpathSync(root);
+  const within = (real: string): void => {
+    const r = realRoot();
+    if (real !== r && !real.startsWith(r === '/' ? '/' : `${r}/`)) throw fail('EPERM', `resolves to ${real}, outside the root ${r}: refused`);
+  };
+  /** The directory that will hold `p`, created as needed one level at a time, each level checked to resolve inside the root. */
+  const parentDir = (p: string, create: boolean): string => {
+    const d = dirname(p);
+    let real: string;
+    try { real = realpathSync(d); } catch (e) {
+      if (fsErrno(e) !== 'ENOENT' || !create || d === dirname(d)) throw e;
+      const up = parentDir(d, true);
+      mkdirSync(join(up, basename(d)), { mode: 0o755 });
+      real = realpathSync(join(up, basename(d)));
+    }
+    within(real);
+    return real;
+  };
+  /** The target of a write or removal: in a checked directory, and itself no symbolic link and no directory. */
+  const target = (p: string, create: boolean): string => {
+    const t = join(parentDir(p, create), basename(p));
+    let st;
+    try { st = lstatSync(t); } catch (e) { if (fsErrno(e) === 'ENOENT') return t; throw e; }
+    if (st.isSymbolicLink()) throw fail('EPERM', 'is a symbolic link: never written or removed through one');
+    if (st.isDirectory()) throw fail('EISDIR', 'is a directory');
+    if (!st.isFile()) throw fail('EINVAL', 'not a regular file');
+    return t;
+  };
   return {
     root,
     read: (path) => run(path, (p) => {
-      const st = lstatSync(p);
-      if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-      if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EINVAL' });
-      return new Uint8Array(readFileSync(p));
+      within(realpathSync(p));
+      const fd = openSync(p, constants.O_RDONLY | constants.O_NONBLOCK);
+      try {
+        const st = fstatSync(fd);
+        if (st.isDirectory()) throw fail('EISDIR', 'is a directory');
+        if (!st.isFile()) throw fail('EINVAL', 'not a regular file');
+        if (st.size > MAX_FILE) throw fail('EINVAL', `${st.size} bytes, more than a configuration file holds`);
+        const b = new Uint8Array(st.size + 1);
+        let n = 0;
+        for (let got = 1; got > 0 && n < b.length; n += got) got = readSync(fd, b, n, b.length - n, null);
+        if (n > MAX_FILE) throw fail('EINVAL', 'grew past what a configuration file holds');
+        return b.slice(0, n);
+      } finally { closeSync(fd); }
     }),
-    list: (path) => run(path, (p) => readdirSync(p).sort()),
+    list: (path) => run(path, (p) => { within(realpathSync(p)); return readdirSync(p).sort(); }),
     write(path, data) {
       const w = writable(path);
       if (!w.ok) return w;
       return run(path, (p) => {
-        mkdirSync(dirname(p), { recursive: true, mode: 0o755 });
-        const tmp = `${p}.dmaown-tmp`;
-        const fd = openSync(tmp, 'w', 0o644);
+        const t = target(p, true);
+        const tmp = `${t}.dmaown-tmp`;
+        try { if (lstatSync(tmp).isFile()) unlinkSync(tmp); } catch { /* none left by a crash */ }
+        const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
         try { writeSync(fd, data); fsyncSync(fd); } finally { closeSync(fd); }
-        renameSync(tmp, p);
+        renameSync(tmp, t);
       });
     },
     remove(path) {
       const w = writable(path);
       if (!w.ok) return w;
       return run(path, (p) => {
-        if (lstatSync(p).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-        unlinkSync(p);
+        const t = target(p, false);
+        unlinkSync(t);
       });
     },
   };
+}
+
+function fail(code: string, message: string): Error {
+  return Object.assign(new Error(message), { code });
 }
 
 /**

@@ -1,4 +1,5 @@
-import { closeSync, openSync, readdirSync, readlinkSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, writeSync } from 'node:fs';
+import { dirname, basename } from 'node:path';
 import { err, ok, type Result } from '../model/errno.js';
 import { fsErrno } from './fs-errno.js';
 import type { SysfsPort } from './port.js';
@@ -31,16 +32,35 @@ function decode(b: Uint8Array): string {
  * answers 0: a short read is not the end everywhere (kernfs answers a binary attribute a page at a time).
  */
 let scratch = new Uint8Array(65536);
-/** The file's bytes as a view into `scratch`: valid until the next call. */
+/**
+ * The most a sysfs attribute read may return: config space is 4096 bytes, text attributes a page; a
+ * tree's 1 GiB "config" is refused (EOVERFLOW) instead of read — and `scratch` never grows past it.
+ */
+export const MAX_ATTRIBUTE = 1 << 20;
+
+function fsError(code: string, message: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+/**
+ * The file's bytes as a view into `scratch`: valid until the next call. Opened with O_NONBLOCK and
+ * checked with fstat on the descriptor: only a regular file is read (a FIFO or device in a tree is
+ * EINVAL, never waited on), and at most MAX_ATTRIBUTE bytes.
+ */
 function readWhole(p: string): Uint8Array {
-  const fd = openSync(p, 'r');
+  const fd = openSync(p, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw fsError('EISDIR', 'is a directory');
+    if (!st.isFile()) throw fsError('EINVAL', 'not a regular file (a sysfs attribute is one)');
+    if (st.size > MAX_ATTRIBUTE) throw fsError('EOVERFLOW', `${st.size} bytes, more than a sysfs attribute holds (${MAX_ATTRIBUTE})`);
     let n = 0;
     for (;;) {
       const got = readSync(fd, scratch, n, scratch.length - n, null);
       if (got === 0) return scratch.subarray(0, n);
       n += got;
       if (n < scratch.length) continue;
+      if (scratch.length >= MAX_ATTRIBUTE) throw fsError('EOVERFLOW', `more than ${MAX_ATTRIBUTE} bytes, more than a sysfs attribute holds`);
       const bigger = new Uint8Array(scratch.length * 2);
       bigger.set(scratch);
       scratch = bigger;
@@ -86,7 +106,7 @@ export function livePort(opts: LivePortOptions = {}): SysfsPort {
     write(path, data) {
       if (opts.allowWrites !== true) return err('EROFS', `${path}: this port was opened read-only (pass allowWrites to apply changes)`);
       return run(path, (p) => {
-        const fd = openSync(p, 'w');
+        const fd = real ? openSync(p, constants.O_WRONLY | constants.O_TRUNC) : openConfined(p, sysRoot);
         try {
           writeSync(fd, data);
         } finally {
@@ -95,4 +115,19 @@ export function livePort(opts: LivePortOptions = {}): SysfsPort {
       });
     },
   };
+}
+
+/**
+ * Open a file of a tree (--sysfs-root) for a write that cannot leave the tree: the links on the way are
+ * resolved (a tree has sysfs's bus/pci/devices links) and the directory reached must still be inside
+ * the tree's /sys; the file itself is opened with O_NOFOLLOW (a link there is ELOOP), never created
+ * (sysfs has no file creation: ENOENT), never waited on (O_NONBLOCK), and must be a regular file.
+ */
+function openConfined(p: string, sysRoot: string): number {
+  const root = realpathSync(sysRoot);
+  const dir = realpathSync(dirname(p));
+  if (dir !== root && !dir.startsWith(`${root}/`)) throw fsError('EPERM', `resolves to ${dir}, outside the tree ${root}: refused`);
+  const fd = openSync(`${dir}/${basename(p)}`, constants.O_WRONLY | constants.O_TRUNC | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  if (!fstatSync(fd).isFile()) { closeSync(fd); throw fsError('EINVAL', 'not a regular file: refused'); }
+  return fd;
 }

@@ -68,7 +68,7 @@ function readComm(r: HostReader, pid: string): string {
   return c.ok ? c.value.trim() : '?';
 }
 
-const BDF = /[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]/g;
+const BDF = /[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]/g;
 
 function lastBdf(path: string): string | null {
   const all = path.match(BDF);

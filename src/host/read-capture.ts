@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { err, ok, type Errno, type Result } from '../model/errno.js';
 import { parseCaptureJson } from './capture-json.js';
-import { ERRNO_NAMES, fsErrno } from './fs-errno.js';
+import { ERRNO_NAMES } from './fs-errno.js';
+import { INPUT_LIMITS, readInputFile } from './input-file.js';
+import { shown } from './shown.js';
 
 /** The `format` string of the capture files this reader understands. */
 export const SYSFS_CAPTURE_FORMAT = 'sysfs-capture/1';
@@ -33,16 +34,22 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 const BAD_KEY_RE = /^$|^\/|\/$|\/\/|(^|\/)\.\.?(\/|$)/;
 
 const LOWER_HEX_RE = /^[0-9a-f]*$/;
+/** Control characters never appear in a sysfs path or link target. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_RE = /[\u0000-\u001f\u007f]/;
+/** A kernel release as uname -r prints it: starts with MAJOR.MINOR, printable, at most 128 characters. */
+const RELEASE_RE = /^[0-9]+\.[0-9]+[\x21-\x7e]{0,124}$/;
 
 function checkEntry(file: string, key: string, v: unknown): Result<CaptureEntry> {
-  const where = `${file}: entry "${key}"`;
+  const where = `${file}: entry ${shown(key)}`;
+  if (CONTROL_RE.test(key) || key.length > 4096) return err('EINVAL', `${where}: key has control characters or is longer than 4096`);
   if (BAD_KEY_RE.test(key)) {
     return err('EINVAL', `${where}: key must be a path relative to /sys without '.', '..' or empty components`);
   }
   if (typeof v === 'string') return ok(v);
-  if (!isRecord(v)) return err('EINVAL', `${where}: value must be a string or an object, got ${JSON.stringify(v)}`);
+  if (!isRecord(v)) return err('EINVAL', `${where}: value must be a string or an object, got ${shown(v, 60)}`);
   const keys = Object.keys(v);
-  if (keys.length !== 1) return err('EINVAL', `${where}: object must have exactly one of hex/link/dir/error, got {${keys.join(',')}}`);
+  if (keys.length !== 1) return err('EINVAL', `${where}: object must have exactly one of hex/link/dir/error, got {${shown(keys.join(','), 60)}}`);
   if ('hex' in v) {
     const h = v['hex'];
     if (typeof h !== 'string' || h.length % 2 !== 0) return err('EINVAL', `${where}: "hex" must be an even-length string of hex digits`);
@@ -52,7 +59,7 @@ function checkEntry(file: string, key: string, v: unknown): Result<CaptureEntry>
   }
   if ('link' in v) {
     const l = v['link'];
-    if (typeof l !== 'string' || l === '') return err('EINVAL', `${where}: "link" must be a non-empty string`);
+    if (typeof l !== 'string' || l === '' || l.length > 4096 || CONTROL_RE.test(l)) return err('EINVAL', `${where}: "link" must be a non-empty string without control characters`);
     return ok(v as { link: string });
   }
   if ('dir' in v) {
@@ -61,10 +68,10 @@ function checkEntry(file: string, key: string, v: unknown): Result<CaptureEntry>
   }
   if ('error' in v) {
     const e = v['error'];
-    if (typeof e !== 'string' || !ERRNO_NAMES.has(e)) return err('EINVAL', `${where}: "error" must be an errno name, got ${JSON.stringify(e)}`);
+    if (typeof e !== 'string' || !ERRNO_NAMES.has(e)) return err('EINVAL', `${where}: "error" must be an errno name, got ${shown(e, 40)}`);
     return ok(v as { error: Errno });
   }
-  return err('EINVAL', `${where}: unknown value kind "${keys[0] ?? ''}"`);
+  return err('EINVAL', `${where}: unknown value kind ${shown(keys[0] ?? '', 40)}`);
 }
 
 /**
@@ -74,10 +81,11 @@ function checkEntry(file: string, key: string, v: unknown): Result<CaptureEntry>
 export function validateCapture(json: unknown, file = '<capture>'): Result<SysfsCapture> {
   if (!isRecord(json)) return err('EINVAL', `${file}: top level must be a JSON object`);
   if (json['format'] !== SYSFS_CAPTURE_FORMAT) {
-    return err('EINVAL', `${file}: "format" must be "${SYSFS_CAPTURE_FORMAT}", got ${JSON.stringify(json['format'] ?? null)}`);
+    return err('EINVAL', `${file}: "format" must be "${SYSFS_CAPTURE_FORMAT}", got ${shown(json['format'] ?? null, 60)}`);
   }
   const kernel = json['kernel'];
   if (typeof kernel !== 'string' || kernel === '') return err('EINVAL', `${file}: missing "kernel" (uname -r of the captured host)`);
+  if (!RELEASE_RE.test(kernel)) return err('EINVAL', `${file}: "kernel" is ${shown(kernel, 60)}, not a kernel release as uname -r prints it (e.g. 6.1.0-56-amd64)`);
   const cmdlineRaw = json['cmdline'] ?? [];
   if (!Array.isArray(cmdlineRaw) || !cmdlineRaw.every((s) => typeof s === 'string')) {
     return err('EINVAL', `${file}: "cmdline" must be an array of strings`);
@@ -125,12 +133,8 @@ export function parseCapture(text: string, file = '<capture>'): Result<SysfsCapt
  * file read, not by V8's ~512 MiB string limit; a larger file is EIO with Node's message naming it.
  */
 export function readCaptureFile(file: string): Result<SysfsCapture> {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    return err(fsErrno(e), `${file}: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  const json = parseCaptureJson(bytes, file);
+  const r = readInputFile(file, { what: 'capture', maxBytes: INPUT_LIMITS.capture });
+  if (!r.ok) return r;
+  const json = parseCaptureJson(r.value, file);
   return json.ok ? validateCapture(json.value, file) : json;
 }

@@ -134,7 +134,8 @@ class SimKernel implements Kernel {
       const file = this.state.files.get(fd);
       if (!file) return this.err('EBADF', 'ioctl', `fd ${fd} is not open`);
       const ops = this.fops[file.kind];
-      const handler = ops.ioctls[request];
+      // Only the table's own entries: a request named "__proto__" or "constructor" is unknown, not Object's.
+      const handler = Object.hasOwn(ops.ioctls, request) ? ops.ioctls[request] : undefined;
       if (!handler && !ops.unknownIoctl) return this.err('ENOTTY', 'ioctl', `${request} is not an ioctl of a ${file.kind} fd`);
       const r = handler ? handler(this.state, fd, file, arg) : (ops.unknownIoctl as NonNullable<typeof ops.unknownIoctl>)(this.state, fd, file, request);
       const bad = r.ok ? jsonUnsafePath(r.value) : null;

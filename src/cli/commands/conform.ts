@@ -15,7 +15,13 @@ export async function runConform(paths: readonly string[], o: ConformOptions, io
   const { renderReplay } = await import('../render/conform.js');
   const reports = [];
   let unreadable = 0;
-  for (const file of traceFiles(paths)) {
+  const found = traceFiles(paths);
+  for (const w of found.warnings) io.err(`dmaown conform: warning: ${w}\n`);
+  if (found.files.length === 0) {
+    io.err(`dmaown conform: no trace to replay in ${paths.join(', ')} (expected dmaown-trace/1 *.json files)\n`);
+    return EXIT.usage;
+  }
+  for (const file of found.files) {
     const t = loadTrace(file);
     const r = t.ok ? replayTrace(t.value, file) : t;
     if (!r.ok) {
