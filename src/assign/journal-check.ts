@@ -99,7 +99,8 @@ export function parseHeader(v: unknown, where: string): Result<JournalHeader> {
   return ok(v as unknown as JournalHeader);
 }
 
-const isRootPath = (v: unknown): v is string => typeof v === 'string' && v.startsWith('/') && v.length < 4096 && !v.split('/').includes('..') && !/[\u0000-\u001f]/.test(v);
+/** A persistence root as the file port names it: a directory (or a label such as "(memory)"), printable. */
+const isRootPath = (v: unknown): v is string => typeof v === 'string' && v !== '' && v.length < 4096 && !/[\u0000-\u001f\u007f]/.test(v);
 
 const TERMINAL = new Set(['complete', 'rolled-back', 'restored', 'restore-incomplete', 'discarded']);
 
@@ -136,7 +137,7 @@ export function parseEntry(v: unknown, where: string): Result<JournalEntry> {
       if (content !== undefined && !text(content)) return err('EINVAL', `${where}: persist.content must be the file's new content (at most 1 MiB) or null`);
       if (encoding !== undefined && encoding !== 'base64') return err('EINVAL', `${where}: persist.encoding is ${shown(encoding, 40)}, not base64`);
       if (encoding === 'base64' && typeof previous === 'string' && !/^[A-Za-z0-9+/]*={0,2}$/.test(previous)) return err('EINVAL', `${where}: persist.previous is not base64`);
-      if (root !== undefined && !isRootPath(root)) return err('EINVAL', `${where}: persist.root is ${shown(root, 60)}, not an absolute path without '..'`);
+      if (root !== undefined && !isRootPath(root)) return err('EINVAL', `${where}: persist.root is ${shown(root, 60)}, not a directory name`);
       return ok(Object.fromEntries([['phase', phase], ['file', file], ['previous', previous],
         ...(encoding !== undefined ? [['encoding', encoding]] : []), ...(content !== undefined ? [['content', content]] : []),
         ...(root !== undefined ? [['root', root]] : [])]) as JournalEntry);

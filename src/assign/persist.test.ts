@@ -163,8 +163,9 @@ test('an existing persistence file that cannot be read: planning refuses (never 
   const files = memoryFilePort({ [path]: 'secret\n' }, { unreadable: [path] });
   const p = planPersistence(input(host, plan, 'driverctl', files));
   assert.ok(!p.ok && p.errno === 'EACCES');
+  // The journal names the device whose file it wrote: a journal may only touch its own devices' files.
   const j = parseJournal([
-    JSON.stringify({ format: 'dmaown-journal/1', id: 'x', created: '', kernel: host.kernel, driver: 'vfio-pci', devices: [] }),
+    JSON.stringify({ format: 'dmaown-journal/1', id: 'x', created: '', kernel: host.kernel, driver: 'vfio-pci', devices: [plan.devices[0]] }),
     JSON.stringify({ phase: 'persist', file: path, previous: null, encoding: 'base64', content: 'vfio-pci\n' }),
     JSON.stringify({ phase: 'complete' }),
   ].join('\n'));
@@ -178,8 +179,10 @@ test('an existing persistence file that cannot be read: planning refuses (never 
 test('a persistence file changed after apply is left as it is by restore, and said so', () => {
   const host = sample('desktop-gpu'), path = '/etc/driverctl.d/pci-0000:01:00.0';
   const files = memoryFilePort({ [path]: 'edited by hand\n' });
+  const d = host.pci.find((x) => x.bdf === '0000:01:00.0')!;
+  const device = { bdf: d.bdf, group: d.iommuGroup, driver: d.driver, driverOverride: d.driverOverride, requested: true };
   const j = parseJournal([
-    JSON.stringify({ format: 'dmaown-journal/1', id: 'x', created: '', kernel: host.kernel, driver: 'vfio-pci', devices: [] }),
+    JSON.stringify({ format: 'dmaown-journal/1', id: 'x', created: '', kernel: host.kernel, driver: 'vfio-pci', devices: [device] }),
     JSON.stringify({ phase: 'persist', file: path, previous: null, encoding: 'base64', content: 'vfio-pci\n' }),
   ].join('\n'));
   assert.ok(j.ok);

@@ -16,7 +16,7 @@ export function prepareStateDir(stateDir: string, opts: { readonly create: boole
     let st;
     try { st = lstatSync(dir); } catch (e) {
       if (fsErrno(e) !== 'ENOENT') return err(fsErrno(e), `state directory ${shown(dir)} cannot be examined (${fsErrno(e)})`);
-      if (!opts.create) return err('ENOENT', `state directory ${shown(dir)} does not exist (no apply has run with it)`);
+      if (!opts.create) return err('ENOENT', `no journal in ${stateDir}: the state directory ${shown(dir)} does not exist (no apply has run with it)`);
       try { mkdirSync(dir, { recursive: true, mode: 0o700 }); st = lstatSync(dir); } catch (e2) {
         return err(fsErrno(e2), `cannot create state directory ${shown(dir)} (${fsErrno(e2)})`);
       }
