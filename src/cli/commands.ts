@@ -71,6 +71,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     define: async (c, io, done) => (await import('./commands/export.js')).defineExport(c, io, done),
   },
   {
+    name: 'report', summary: 'the PCI tree, IOMMU groups, verdicts, explanations and plans as one self-contained HTML file',
+    examples: ['dmaown report --html host.html', 'dmaown report --html desktop.html --sample desktop-gpu', 'dmaown report --html - --capture host.json > host.html'],
+    define: async (c, io, done) => (await import('./commands/report.js')).defineReport(c, io, done),
+  },
+  {
+    name: 'serve', summary: 'the same view live on 127.0.0.1, with the what-if simulated on demand (never writes to the host)',
+    examples: ['dmaown serve', 'dmaown serve --port 8080 --capture host.json'],
+    define: async (c, io, done) => (await import('./commands/serve.js')).defineServe(c, io, done),
+  },
+  {
     name: 'demo', summary: "the seed's story: the same syscalls end in a kernel BUG on 5.10 and in EBUSY on 6.1",
     examples: ['dmaown demo', 'dmaown demo --kernel 5.10.0-46-amd64 5.19.0-1-amd64 6.12.117+deb12-amd64'],
     define: async (c, io, done) => (await import('./commands/demo.js')).defineDemo(c, io, done),
