@@ -58,3 +58,29 @@ test('out comparison: flags as sets, only the keys the trace kept', () => {
   assert.match(compareOut({ flags: ['VIABLE'] }, { flags: [] }) ?? '', /out\.flags/);
   assert.match(compareOut('../../../bus/pci/drivers/e1000', '../../bus/pci/drivers/e1000') ?? '', /kernel/);
 });
+
+test('trace-reader-fd-key: a descriptor argument under "fd" replays as under the uAPI field name (VFIO_DEVICE_BIND_IOMMUFD)', () => {
+  const file = join(repoDir(), 'conformance', '6.12-iommufd', 'S17-two-iommufds-cdev.json');
+  const trace = loadTrace(file);
+  assert.ok(trace.ok, trace.ok ? '' : trace.why);
+  let renamed = 0;
+  const steps = trace.value.steps.map((s) => {
+    if (s.request !== 'VFIO_DEVICE_BIND_IOMMUFD' || s.arg?.['iommufd'] === undefined) return s;
+    renamed++;
+    const { iommufd, ...rest } = s.arg;
+    return { ...s, arg: { ...rest, fd: iommufd } };
+  });
+  assert.ok(renamed >= 2, `S17 binds through ${renamed} BIND_IOMMUFD steps`);
+  const report = replayTrace({ ...trace.value, steps }, file);
+  assert.ok(report.ok, report.ok ? '' : report.why);
+  assert.deepEqual(report.value.steps.filter((s) => !s.match).map((s) => `${s.index}: ${s.mismatch}`), []);
+  const bind = report.value.steps.find((s) => s.step.request === 'VFIO_DEVICE_BIND_IOMMUFD' && s.result === 'ok');
+  assert.deepEqual(bind?.out, { devid: 1 });
+});
+
+test('trace-reader-fd-key: "fd" and "iommufd" naming different descriptors is an error naming the step', () => {
+  const r = parseTrace(JSON.stringify({ format: 'dmaown-trace/1', kernel: '6.12.0', host: {}, steps: [
+    { call: 'ioctl', fd: 'dev', request: 'VFIO_DEVICE_BIND_IOMMUFD', arg: { fd: 'a', iommufd: 'b' }, result: 'ok' }] }), 't.json');
+  assert.ok(!r.ok);
+  assert.match(r.why, /t\.json: steps\[0\]\.arg names the iommufd twice/);
+});

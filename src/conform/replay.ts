@@ -60,13 +60,30 @@ function fdOf(fds: ReadonlyMap<string, number>, label: string | undefined): numb
   return label === undefined ? NO_FD : fds.get(label) ?? NO_FD;
 }
 
-/** Trace arguments name descriptors by label ({fd: 'container'}); the model takes numbers. */
-function resolveArg(arg: TraceStep['arg'], fds: ReadonlyMap<string, number>): Record<string, unknown> | undefined {
+/**
+ * The uAPI field that carries a descriptor, per request (include/uapi/linux/vfio.h): SET_CONTAINER's
+ * argument is the container fd itself (`int32`, the trace calls it `fd`); `struct vfio_device_bind_iommufd`
+ * names it `iommufd`. A trace may give it under `fd` or under that name (formats/trace.md).
+ */
+const DESCRIPTOR_FIELD: Readonly<Record<string, string>> = {
+  VFIO_GROUP_SET_CONTAINER: 'fd',
+  VFIO_DEVICE_BIND_IOMMUFD: 'iommufd',
+};
+
+/**
+ * Trace arguments name descriptors by label ({fd: 'container'}); the model takes numbers, under the uAPI
+ * field's name. Both keys present (validateTrace refuses them when they differ) → the uAPI name wins.
+ */
+export function resolveArg(request: string, arg: TraceStep['arg'], fds: ReadonlyMap<string, number>): Record<string, unknown> | undefined {
   if (arg === undefined) return undefined;
+  const field = DESCRIPTOR_FIELD[request];
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(arg)) {
+    const isFd = k === 'fd' || k === field;
+    const key = k === 'fd' && field !== undefined ? field : k;
+    if (key !== k && Object.hasOwn(arg, key)) continue;
     // defineProperty: a key "__proto__" from the trace stays data and never becomes the prototype.
-    Object.defineProperty(out, k, { value: (k === 'fd' || k === 'iommufd') && typeof v === 'string' ? fdOf(fds, v) : v, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, key, { value: isFd && typeof v === 'string' ? fdOf(fds, v) : v, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
@@ -81,7 +98,7 @@ function call(kernel: Kernel, step: TraceStep, fds: Map<string, number>, pending
     case 'stat': return kernel.stat(path);
     case 'open': return kernel.open(path);
     case 'close': return kernel.close(fdOf(fds, step.fd));
-    case 'ioctl': return kernel.ioctl(fdOf(fds, step.fd), step.request ?? '', resolveArg(step.arg, fds));
+    case 'ioctl': return kernel.ioctl(fdOf(fds, step.fd), step.request ?? '', resolveArg(step.request ?? '', step.arg, fds));
     case 'wait': {
       const id = pending.get(step.id ?? '');
       return id === undefined

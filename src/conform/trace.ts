@@ -96,6 +96,11 @@ export function validateTrace(doc: unknown, name: string): Result<Trace> {
     if (call === 'ioctl' && !IOCTL_RE.test(s['request'] as string)) {
       return err('EINVAL', `${where}.request is ${shown(s['request'], 60)}, not an ioctl name (VFIO_…, IOMMU_…)`);
     }
+    const arg = s['arg'];
+    if (isObject(arg) && call === 'ioctl' && s['request'] === 'VFIO_DEVICE_BIND_IOMMUFD' && arg['fd'] !== undefined
+      && arg['iommufd'] !== undefined && arg['fd'] !== arg['iommufd']) {
+      return err('EINVAL', `${where}.arg names the iommufd twice, differently ("fd": ${JSON.stringify(arg['fd'])}, "iommufd": ${JSON.stringify(arg['iommufd'])})`);
+    }
     if (s['result'] === 'blocked') {
       if (typeof s['id'] !== 'string') return err('EINVAL', `${where}: a blocked step needs an "id" for its later wait`);
       blockedIds.add(s['id']);
