@@ -29,6 +29,8 @@ export interface VfioGroupView {
   /** O2+: false once the last vfio device was unbound (open fd answers ENODEV). */
   readonly hasIommuGroup: boolean;
   readonly openDeviceFds: number;
+  /** On `vfio.group_list` (a new vfio device of the group joins it); 6.1+: false for a dead group an fd still holds. */
+  readonly onGroupList: boolean;
 }
 
 export function inspectGroup(kernel: Kernel, id: number): GroupView | null {
@@ -55,13 +57,15 @@ export function inspectDevice(kernel: Kernel, name: string): { driver: string | 
 }
 
 export function inspectVfioGroup(kernel: Kernel, id: number): VfioGroupView | null {
-  const vg = kernel.state.vfioGroups.get(id);
+  const k = kernel.state;
+  const vg = k.vfioGroups.get(id) ?? [...k.deadVfioGroups.values()].find((d) => d.id === id);
   if (!vg) return null;
   let fds = 0;
   for (const n of vg.openDevices.values()) fds += n;
   return {
     id, devices: [...vg.devices], open: vg.openedFd !== null, container: vg.container, iommufd: vg.iommufd,
     containerUsers: vg.containerUsers, hasIommuGroup: vg.iommuGroup !== null, openDeviceFds: fds,
+    onGroupList: k.vfioGroups.get(id) === vg,
   };
 }
 

@@ -52,8 +52,13 @@ export function checkInvariants(kernel: Kernel): string[] {
       if (!g || g.owner === null) out.push(`vfio group ${vg.id}: in a container but iommu group not user-owned`);
     }
   }
+  for (const [fd, vg] of k.deadVfioGroups) {
+    if (k.files.get(fd)?.kind !== 'vfio-group') out.push(`dead vfio group ${vg.id}: held by fd ${fd}, which is not an open group fd`);
+    if (vg.iommuGroup !== null || vg.devices.length > 0 || vg.container !== null) out.push(`dead vfio group ${vg.id}: still has an iommu_group, devices or a container`);
+    if (k.vfioGroups.get(vg.id) === vg) out.push(`dead vfio group ${vg.id}: still on vfio.group_list`);
+  }
   for (const [fd, f] of k.files) {
-    if (f.kind === 'vfio-group' && k.vfioGroups.get(f.id)?.openedFd !== fd) out.push(`fd ${fd}: vfio group ${f.id} does not record it as its open fd`);
+    if (f.kind === 'vfio-group' && (k.deadVfioGroups.get(fd) ?? k.vfioGroups.get(f.id))?.openedFd !== fd) out.push(`fd ${fd}: vfio group ${f.id} does not record it as its open fd`);
     if (f.kind === 'vfio-container' && !k.containers.has(f.id)) out.push(`fd ${fd}: container ${f.id} is gone`);
   }
   out.push(...iommufdCheckInvariants(k));

@@ -43,8 +43,13 @@ export interface KernelState {
   readonly domains: Map<number, IommuDomain>;
   /** Registered drivers, key `${bus}/${name}` (e.g. 'pci/e1000'). */
   readonly drivers: Map<string, DeviceDriver>;
-  /** vfio groups by iommu group id. */
+  /** vfio groups by iommu group id: `vfio.group_list`, the groups a new vfio device can join. */
   readonly vfioGroups: Map<number, VfioGroup>;
+  /**
+   * 6.1+: vfio groups taken off `vfio.group_list` by `vfio_device_remove_group()` (last device gone) that an
+   * open group fd still holds, by that fd. A new device of the same iommu group creates a new vfio group.
+   */
+  readonly deadVfioGroups: Map<number, VfioGroup>;
   readonly containers: Map<number, VfioContainer>;
   /** `vfio_device->index` (6.1+, `vfio.device_ida`): device name → N of `vfio-dev/vfioN` (and C's /dev/vfio/devices/vfioN). */
   readonly vfioDevIndex: Map<string, number>;

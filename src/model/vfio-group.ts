@@ -55,9 +55,13 @@ export function vfioGroupAddDevice(k: KernelState, gid: number, bdf: string, noi
   return vg;
 }
 
-/** `vfio_group_put()` (drivers/vfio/group.c): drop the vfio group object once nothing references it. */
+/**
+ * `vfio_group_put()` (5.10 vfio.c; 6.1+ the group's last reference): drop the vfio group object once nothing
+ * references it — from `vfio.group_list` if it is still there, or (6.1+) as the dead group its fd held.
+ */
 export function vfioGroupPut(k: KernelState, vg: VfioGroup): void {
-  if (vg.devices.length === 0 && vg.openedFd === null && vg.container === null && vg.iommufd === null) k.vfioGroups.delete(vg.id);
+  if (vg.devices.length !== 0 || vg.openedFd !== null || vg.container !== null || vg.iommufd !== null) return;
+  if (k.vfioGroups.get(vg.id) === vg) k.vfioGroups.delete(vg.id);
 }
 
 /** open(/dev/vfio/N): no capability for noiommu → EPERM; already open → EBUSY; old container still attached → EBUSY; C: cdev in use → EBUSY. */
@@ -75,8 +79,9 @@ export function vfioGroupFopsOpen(k: KernelState, vg: VfioGroup): Outcome<number
   return { ok: true, value: fd };
 }
 
-function groupOf(k: KernelState, file: OpenFile): VfioGroup | undefined {
-  return k.vfioGroups.get(file.id);
+/** The vfio group behind group fd `fd`: a dead one (6.1+, off `vfio.group_list`) it still holds, else the listed one. */
+export function vfioGroupOfFd(k: KernelState, fd: number, file: OpenFile): VfioGroup | undefined {
+  return k.deadVfioGroups.get(fd) ?? k.vfioGroups.get(file.id);
 }
 
 function gone(k: KernelState, vg: VfioGroup, fn: string): Outcome<never> | null {
@@ -89,12 +94,12 @@ function gone(k: KernelState, vg: VfioGroup, fn: string): Outcome<never> | null 
  * (`vfio_group_ioctl_get_status()` group.c 6.x, the same check in 5.10 `vfio_group_fops_unl_ioctl()`).
  * L: VIABLE from the viability walk. O1+: container (or iommufd) → both flags, else VIABLE iff owner_cnt == 0.
  */
-function getStatus(k: KernelState, _fd: number, file: OpenFile, arg: Readonly<Record<string, unknown>>): Outcome<IoctlOut> {
+function getStatus(k: KernelState, fd: number, file: OpenFile, arg: Readonly<Record<string, unknown>>): Outcome<IoctlOut> {
   const fn = 'vfio_group_ioctl_get_status';
   enter(k, fn);
   const argsz = arg['argsz'];
   if (typeof argsz === 'number' && argsz < 8) return fail(k, fn, 'EINVAL', `argsz ${argsz} < minsz 8 (struct vfio_group_status)`);
-  const vg = groupOf(k, file);
+  const vg = vfioGroupOfFd(k, fd, file);
   if (!vg) return fail(k, fn, 'ENODEV', `vfio group ${file.id} is gone`);
   const g = gone(k, vg, fn);
   if (g) return g;
@@ -115,10 +120,10 @@ function getStatus(k: KernelState, _fd: number, file: OpenFile, arg: Readonly<Re
 }
 
 /** VFIO_GROUP_SET_CONTAINER {fd}: see spec §4.4 (L) and §5.3 (O1+), §6.4 (iommufd, F+). */
-function setContainer(k: KernelState, _fd: number, file: OpenFile, arg: Readonly<Record<string, unknown>>): Outcome<IoctlOut> {
+function setContainer(k: KernelState, fd: number, file: OpenFile, arg: Readonly<Record<string, unknown>>): Outcome<IoctlOut> {
   const fn = 'vfio_group_ioctl_set_container';
   enter(k, fn);
-  const vg = groupOf(k, file);
+  const vg = vfioGroupOfFd(k, fd, file);
   if (!vg) return fail(k, fn, 'ENODEV', `vfio group ${file.id} is gone`);
   const cfd = fdArg(arg['fd']);
   const p = k.profile;
@@ -147,10 +152,10 @@ function setContainer(k: KernelState, _fd: number, file: OpenFile, arg: Readonly
 }
 
 /** VFIO_GROUP_UNSET_CONTAINER: none → EINVAL; device fds open (container_users > 1) → EBUSY. */
-function unsetContainer(k: KernelState, _fd: number, file: OpenFile): Outcome<IoctlOut> {
+function unsetContainer(k: KernelState, fd: number, file: OpenFile): Outcome<IoctlOut> {
   const fn = 'vfio_group_ioctl_unset_container';
   enter(k, fn);
-  const vg = groupOf(k, file);
+  const vg = vfioGroupOfFd(k, fd, file);
   if (!vg) return fail(k, fn, 'ENODEV', `vfio group ${file.id} is gone`);
   if (vg.container === null && vg.iommufd === null) return fail(k, fn, 'EINVAL', `vfio group ${vg.id} has no container`);
   if (vg.container !== null) {
@@ -171,10 +176,10 @@ export function openDeviceCount(vg: VfioGroup): number {
 }
 
 /** VFIO_GROUP_GET_DEVICE_FD {name}: L checks container+backend+viability first; O1+ look the name up first. */
-function getDeviceFd(k: KernelState, _fd: number, file: OpenFile, arg: Readonly<Record<string, unknown>>): Outcome<IoctlOut> {
+function getDeviceFd(k: KernelState, fd: number, file: OpenFile, arg: Readonly<Record<string, unknown>>): Outcome<IoctlOut> {
   const fn = 'vfio_group_ioctl_get_device_fd';
   enter(k, fn);
-  const vg = groupOf(k, file);
+  const vg = vfioGroupOfFd(k, fd, file);
   if (!vg) return fail(k, fn, 'ENODEV', `vfio group ${file.id} is gone`);
   const name = typeof arg['name'] === 'string' ? arg['name'] : '';
   const noBackend = (): Outcome<never> | null => {
@@ -218,6 +223,7 @@ function groupFileRelease(k: KernelState, vg: VfioGroup): void {
     if (vg.containerUsers === 0) containerDetachGroup(k, vg);
   }
   if (openDeviceCount(vg) === 0) vfioGroupPutIommufd(k, vg);
+  if (vg.openedFd !== null && k.deadVfioGroups.get(vg.openedFd) === vg) k.deadVfioGroups.delete(vg.openedFd);
   vg.openedFd = null;
   vg.fdClosed = false;
   vfioGroupPut(k, vg);
@@ -225,7 +231,7 @@ function groupFileRelease(k: KernelState, vg: VfioGroup): void {
 
 /** close() of the group fd. 6.1+: open device fds hold the group file, so its release waits for them. */
 function release(k: KernelState, fd: number, file: OpenFile): void {
-  const vg = groupOf(k, file);
+  const vg = vfioGroupOfFd(k, fd, file);
   if (!vg || vg.openedFd !== fd) return;
   if (k.profile.vfioStrictGroupLifetime && openDeviceCount(vg) > 0) {
     enter(k, 'fput: group file still referenced by device fds');
@@ -245,7 +251,14 @@ export function vfioGroupDeviceClosed(k: KernelState, vg: VfioGroup): void {
   else vfioGroupPut(k, vg);
 }
 
-/** O2+ `vfio_device_remove_group()` for the last device: force the container off, drop the iommu_group. */
+/**
+ * O2+ `vfio_device_remove_group()` for the last device: force the container off, drop the iommu_group
+ * (`group->iommu_group = NULL`: the group fd answers ENODEV). 6.1+ (strict lifetime, `ca5f21b25749`;
+ * 6.1 drivers/vfio/vfio_main.c, 6.2+ drivers/vfio/group.c): `refcount_dec_and_mutex_lock(&group->drivers)`
+ * then `list_del(&group->vfio_next)` and `cdev_device_del()` — the group leaves `vfio.group_list` and
+ * /dev/vfio/N goes, so the next vfio device of this iommu group creates a new vfio group
+ * (`vfio_group_find_or_alloc()` → `vfio_create_group()`) while an open fd stays on the dead one.
+ */
 export function vfioGroupRemoveLast(k: KernelState, vg: VfioGroup): void {
   enter(k, 'vfio_device_remove_group');
   if (vg.container !== null) {
@@ -254,6 +267,11 @@ export function vfioGroupRemoveLast(k: KernelState, vg: VfioGroup): void {
   }
   vfioGroupPutIommufd(k, vg);
   vg.iommuGroup = null;
+  if (k.profile.vfioStrictGroupLifetime && k.vfioGroups.get(vg.id) === vg) {
+    enter(k, `list_del: vfio group ${vg.id} leaves vfio.group_list`);
+    k.vfioGroups.delete(vg.id);
+    if (vg.openedFd !== null) k.deadVfioGroups.set(vg.openedFd, vg);
+  }
 }
 
 /** `vfio_group_fops` of /dev/vfio/N. */
