@@ -42,10 +42,18 @@ function backendSupports(k: KernelState, c: VfioContainer | null, type: string):
   return true;
 }
 
-/** type1/noiommu `attach_group`: type1 attaches the group to the container's domain. */
+/**
+ * type1/noiommu `attach_group`: type1 attaches the group to the container's domain. A group with no devices
+ * (emptied by a PCI remove while its fd stayed open, 5.10–6.0) → EIO: `vfio_iommu_type1_attach_group()` always
+ * allocates a domain first, from a member's bus — 5.10/5.19 `iommu_domain_alloc(bus)` with `bus` still NULL
+ * after `iommu_group_for_each_dev(…, vfio_bus_type)`, 6.0+ `vfio_iommu_domain_alloc()` never called — and
+ * `if (!domain->domain)` answers `ret = -EIO` (drivers/vfio/vfio_iommu_type1.c).
+ */
 function backendAttachGroup(k: KernelState, c: VfioContainer, vg: VfioGroup): Outcome {
   if (c.iommuDriver === 'VFIO_NOIOMMU_IOMMU' || vg.iommuGroup === null) return { ok: true, value: undefined };
   enter(k, 'vfio_iommu_type1_attach_group');
+  const g = getGroup(k, vg.iommuGroup);
+  if (g.devices.length === 0) return fail(k, 'vfio_iommu_type1_attach_group', 'EIO', `iommu group ${g.id} has no devices: no bus to allocate a domain from`);
   if (c.domain === null) c.domain = allocDomain(k, 'unmanaged', `vfio type1 domain (container ${c.id})`);
   return iommuAttachGroup(k, c.domain, getGroup(k, vg.iommuGroup));
 }
