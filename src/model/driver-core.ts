@@ -12,7 +12,7 @@ import { enter, fail, printk, type KernelState } from './kernel-state.js';
 import { busDmaCleanup, busDmaConfigure } from './bus-dma.js';
 import { callDriverProbe, callDriverRemove, driverRemoveReady } from './driver-probe.js';
 import { vfioNotifyBoundDriver } from './vfio-notifier.js';
-import { blockOn } from './pending.js';
+import { blockOn, blockOnDeviceLock } from './pending.js';
 import type { Outcome } from './uapi.js';
 
 /** really_probe's answer: bound, or an error that is negative (before probe) or positive (probe's own, 5.14+). */
@@ -69,7 +69,7 @@ function driverProbeDevice(k: KernelState, dev: Device, drv: DeviceDriver): Prob
 
 function lockedBlock(k: KernelState, dev: Device, what: string, retry: () => Outcome): Outcome | null {
   if (dev.lockHolder === null) return null;
-  return blockOn(k, `${what}: waiting for device_lock(${dev.name}) held by ${dev.lockHolder}`, () => dev.lockHolder === null, retry);
+  return blockOnDeviceLock(k, `${what}: waiting for device_lock(${dev.name}) held by ${dev.lockHolder}`, dev.name, retry);
 }
 
 /**

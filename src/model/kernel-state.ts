@@ -23,12 +23,23 @@ export interface ResolvedOptions {
   readonly probeErrors: Readonly<Record<string, Errno>>;
 }
 
-/** A call that has not returned (errno 'blocked'); `retry` runs it again once `ready()` holds. */
+/** What a blocked call sleeps on: a device's lock (data), or (not yet moved to data) a condition closure. */
+export type PendingWait =
+  | { readonly kind: 'device_lock'; readonly device: string }
+  | { readonly kind: 'cond'; readonly ready: () => boolean };
+
+/** How a blocked call goes on once woken: read a device attribute again (data), or a retry closure. */
+export type PendingRedo =
+  | { readonly kind: 'show'; readonly device: string; readonly attr: string }
+  | { readonly kind: 'fn'; readonly retry: () => Outcome };
+
+/** A call that has not returned (errno 'blocked'); `redo` runs once `wait` is satisfied (pending.ts). */
 export interface PendingCall {
   readonly id: string;
   readonly what: string;
-  ready: () => boolean;
-  retry: () => Outcome;
+  wait: PendingWait;
+  redo: PendingRedo;
+  /** The call's result once it completed. */
   result: Outcome | null;
 }
 

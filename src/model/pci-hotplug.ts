@@ -76,7 +76,10 @@ export function pciStopAndRemoveBusDevice(k: KernelState, dev: Device, unplugged
   const r = deviceReleaseDriver(k, dev);
   if (!r.ok && r.errno === 'blocked' && r.id !== undefined) {
     const p = k.pending.get(r.id);
-    if (p) { const retry = p.retry; p.retry = () => { const x = retry(); if (x.ok) forget(k, dev, unplugged); return x; }; }
+    if (p && p.redo.kind === 'fn') {
+      const retry = p.redo.retry;
+      p.redo = { kind: 'fn', retry: () => { const x = retry(); if (x.ok) forget(k, dev, unplugged); return x; } };
+    }
     return r;
   }
   if (r.ok) forget(k, dev, unplugged);

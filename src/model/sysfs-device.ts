@@ -6,7 +6,7 @@
  */
 import type { Device } from './device.js';
 import { enter, fail, type KernelState } from './kernel-state.js';
-import { blockOn } from './pending.js';
+import { blockOnDeviceLock, blockShowOnDeviceLock } from './pending.js';
 import { removeStore } from './pci-hotplug.js';
 import type { Outcome } from './uapi.js';
 import { link, text, type SysNode } from './sysfs.js';
@@ -47,7 +47,7 @@ export function deviceAttrs(k: KernelState, dev: Device): Record<string, SysNode
     if (p.bootVga !== null) out['boot_vga'] = text(p.bootVga ? '1\n' : '0\n');
     if (p.sriovTotalvfs !== null) {
       out['sriov_totalvfs'] = text(`${p.sriovTotalvfs}\n`);
-      out['sriov_numvfs'] = text(`${dev.sriovNumvfs ?? 0}\n`);
+      out['sriov_numvfs'] = { kind: 'file', read: () => lockedShow(k, dev, 'sriov_numvfs') };
     }
     const pf = p.physfn === null ? undefined : k.devices.get(p.physfn);
     if (pf) out['physfn'] = link(kernfsGetTargetPath(dev.path, pf.path));
@@ -55,7 +55,7 @@ export function deviceAttrs(k: KernelState, dev: Device): Record<string, SysNode
   if (p) out['remove'] = { kind: 'file', write: (data) => removeStore(k, dev, data) };
   out['driver_override'] = {
     kind: 'file',
-    read: () => ({ ok: true, value: `${dev.driverOverride ?? '(null)'}\n` }),
+    read: () => lockedShow(k, dev, 'driver_override'),
     write: (data) => driverOverrideStore(k, dev, data),
   };
   if (dev.driver !== null && dev.driverSysfs) out['driver'] = link(`${upToSys(dev)}bus/${dev.bus}/drivers/${dev.driver}`);
@@ -66,13 +66,49 @@ export function deviceAttrs(k: KernelState, dev: Device): Record<string, SysNode
 }
 
 /**
+ * The `show` methods of the attributes that take `device_lock(dev)` to read, and what they print:
+ * `driver_override_show()` (drivers/pci/pci-sysfs.c, 5.10, 6.1, 6.12: device_lock around the scnprintf /
+ * sysfs_emit of `pdev->driver_override`, "(null)" when unset) and `sriov_numvfs_show()` (drivers/pci/iov.c,
+ * device_lock since 5.9 "Serialize sysfs sriov_numvfs reads vs writes"). The other attributes the model
+ * shows (ids, class, revision, reset_method, boot_vga, sriov_totalvfs, enable, numa_node, iommu_group/type)
+ * read without it.
+ */
+const LOCKED_SHOW: Readonly<Record<string, (dev: Device) => string>> = {
+  driver_override: (dev) => `${dev.driverOverride ?? '(null)'}\n`,
+  sriov_numvfs: (dev) => `${dev.sriovNumvfs ?? 0}\n`,
+};
+
+/**
+ * Read a device_lock'ed attribute: while another task holds the lock (an unbind blocked in vfio-pci's remove()
+ * until the device fds close, or the 5.10 task killed by the vfio BUG_ON that never released it), the read
+ * sleeps — 'blocked', completed by a later `wait` once the lock is released, or never after the BUG.
+ */
+function lockedShow(k: KernelState, dev: Device, attr: string): Outcome<string> {
+  if (dev.lockHolder !== null) {
+    return blockShowOnDeviceLock(k, `${attr}_show: waiting for device_lock(${dev.name}) held by ${dev.lockHolder}`, dev.name, attr);
+  }
+  enter(k, `${attr}_show`);
+  return { ok: true, value: (LOCKED_SHOW[attr] as (d: Device) => string)(dev) };
+}
+
+/**
+ * A woken `show` (pending.ts): read `attr` of `device` again — a device removed meanwhile answers ENODEV, as
+ * kernfs does for an attribute whose node was deactivated under the sleeping reader.
+ */
+export function deviceAttrShow(k: KernelState, device: string, attr: string): Outcome<string> {
+  const dev = k.devices.get(device);
+  if (!dev || dev.dead || !(attr in LOCKED_SHOW)) return fail(k, `${attr}_show`, 'ENODEV', `${device} is gone`);
+  return lockedShow(k, dev, attr);
+}
+
+/**
  * `driver_override_store()` (pci-sysfs.c; `driver_set_override()` drivers/base/driver.c from 5.19): ≥ PAGE_SIZE-1
  * bytes → EINVAL; the value ends at the first newline (5.10 `strchr`, 6.x `strnchr(s, len, '\n')`) or NUL
  * (`strlen`); empty (or "\n", 6.x `cp == s`) clears. Takes device_lock.
  */
 export function driverOverrideStore(k: KernelState, dev: Device, data: string): Outcome {
   if (dev.lockHolder !== null) {
-    return blockOn(k, `driver_override_store: waiting for device_lock(${dev.name}) held by ${dev.lockHolder}`, () => dev.lockHolder === null,
+    return blockOnDeviceLock(k, `driver_override_store: waiting for device_lock(${dev.name}) held by ${dev.lockHolder}`, dev.name,
       () => driverOverrideStore(k, dev, data));
   }
   enter(k, 'driver_override_store');
