@@ -148,6 +148,7 @@ function bindLabels(step: TraceStep, value: unknown, fds: Map<string, number>): 
 function observed(step: TraceStep, value: unknown): unknown {
   switch (step.call) {
     case 'read': case 'readlink': case 'list': case 'ioctl': return value;
+    case 'wait': return typeof value === 'string' ? value : undefined; // a blocked read's content, when it finished
     default: return undefined;
   }
 }

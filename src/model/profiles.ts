@@ -59,6 +59,18 @@ export interface Profile {
    * hot-removed while its group sat in a non-default (vfio) domain. [UNSURE of the range: 6.1 is clean.]
    */
   readonly dmarStaleDevInfo: boolean;
+  /**
+   * How PCI `driver_override` is locked. 'device_lock': `driver_override_show()` (drivers/pci/pci-sysfs.c) and
+   * `driver_override_store()` / `driver_set_override()` (drivers/base/driver.c) take `device_lock(dev)`, so
+   * both wait while another task holds it (recorded: 5.10, 6.1 — conformance S25). 'spinlock': the generic
+   * infrastructure of cb3d1049f4ea ("driver core: generalize driver_override in struct device"): the PCI bus
+   * opts into `driver_override_show()` / `driver_override_store()` of drivers/base/bus.c, which take only
+   * `dev->driver_override.lock` (`__device_set_driver_override()`, drivers/base/dd.c) and never sleep on the
+   * device lock — present in Debian's 6.12.117 (recorded, conformance/6.12/S25; read in linux-source-6.12
+   * 6.12.118). [UNSURE: the first 6.12.y sublevel with the backport, and the mainline release; the model
+   * takes 6.12.117+ only.]
+   */
+  readonly driverOverrideLock: 'device_lock' | 'spinlock';
 }
 
 function at(major: number, minor: number, a: number, b: number): boolean {
@@ -67,9 +79,9 @@ function at(major: number, minor: number, a: number, b: number): boolean {
 
 /** The profile for a release string such as `6.1.0-56-amd64`. Errors: EINVAL for an unparsable or pre-5.10 release. */
 export function profileFor(release: string): Result<Profile> {
-  const m = /^(\d+)\.(\d+)/.exec(release);
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(release);
   if (!m) return err('EINVAL', `kernel release ${JSON.stringify(release)}: not a uname -r (expected e.g. 6.1.0-56-amd64)`);
-  const major = Number(m[1]), minor = Number(m[2]);
+  const major = Number(m[1]), minor = Number(m[2]), sublevel = Number(m[3] ?? 0);
   if (!at(major, minor, 5, 10)) return err('EINVAL', `kernel release ${release}: the model covers 5.10 and later`);
   const label: ProfileLabel = !at(major, minor, 5, 19) ? 'L' : !at(major, minor, 6, 1) ? 'O1'
     : !at(major, minor, 6, 2) ? 'O2' : !at(major, minor, 6, 6) ? 'F' : 'C';
@@ -95,5 +107,6 @@ export function profileFor(release: string): Result<Profile> {
     dmaFq: at(major, minor, 5, 15),
     resetMethodAttr: at(major, minor, 5, 15),
     dmarStaleDevInfo: label === 'L',
+    driverOverrideLock: major === 6 && minor === 12 && sublevel >= 117 ? 'spinlock' : 'device_lock',
   });
 }

@@ -67,8 +67,9 @@ export function deviceAttrs(k: KernelState, dev: Device): Record<string, SysNode
 
 /**
  * The `show` methods of the attributes that take `device_lock(dev)` to read, and what they print:
- * `driver_override_show()` (drivers/pci/pci-sysfs.c, 5.10, 6.1, 6.12: device_lock around the scnprintf /
- * sysfs_emit of `pdev->driver_override`, "(null)" when unset) and `sriov_numvfs_show()` (drivers/pci/iov.c,
+ * `driver_override_show()` (drivers/pci/pci-sysfs.c 5.10 … 6.12.y before the generic driver_override: device_lock
+ * around the scnprintf / sysfs_emit of `pdev->driver_override`, "(null)" when unset; 6.12.117+: drivers/base/bus.c,
+ * a spinlock only — `driverOverrideLock` in profiles.ts) and `sriov_numvfs_show()` (drivers/pci/iov.c,
  * device_lock since 5.9 "Serialize sysfs sriov_numvfs reads vs writes"). The other attributes the model
  * shows (ids, class, revision, reset_method, boot_vga, sriov_totalvfs, enable, numa_node, iommu_group/type)
  * read without it.
@@ -84,7 +85,8 @@ const LOCKED_SHOW: Readonly<Record<string, (dev: Device) => string>> = {
  * sleeps — 'blocked', completed by a later `wait` once the lock is released, or never after the BUG.
  */
 function lockedShow(k: KernelState, dev: Device, attr: string): Outcome<string> {
-  if (dev.lockHolder !== null) {
+  const spin = attr === 'driver_override' && k.profile.driverOverrideLock === 'spinlock';
+  if (dev.lockHolder !== null && !spin) {
     return blockShowOnDeviceLock(k, `${attr}_show: waiting for device_lock(${dev.name}) held by ${dev.lockHolder}`, dev.name, attr);
   }
   enter(k, `${attr}_show`);
@@ -104,10 +106,11 @@ export function deviceAttrShow(k: KernelState, device: string, attr: string): Ou
 /**
  * `driver_override_store()` (pci-sysfs.c; `driver_set_override()` drivers/base/driver.c from 5.19): ≥ PAGE_SIZE-1
  * bytes → EINVAL; the value ends at the first newline (5.10 `strchr`, 6.x `strnchr(s, len, '\n')`) or NUL
- * (`strlen`); empty (or "\n", 6.x `cp == s`) clears. Takes device_lock.
+ * (`strlen`); empty (or "\n", 6.x `cp == s`) clears. Takes device_lock — except with the generic
+ * driver_override of 6.12.117+ (`__device_set_driver_override()`, drivers/base/dd.c: a spinlock; profiles.ts).
  */
 export function driverOverrideStore(k: KernelState, dev: Device, data: string): Outcome {
-  if (dev.lockHolder !== null) {
+  if (dev.lockHolder !== null && k.profile.driverOverrideLock === 'device_lock') {
     return blockOnDeviceLock(k, `driver_override_store: waiting for device_lock(${dev.name}) held by ${dev.lockHolder}`, dev.name,
       () => driverOverrideStore(k, dev, data));
   }
