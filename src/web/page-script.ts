@@ -4,12 +4,16 @@ import type { PlanData } from './plan-data.js';
 /**
  * The page's script. It runs in the browser: `page.ts` embeds `pageMain.toString()` (this function as
  * compiled by tsc, so it is type-checked against the report's data types) and calls it with the
- * geometry. It must stay self-contained — no imports at run time, no module-level references.
+ * geometry. The data is gzip+base64 (escape.ts: packedJson), inflated with DecompressionStream. It must stay self-contained — no imports at run time, no module-level references.
  * It never writes anything: selection, collapse, search and filter are view state; the what-if of
  * `dmaown serve` is a GET that the server answers by simulating on the model.
  */
-export function pageMain(G: { row: number; indent: number; left: number; top: number; text: number; label: number }): void {
-  const data = JSON.parse(document.getElementById('dmaown-data')?.textContent ?? '{}') as ReportData;
+export async function pageMain(G: { row: number; indent: number; left: number; top: number; text: number; label: number }): Promise<void> {
+  const packed = atob((document.getElementById('dmaown-data')?.textContent ?? '').trim());
+  const bytes = new Uint8Array(packed.length);
+  for (let i = 0; i < packed.length; i++) bytes[i] = packed.charCodeAt(i);
+  const json = await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text();
+  const data = JSON.parse(json) as ReportData;
   const nodes: readonly NodeData[] = data.nodes;
   const groups = new Map<number, GroupData>(data.groups.map((g) => [g.id, g]));
   const svg = document.getElementById('topology') as unknown as SVGSVGElement;
@@ -36,8 +40,8 @@ export function pageMain(G: { row: number; indent: number; left: number; top: nu
     return e;
   };
 
-  /** Same arithmetic as layout.ts: visible rows in pre-order, group runs, links. */
-  function relayout(): void {
+  /** Same arithmetic as layout.ts: visible rows in pre-order, group runs, links. `apply` false: rows only (the SVG as written is already laid out). */
+  function relayout(apply = true): void {
     let next = 0, maxDepth = 0;
     const hidden: boolean[] = [];
     rows = [];
@@ -46,6 +50,7 @@ export function pageMain(G: { row: number; indent: number; left: number; top: nu
       hidden[i] = n.parent >= 0 && ((hidden[n.parent] ?? false) || (collapsed[n.parent] ?? false));
       rows[i] = hidden[i] ? -1 : next++;
     });
+    if (!apply) return;
     const labelX = nodeX(maxDepth) + G.text, width = labelX + G.label;
     const runs = new Map<number, [number, number, number][]>();
     let prev: number | null = null;
@@ -260,6 +265,6 @@ export function pageMain(G: { row: number; indent: number; left: number; top: nu
     showPicked();
   }
 
-  relayout();
+  relayout(false);
   document.body.classList.add('ready');
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { esc, scriptJson } from './escape.js';
+import { esc, packedJson } from './escape.js';
 import { GEOMETRY } from './layout.js';
 import { PAGE_CSS } from './page-style.js';
 import { pageMain } from './page-script.js';
@@ -61,7 +61,7 @@ export function reportHtml(d: ReportData): string {
 ${header(d)}
 ${TOOLBAR}
 <main><div id="tree">${topologySvg(d)}</div>${SIDE}</main>
-<script type="application/json" id="dmaown-data">${scriptJson(d)}</script>
+<script type="application/octet-stream" id="dmaown-data" data-encoding="gzip+base64">${packedJson(d)}</script>
 <script>${script}</script>
 </body></html>
 `;

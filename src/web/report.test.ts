@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { run, schemaErrors } from '../cli/testing.js';
 import { reportHtml } from './page.js';
 import { reportData, type ReportData } from './report-data.js';
@@ -73,8 +74,9 @@ test('the HTML is self-contained: a CSP that forbids fetching, no external URL, 
   assert.doesNotMatch(html, /\b(src|href)="(https?:)?\/\//);
   assert.equal((html.match(/<script\b/g) ?? []).length, 2, 'the data and the one script');
   // The data round-trips through the page's JSON island.
-  const island = /<script type="application\/json" id="dmaown-data">(.*?)<\/script>/s.exec(html)?.[1] ?? '';
-  assert.equal((JSON.parse(island) as ReportData).label, evil);
+  const island = /<script type="application\/octet-stream" id="dmaown-data" data-encoding="gzip\+base64">(.*?)<\/script>/s.exec(html)?.[1] ?? '';
+  assert.match(island, /^[A-Za-z0-9+/=]+$/);
+  assert.equal((JSON.parse(gunzipSync(Buffer.from(island, 'base64')).toString('utf8')) as ReportData).label, evil);
 });
 
 test('dmaown report: --html FILE writes the page; --html - prints it; missing --html and unwritable paths are exit 2', async () => {

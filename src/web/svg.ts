@@ -37,14 +37,14 @@ function nodeSvg(n: NodeData, i: number, l: Layout, groupVerdict: Map<number, st
   const d = n.dev;
   const v = n.group === null ? 'nogroup' : groupVerdict.get(n.group) ?? 'nogroup';
   const cls = ['node', `k-${n.kind}`, `v-${v}`, d?.blocks && v === 'blocked' ? 'blocker' : '', r < 0 ? 'hidden' : ''].filter(Boolean).join(' ');
-  const attrs = d === null ? `data-rc="${esc(n.id)}"` : `data-bdf="${esc(n.id)}" tabindex="0" role="button" data-vd="${d.vendor}:${d.device}"${n.group === null ? '' : ` data-g="${n.group}"`}`;
+  const attrs = d === null ? `data-rc="${esc(n.id)}"` : `data-bdf="${esc(n.id)}" tabindex="0" role="button"${n.group === null ? '' : ` data-g="${n.group}"`}`;
   const toggle = hasKids ? `<text class="toggle" x="-16" y="17" data-toggle="${i}" role="button" aria-label="collapse or expand ${esc(short(n.id))}">${n.collapsed ? '▸' : '▾'}</text>` : '';
   // The blocker's mark goes before the text; a subtree's "+N below" after it, room kept for it.
   const blocker = d?.blocks && v === 'blocked' ? `<tspan class="blk">✖ </tspan>` : '';
   const badge = hasKids ? `<tspan class="badge" dx="8">${n.collapsed ? `+${n.size} below` : ''}</tspan>` : '';
   const max = MAX_TEXT - (hasKids ? 12 : 0) - (blocker ? 2 : 0);
   return `<g class="${cls}" data-i="${i}" ${attrs} transform="translate(${nodeX(n.depth)},${rowY(Math.max(r, 0))})">`
-    + `<title>${esc(`${full} — ${n.kindName}`)}</title>${toggle}${shape(n)}`
+    + `${toggle}${shape(n)}`
     + `<text x="10" y="17">${blocker}<tspan class="t">${esc(clip(full, max))}</tspan>${badge}</text></g>`;
 }
 
