@@ -123,7 +123,7 @@ export async function pageMain(G: { row: number; indent: number; left: number; t
     const sim = p.sim;
     out.append(field('sim', el('h3', {}, sim ? `Simulated on the model of kernel ${sim.kernel}: ${sim.ok ? '✔ works' : '✖ fails'}` : 'Simulated outcome'),
       sim ? list(sim.lines) : el('p', {}, p.refusals.length > 0 ? 'not simulated: the plan is refused.'
-        : `not simulated in this report (it simulates ${data.simulated.limit} group plans on hosts this large); \`${p.command}\` simulates it.`)));
+        : `not simulated in this report (on hosts this large it simulates ${data.simulated.limit} group plans, those with a GPU first); \`${p.command}\` simulates it.`)));
     if (p.refusals.length === 0) out.append(el('p', { class: 'dim' }, 'Applying stays in a terminal: ', el('code', {}, p.applyCommand)));
     return out;
   }

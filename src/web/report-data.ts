@@ -26,7 +26,7 @@ export interface ReportInput {
 }
 
 export interface ReportOptions {
-  /** Simulate at most this many group plans (each builds the model of the whole host). Default: all on small hosts, 16 above 256 functions. */
+  /** Simulate at most this many group plans (each builds the model of the whole host), groups with a display controller first. Default: all on small hosts, 16 above 256 functions. */
   readonly simulateLimit?: number;
   /** Collapse switches and VF fans above this many functions (default 256). */
   readonly collapseAbove?: number;
@@ -118,14 +118,18 @@ export async function reportData(input: ReportInput, opts: ReportOptions = {}): 
     return { ...n, group: d?.iommuGroup ?? null, dev: v && d ? deviceData(v, d) : null };
   });
   const limit = opts.simulateLimit ?? (host.pci.length > (opts.collapseAbove ?? 256) ? 16 : Number.MAX_SAFE_INTEGER);
+  // Which group plans to simulate when not all can be: those with a display controller (what people
+  // pass through most) first, then by group id.
+  const simulated = new Set(view.groups.filter((g) => groupVerdict(g) !== 'infrastructure')
+    .map((g, i) => ({ g, key: (endpointsOf(g).some((d) => d.class >> 16 === 0x03) ? 0 : 1e9) + i }))
+    .sort((a, b) => a.key - b.key).slice(0, limit).map((x) => x.g.id));
   let done = 0;
   const totals = { ready: 0, assignable: 0, blocked: 0, infrastructure: 0 };
   const groups: GroupData[] = [];
   for (const g of view.groups) {
     const verdict = groupVerdict(g);
     totals[verdict]++;
-    const simulate = verdict !== 'infrastructure' && done < limit;
-    const plan = verdict === 'infrastructure' ? null : await groupPlan(host, view, g, input.sourceArgs, simulate);
+    const plan = verdict === 'infrastructure' ? null : await groupPlan(host, view, g, input.sourceArgs, simulated.has(g.id));
     if (plan?.sim) done++;
     groups.push(groupData(g, verdict, input.why, plan));
   }

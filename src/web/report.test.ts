@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -53,7 +53,8 @@ test('report data: verdicts, blockers, the explain chain and a simulated plan pe
 test('simulations are capped on large hosts and the page says which were not run', async () => {
   const data = await reportData(await desktop(), { simulateLimit: 2 });
   assert.equal(data.simulated.done, 2);
-  assert.equal(data.groups.filter((g) => g.plan?.sim).length, 2);
+  // The GPU's group first, then the lowest group id with an endpoint.
+  assert.deepEqual(data.groups.filter((g) => g.plan?.sim).map((g) => g.id), [3, 8]);
 });
 
 test('ACS override: the header warns', async () => {
@@ -100,6 +101,25 @@ test('dmaown report: --html FILE writes the page; --html - prints it; missing --
     assert.match(bad.err, /cannot write .*ENOENT/);
     const cap = await run(['report', '--html', f, '--capture', join(dir, 'missing.json')]);
     assert.equal(cap.code, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a host without IOMMU groups: the report draws the tree and puts the diagnosis in the header (never a sample)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmaown-report-'));
+  try {
+    const src = JSON.parse(readFileSync(join(process.cwd(), 'samples', 'desktop-gpu.json'), 'utf8')) as { entries: Record<string, unknown>; cmdline: string[] };
+    src.entries = Object.fromEntries(Object.entries(src.entries).filter(([k]) => !/iommu/.test(k)));
+    src.cmdline = [];
+    const cap = join(dir, 'no-iommu.json');
+    writeFileSync(cap, JSON.stringify(src));
+    const r = await run(['report', '--html', '-', '--capture', cap]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /<p class="warn" id="diagnosis">This host has no IOMMU groups\. /);
+    assert.equal((r.out.match(/<g class="grp/g) ?? []).length, 0);
+    assert.equal((r.out.match(/data-bdf="/g) ?? []).length, 21);
+    assert.doesNotMatch(r.out, /SAMPLE HOST/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
