@@ -9,8 +9,9 @@ import type { GroupReasons } from './why.js';
  *   needs-rebind         a plan moving only the named devices makes it viable
  *   needs-group-members  other members must leave their kernel drivers (--allow-group-member)
  *   refused              a bridge, an SR-IOV PF with VFs, a host-critical device, a group in use, no group
+ *   unknown              an imported paste lacks a fact the verdict needs (a member's driver, the group)
  */
-export type Verdict = 'assignable' | 'needs-rebind' | 'needs-group-members' | 'refused';
+export type Verdict = 'assignable' | 'needs-rebind' | 'needs-group-members' | 'refused' | 'unknown';
 
 export interface GroupCheck {
   readonly group: number | null;
@@ -45,7 +46,7 @@ export function checkDevices(view: HostView, bdfs: readonly string[], why?: Grou
     const refusals = r.ok ? [] : r.refusals;
     const onlyMembers = refusals.length > 0 && refusals.every((x) => x.code === 'group-member');
     const writes = r.ok ? r.plan.steps.filter((s) => s.action.op !== 'verify').length : 1;
-    const verdict: Verdict = refusals.length === 0 ? (writes === 0 && g?.assignable ? 'assignable' : 'needs-rebind')
+    const verdict: Verdict = refusals.some((x) => x.code === 'unknown') ? 'unknown' : refusals.length === 0 ? (writes === 0 && g?.assignable ? 'assignable' : 'needs-rebind')
       : onlyMembers ? 'needs-group-members' : 'refused';
     const members: readonly DeviceView[] = g?.devices ?? [];
     groups.push({

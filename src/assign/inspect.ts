@@ -11,8 +11,8 @@ import { compareBdf } from './bdf.js';
  * Plain data — the CLI renders it and `--json` prints it.
  */
 
-/** kernel-dma: bound to a driver that counts as a kernel DMA-API user; driver-managed: driver_managed_dma. */
-export type Role = 'kernel-dma' | 'driver-managed' | 'unbound';
+/** kernel-dma: bound to a driver that counts as a kernel DMA-API user; driver-managed: driver_managed_dma; unknown: an imported paste does not say (see unknowns.ts). */
+export type Role = 'kernel-dma' | 'driver-managed' | 'unbound' | 'unknown';
 
 export interface DeviceView {
   readonly bdf: string;
@@ -37,14 +37,16 @@ export interface DeviceView {
   readonly bootVga: boolean | null;
   /** Why taking this device would cut the host off (default-route NIC, mounted disk, ...). */
   readonly critical: readonly string[];
+  /** Facts an imported paste did not carry ('driver', 'group', 'config'); absent on real hosts and captures. */
+  readonly unknown?: readonly string[];
 }
 
-export type Ownership = 'kernel' | 'user' | 'idle';
+export type Ownership = 'kernel' | 'user' | 'idle' | 'unknown';
 
 export interface Blocker {
   readonly bdf: string;
   readonly driver: string | null;
-  readonly kind: 'kernel-driver' | 'in-use';
+  readonly kind: 'kernel-driver' | 'in-use' | 'unknown';
   readonly why: string;
 }
 

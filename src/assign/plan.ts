@@ -43,7 +43,7 @@ export type Via = 'group' | 'cdev';
 
 export type RefusalCode =
   | 'unknown-device' | 'no-iommu-group' | 'bridge' | 'sriov-pf' | 'host-critical' | 'group-member'
-  | 'blocking-bridge' | 'in-use' | 'no-cdev';
+  | 'blocking-bridge' | 'in-use' | 'no-cdev' | 'unknown';
 
 export interface Refusal {
   readonly bdf: string;
@@ -81,6 +81,7 @@ export function makePlan(view: HostView, bdfs: readonly string[], opts: PlanOpti
   for (const b of bdfs) {
     const e = byBdf.get(b);
     if (!e) { refusals.push({ bdf: b, code: 'unknown-device', why: `${b}: no such PCI device on this host`, hint: 'run `dmaown` to list the devices' }); continue; }
+    if (!e.g && e.d.unknown?.includes('group')) { refusals.push({ bdf: b, code: 'unknown', why: `${b}: its IOMMU group is unknown (the pasted output does not list groups)`, hint: 'paste the IOMMU group listing or `lspci -vmm` as well' }); continue; }
     if (!e.g) { refusals.push({ bdf: b, code: 'no-iommu-group', why: `${b} has no IOMMU group (vfio-pci probe fails with EINVAL)`, hint: 'enable the IOMMU (intel_iommu=on / amd_iommu=on, VT-d/AMD-Vi in firmware)' }); continue; }
     if (!groups.includes(e.g)) groups.push(e.g);
   }
@@ -90,6 +91,10 @@ export function makePlan(view: HostView, bdfs: readonly string[], opts: PlanOpti
       refusals.push({ bdf: g.devices[0]?.bdf ?? '', code: 'in-use', why: `group ${g.id} is in use: ${h.path} held by ${h.comm} (pid ${h.pid})`, hint: 'stop that process first' });
     }
     for (const d of g.devices) {
+      if (d.role === 'unknown') {
+        refusals.push({ bdf: d.bdf, code: 'unknown', why: `which driver ${d.bdf} (group ${g.id}) is bound to is unknown: the pasted output does not say, so neither does the verdict`, hint: 'paste `lspci -nnk` (or `lspci -vmm -k`) of this host as well' });
+        continue;
+      }
       const requested = bdfs.includes(d.bdf);
       if (requested) {
         if (d.bridge) { refusals.push({ bdf: d.bdf, code: 'bridge', why: `${d.bdf} is a bridge; bridges are never moved (vfio-pci refuses non-normal headers with EINVAL)`, hint: 'name the endpoint devices behind it instead' }); continue; }

@@ -3,7 +3,8 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { err, ok, type Result } from '../model/errno.js';
 import type { HostDescription } from '../model/host-description.js';
-import { capturePort, describeHostReport, livePort, readCaptureFile, type SysfsPort } from '../host/index.js';
+import { capturePort, describeHostReport, livePort, readCaptureFile, validateCapture, type SysfsCapture, type SysfsPort } from '../host/index.js';
+import { importPastes, readInput, readPartial, type PartialView } from '../import/index.js';
 
 /**
  * Which host a command looks at: the live machine (`/`), a directory tree (`--sysfs-root`), a
@@ -14,7 +15,9 @@ export type HostSelection =
   | { readonly kind: 'live' }
   | { readonly kind: 'sysfs-root'; readonly root: string }
   | { readonly kind: 'capture'; readonly file: string }
-  | { readonly kind: 'sample'; readonly name: string };
+  | { readonly kind: 'sample'; readonly name: string }
+  /** Pasted tool output (`--paste FILE`, repeatable; '-' is stdin), imported on the fly (src/import). */
+  | { readonly kind: 'paste'; readonly files: readonly string[]; readonly kernel?: string };
 
 export interface LoadedHost {
   readonly kind: HostSelection['kind'];
@@ -27,6 +30,8 @@ export interface LoadedHost {
   readonly root: string | null;
   /** Free text from a capture (`name`, `note`). */
   readonly note: string | null;
+  /** An imported host (`dmaown import`, `--paste`): where each fact came from and which are unknown. */
+  readonly partial: PartialView | null;
 }
 
 /** The bundled samples directory: ../../samples from the compiled module, or ./samples of the checkout. */
@@ -41,6 +46,7 @@ export function sampleNames(): string[] {
 
 /** `writable`: live hosts and trees accept writes (apply --yes, restore); otherwise their port answers EROFS. */
 export async function loadHost(sel: HostSelection, opts: { readonly writable?: boolean } = {}): Promise<Result<LoadedHost>> {
+  if (sel.kind === 'paste') return loadPaste(sel.files, sel.kernel);
   if (sel.kind === 'capture' || sel.kind === 'sample') {
     const file = sel.kind === 'capture' ? sel.file : join(samplesDir(), `${basename(sel.name)}.json`);
     if (sel.kind === 'sample' && !existsSync(file)) {
@@ -48,15 +54,7 @@ export async function loadHost(sel: HostSelection, opts: { readonly writable?: b
     }
     const c = readCaptureFile(file);
     if (!c.ok) return c;
-    const port = capturePort(c.value);
-    const r = describeHostReport(port, { kernel: c.value.kernel, cmdline: c.value.cmdline ?? [] });
-    if (!r.ok) return r;
-    const extra = c.value as unknown as { name?: unknown; note?: unknown };
-    const note = typeof extra.note === 'string' ? extra.note : typeof extra.name === 'string' ? extra.name : null;
-    return ok({
-      kind: sel.kind, label: sel.kind === 'sample' ? `sample ${sel.name}` : file, port, host: r.value.host,
-      warnings: r.value.warnings.map((w) => `${w.path}: ${w.message}`), root: null, note,
-    });
+    return fromCapture(c.value, sel.kind, sel.kind === 'sample' ? `sample ${sel.name}` : file);
   }
   const root = sel.kind === 'live' ? '/' : sel.root;
   const port = sel.kind === 'live' ? livePort({ allowWrites: opts.writable === true })
@@ -65,8 +63,40 @@ export async function loadHost(sel: HostSelection, opts: { readonly writable?: b
   if (!r.ok) return r;
   return ok({
     kind: sel.kind, label: sel.kind === 'live' ? 'this host' : root, port, host: r.value.host,
-    warnings: r.value.warnings.map((w) => `${w.path}: ${w.message}`), root, note: null,
+    warnings: r.value.warnings.map((w) => `${w.path}: ${w.message}`), root, note: null, partial: null,
   });
+}
+
+function fromCapture(c: SysfsCapture, kind: LoadedHost['kind'], label: string): Result<LoadedHost> {
+  const partial = readPartial(c.extra?.['partial'], label);
+  if (!partial.ok) return partial;
+  const port = capturePort(c);
+  const r = describeHostReport(port, { kernel: c.kernel, cmdline: c.cmdline ?? [] });
+  if (!r.ok) return r;
+  const extra = c.extra ?? {};
+  const note = typeof extra['note'] === 'string' ? extra['note'] : typeof extra['name'] === 'string' ? extra['name'] : null;
+  // An import's own gaps (no config, no driver link) are listed in `partial`, not repeated per file.
+  const gaps = partial.value === null ? null : /: (no config attribute|only \d+ bytes of config space|(vendor|device|subsystem_vendor|subsystem_device|class|revision) missing)/;
+  return ok({
+    kind, label, port, host: r.value.host,
+    warnings: r.value.warnings.filter((w) => gaps === null || !gaps.test(w.message)).map((w) => `${w.path}: ${w.message}`),
+    root: null, note, partial: partial.value,
+  });
+}
+
+/** `--paste FILE...`: read each input (bounded), import them as one host, and read that like a capture. */
+async function loadPaste(files: readonly string[], kernel: string | undefined): Promise<Result<LoadedHost>> {
+  const inputs: { file: string; text: string }[] = [];
+  for (const f of files) {
+    const t = await readInput(f);
+    if (!t.ok) return t;
+    inputs.push({ file: f === '-' ? '<stdin>' : f, text: t.value });
+  }
+  const imp = importPastes(inputs, kernel !== undefined ? { kernel } : {});
+  if (!imp.ok) return imp;
+  const c = validateCapture(imp.value.capture, `paste ${files.join(' + ')}`);
+  if (!c.ok) return c;
+  return fromCapture(c.value, 'paste', `paste ${inputs.map((i) => i.file).join(' + ')}`);
 }
 
 /** A tree's kernel release: DIR/proc/sys/kernel/osrelease if the tree has one, else this machine's. */

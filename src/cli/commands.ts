@@ -81,6 +81,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     define: async (c, io, done) => (await import('./commands/serve.js')).defineServe(c, io, done),
   },
   {
+    name: 'import', summary: 'read pasted output (IOMMU group listing, lspci -nnk/-vvv/-vmm/-tv, dmesg, pvesh) as one host: what it says, what is unknown',
+    examples: ['dmaown import groups.txt lspci-nnk.txt lspci-vvv.txt -o host.json', 'xclip -o | dmaown import -', 'dmaown check 01:00.0 --paste groups.txt --paste lspci-nnk.txt'],
+    define: async (c, io, done) => (await import('./commands/import.js')).defineImport(c, io, done),
+  },
+  {
     name: 'demo', summary: "the seed's story: the same syscalls end in a kernel BUG on 5.10 and in EBUSY on 6.1",
     examples: ['dmaown demo', 'dmaown demo --kernel 5.10.0-46-amd64 5.19.0-1-amd64 6.12.117+deb12-amd64'],
     define: async (c, io, done) => (await import('./commands/demo.js')).defineDemo(c, io, done),

@@ -9,6 +9,8 @@ export interface HostOptions {
   readonly capture?: string;
   readonly sample?: string;
   readonly sysfsRoot?: string;
+  /** `--paste FILE` (repeatable): pasted tool output, imported on the fly. */
+  readonly paste?: readonly string[];
   readonly json?: boolean;
   readonly color?: boolean;
   readonly pciIds?: string;
@@ -21,14 +23,17 @@ export function addHostOptions(cmd: Command): Command {
     .option('--capture <file>', 'read a sysfs-capture/1 file instead of this host')
     .option('--sample <name>', 'use a bundled sample host (desktop-gpu, dual-gpu, server-sriov)')
     .option('--sysfs-root <dir>', 'a host tree: DIR/sys (and DIR/proc, DIR/proc/sys/kernel/osrelease) instead of /')
+    .option('--paste <file>', 'pasted output (IOMMU group listing, lspci -nnk/-vvv/-vmm/-tv, dmesg, pvesh; - for stdin) read as the host; repeat for several pastes of one host (see `dmaown import`)',
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--pci-ids <file>', 'pci.ids database for names (default: the system one)')
     .option('--json', 'print JSON (schemas in schema/)')
     .option('--no-color', 'no colour (also: NO_COLOR=1, or when stdout is not a terminal)');
 }
 
 export function selectionOf(o: HostOptions): HostSelection | string {
-  const n = [o.capture, o.sample, o.sysfsRoot].filter((x) => x !== undefined).length;
-  if (n > 1) return 'choose one of --capture, --sample, --sysfs-root';
+  const n = [o.capture, o.sample, o.sysfsRoot, o.paste].filter((x) => x !== undefined).length;
+  if (n > 1) return 'choose one of --capture, --sample, --sysfs-root, --paste';
+  if (o.paste !== undefined) return { kind: 'paste', files: o.paste };
   if (o.capture !== undefined) return { kind: 'capture', file: o.capture };
   if (o.sample !== undefined) return { kind: 'sample', name: o.sample };
   if (o.sysfsRoot !== undefined) return { kind: 'sysfs-root', root: o.sysfsRoot };
@@ -63,7 +68,13 @@ export async function loadView(o: HostOptions, io: CliIo, sel: HostSelection): P
   }
   const names = lazyPciNames(o.pciIds !== undefined ? [o.pciIds] : PCI_IDS_PATHS);
   const { groupReasons } = await import('../assign/why.js');
-  const view = inspectHost({ host: h.value.host, names, holders, critical, holdersSeen });
+  let view = inspectHost({ host: h.value.host, names, holders, critical, holdersSeen });
+  const partial = h.value.partial;
+  if (partial !== null) {
+    const { markUnknown } = await import('../assign/unknowns.js');
+    const source = partial.section.sources.map((s) => s.file).join(' + ') || h.value.label;
+    view = markUnknown(view, { driver: partial.unknownDriver, group: partial.section.groups === 'none' ? new Set() : partial.unknownGroup, config: partial.unknownConfig, source });
+  }
   return { ok: true, value: { loaded: h.value, view, why: groupReasons(h.value.host) } };
 }
 
@@ -74,11 +85,16 @@ export function missingDevices(v: Viewed, bdfs: readonly string[]): string | nul
   if (missing.length === 0) return null;
   const where = v.loaded.kind === 'live' ? 'this host' : v.loaded.label;
   const list = v.loaded.kind === 'live' ? 'dmaown' : v.loaded.kind === 'sample' ? `dmaown --sample ${v.loaded.label.replace(/^sample /, '')}`
-    : v.loaded.kind === 'capture' ? `dmaown --capture ${v.loaded.label}` : `dmaown --sysfs-root ${v.loaded.label}`;
+    : v.loaded.kind === 'capture' ? `dmaown --capture ${v.loaded.label}` : v.loaded.kind === 'paste' ? `dmaown ${v.loaded.label.replace(/^paste /, '').split(' + ').map((f) => `--paste ${f}`).join(' ')}`
+      : `dmaown --sysfs-root ${v.loaded.label}`;
   return `no PCI device ${missing.join(', ')} on ${where} (\`${list}\` lists them)`;
 }
 
 /** The host block every JSON output starts with. */
 export function hostJson(v: Viewed): Record<string, unknown> {
-  return { label: v.loaded.label, kind: v.loaded.kind, kernel: v.view.kernel, era: v.view.era, note: v.loaded.note };
+  const p = v.loaded.partial;
+  return {
+    label: v.loaded.label, kind: v.loaded.kind, kernel: v.view.kernel, era: v.view.era, note: v.loaded.note,
+    ...(p === null ? {} : { partial: { sources: p.section.sources, groups: p.section.groups, kernel: p.section.kernel, notes: p.section.notes } }),
+  };
 }

@@ -9,19 +9,26 @@ import type { ConfigFacts, IdFacts } from './facts.js';
  * When an extended capability does not start at 0x100, a vendor-specific one (id 0x000b) links to it,
  * because the kernel's walk (`pci_find_next_ext_capability`) starts at 0x100.
  *
+ * Unknown ids are written as 0xffff (vendor, device, class): the `vendor`, `device` and `class`
+ * files are then absent and readers show the ids as unknown.
+ *
  * Sizes: 4096 bytes for a PCIe function (the capability list was read as root), 256 for a
  * conventional one, 64 (the header an unprivileged reader sees) when ACS is unknown: the host layer
  * then says "capabilities and ACS are unknown", as for a capture taken without root.
  */
-export function buildConfigSpace(ids: IdFacts, cfg: ConfigFacts | 'denied' | null, subsystem: { vendor: number; device: number } | null, multifunction: boolean): Uint8Array | null {
-  if (ids.vendor === null || ids.device === null || ids.class === 0xffff) return null;
+export function buildConfigSpace(ids: IdFacts | null, cfg: ConfigFacts | 'denied' | null, subsystem: { vendor: number; device: number } | null, multifunction: boolean): Uint8Array | null {
+  // Ids unknown (plain `lspci -vvv` prints names, not numbers): 0xffff, as a config read of nothing gives.
+  if (cfg === null || cfg === 'denied' || cfg.acs === 'unknown') {
+    if (ids === null || ids.vendor === null || ids.device === null || ids.class === 0xffff) return null;
+  }
+  ids ??= { class: 0xffff, progIf: null, vendor: null, device: null, revision: null, name: '' };
   const known = cfg !== null && cfg !== 'denied' && cfg.acs !== 'unknown';
   const size = !known ? 64 : cfg.express !== null ? 4096 : 256;
   const b = new Uint8Array(size);
   const w16 = (o: number, v: number): void => { b[o] = v & 0xff; b[o + 1] = (v >> 8) & 0xff; };
   const w32 = (o: number, v: number): void => { w16(o, v & 0xffff); w16(o + 2, (v >>> 16) & 0xffff); };
-  w16(0x00, ids.vendor);
-  w16(0x02, ids.device);
+  w16(0x00, ids.vendor ?? 0xffff);
+  w16(0x02, ids.device ?? 0xffff);
   b[0x08] = ids.revision ?? 0;
   b[0x09] = ids.progIf ?? 0;
   b[0x0a] = ids.class & 0xff;

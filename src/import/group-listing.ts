@@ -63,10 +63,10 @@ export function parseGroupListing(ctx: ParseContext): void {
 function deviceLine(ctx: ParseContext, l: Line, text: string, group: number | null, format: PasteFormat): string | null {
   const { sink } = ctx;
   let rest = text;
-  let driver: string | null = null;
-  const drv = /\s+Driver:\s*(\S+)\s*$/.exec(rest);
+  let driver: string | null | undefined;
+  const drv = /\s+Driver:\s*(\S*)\s*$/.exec(rest);
   if (drv) {
-    driver = drv[1] as string;
+    driver = drv[1] === '' ? null : drv[1] as string; // iommu_viewer prints an empty Driver: for unbound
     rest = rest.slice(0, drv.index);
   }
   const m = DEVICE_RE.exec(rest);
@@ -84,7 +84,7 @@ function deviceLine(ctx: ParseContext, l: Line, text: string, group: number | nu
   if (desc) sink.set(bdf, 'ids', desc, at);
   else sink.warn(l.n, `${bdf}: description not recognised (${JSON.stringify((m[2] as string).slice(0, 60))}); ids unknown`);
   sink.set(bdf, 'group', group, at); // null under `IOMMU Group *`: no groups at all
-  if (driver !== null) sink.set(bdf, 'driver', driver, at);
+  if (driver !== undefined) sink.set(bdf, 'driver', driver, at);
   for (let k = 1; k < bdfs.length; k++) sink.set(bdfs[k] as string, 'parent', bdfs[k - 1] as string, at);
   return bdf;
 }

@@ -62,7 +62,7 @@ export function parsePvesh(ctx: ParseContext): void {
   for (const l of lines) {
     if (used.has(l.n)) continue;
     const t = l.text.trim();
-    if (/^[┌├└╞╘╒╟─═┼┬┴+|:\- ]+$/.test(t) && /[─═\-]/.test(t)) {
+    if (/^[\u2500-\u257f+|:=\- ]+$/.test(t) && /[\u2500\u2550=\-]/.test(t) && !/^│.*[^\u2500-\u257f\s]/.test(t)) {
       if (header !== null) used.add(l.n);
       continue;
     }

@@ -53,7 +53,7 @@ export function pastesToCapture(c: CombinedPastes, opts: { readonly kernel?: str
       entries[`${dir}/subsystem_device`] = hex(d.subsystem.value.device, 4);
     }
     const cfgFact = d.config?.value ?? null;
-    const config = ids ? buildConfigSpace(ids, cfgFact, d.subsystem?.value ?? null, (slots.get(bdf.slice(0, -2)) ?? 0) > 1) : null;
+    const config = buildConfigSpace(ids ?? null, cfgFact, d.subsystem?.value ?? null, (slots.get(bdf.slice(0, -2)) ?? 0) > 1);
     if (config !== null) entries[`${dir}/config`] = { hex: Buffer.from(config).toString('hex') };
     if (cfgFact !== null && cfgFact !== 'denied' && cfgFact.sriov !== null) {
       entries[`${dir}/sriov_totalvfs`] = `${cfgFact.sriov.totalVfs}\n`;
@@ -85,6 +85,7 @@ export function pastesToCapture(c: CombinedPastes, opts: { readonly kernel?: str
     facts[bdf] = f;
     if (u.length > 0) unknown[bdf] = u;
   }
+  if (bdfs.length === 0) entries['bus/pci/devices'] = { dir: true }; // a kernel log without PCI lines: still a sysfs root
   if (c.host.noGroups !== undefined && !anyGroup) entries['kernel/iommu_groups'] = { dir: true };
   const hostFacts: Record<string, string> = {};
   for (const [k, f] of Object.entries(c.host)) {

@@ -20,13 +20,14 @@ export function roleText(d: DeviceView): string {
     case 'kernel-dma': return 'kernel DMA user';
     case 'driver-managed': return 'driver-managed';
     case 'unbound': return 'unbound';
+    case 'unknown': return 'driver unknown';
   }
 }
 
 /** The device line with driver and role, coloured by whether it blocks. */
 export function deviceLine(d: DeviceView, c: Colors): string {
-  const drv = d.driver ?? '-';
-  const tag = d.blocks ? c.red(`${drv}: ${roleText(d)}`) : c.green(`${drv}: ${roleText(d)}`);
+  const drv = d.driver ?? (d.role === 'unknown' ? '?' : '-');
+  const tag = d.blocks ? c.red(`${drv}: ${roleText(d)}`) : d.role === 'unknown' ? c.yellow(`${drv}: ${roleText(d)}`) : c.green(`${drv}: ${roleText(d)}`);
   const extra = [
     d.bridge ? 'bridge' : null,
     d.driverOverride ? `override=${d.driverOverride}` : null,

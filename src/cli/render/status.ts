@@ -17,9 +17,12 @@ export function holderText(h: DmaHolder): string {
 
 export function groupHeader(g: GroupView, c: Colors): string {
   const own = g.ownership === 'user' ? c.magenta(`user-owned (${g.holders.map(holderText).join(', ')})`)
-    : g.ownership === 'kernel' ? 'kernel-owned' : 'idle';
+    : g.ownership === 'kernel' ? 'kernel-owned' : g.ownership === 'unknown' ? 'owner unknown' : 'idle';
+  const known = g.blockers.filter((b) => b.kind !== 'unknown');
+  const unknown = g.blockers.filter((b) => b.kind === 'unknown');
   const verdict = g.assignable ? c.green('can be handed to user space now')
-    : c.red(`blocked by ${g.blockers.map((b) => b.kind === 'in-use' ? 'a process' : `${shortBdf(b.bdf)} (${b.driver})`).join(', ')}`);
+    : known.length > 0 ? c.red(`blocked by ${known.map((b) => b.kind === 'in-use' ? 'a process' : `${shortBdf(b.bdf)} (${b.driver})`).join(', ')}`)
+      : c.yellow(`unknown: the driver of ${unknown.map((b) => shortBdf(b.bdf)).join(', ')} is not in the paste`);
   return `${c.bold(`IOMMU group ${g.id}`)}  ${own}  ${verdict}`;
 }
 
@@ -46,12 +49,19 @@ export function renderStatus(v: HostView, label: string, c: Colors, why: GroupRe
     if (w !== null) lines.push(w);
     for (const d of g.devices) lines.push(deviceLine(d, c));
   }
-  if (v.ungrouped.length) {
+  const groupUnknown = v.ungrouped.filter((d) => d.unknown?.includes('group'));
+  const noGroup = v.ungrouped.filter((d) => !d.unknown?.includes('group'));
+  if (noGroup.length) {
     lines.push(c.bold('Devices without an IOMMU group'));
-    for (const d of v.ungrouped) lines.push(deviceLine(d, c));
+    for (const d of noGroup) lines.push(deviceLine(d, c));
+  }
+  if (groupUnknown.length) {
+    lines.push(c.bold(c.yellow('Devices whose IOMMU group is unknown (not in the pasted output)')));
+    for (const d of groupUnknown) lines.push(deviceLine(d, c));
   }
   const ok = v.groups.filter((g) => g.assignable).length;
-  lines.push('', `${v.groups.length} groups, ${ok} can be handed to user space now, ${v.groups.length - ok} blocked.`);
+  const unknown = v.groups.filter((g) => !g.assignable && g.blockers.every((b) => b.kind === 'unknown')).length;
+  lines.push('', `${v.groups.length} groups, ${ok} can be handed to user space now, ${v.groups.length - ok - unknown} blocked${unknown > 0 ? `, ${unknown} unknown (a member's driver is not in the paste)` : ''}.`);
   for (const l of holderLines(v)) lines.push(c.dim(l));
   return `${lines.join('\n')}\n`;
 }

@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { materializeCapture, type CaptureEntry, type SysfsCapture } from '../../host/index.js';
+import type { HostDescription } from '../../model/host-description.js';
+import { descsFromLoop, synthPastes } from './synth-pastes.js';
 
 /** The Arch wiki listing (wiki.archlinux.org/title/PCI_passthrough_via_OVMF, "Ensuring that the groups are valid"). */
 export const ARCH_LOOP = `shopt -s nullglob
@@ -83,4 +85,22 @@ export function renderPastes(capture: SysfsCapture, opts: { readonly unprivilege
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The hosts whose renders are committed under fixtures/pastes/rendered/<name>/ (captures from ../shared/hosts and samples/). */
+export const RENDERED_HOSTS: Readonly<Record<string, string>> = {
+  'qemu-q35-6.1': '../shared/hosts/qemu-q35-6.1.json',
+  'amd-x570-rtx2060s-5.15': '../shared/hosts/amd-x570-rtx2060s-5.15.json',
+  'desktop-gpu': 'samples/desktop-gpu.json',
+  'server-sriov': 'samples/server-sriov.json',
+};
+
+/**
+ * Every fixture of one host: the real tools' output (`REAL_RENDERS`), `lspci -vvv` as an
+ * unprivileged user sees it, and the synthesized formats (`synthPastes`) named after the loop's text.
+ */
+export function renderAll(capture: SysfsCapture, host: HostDescription): Record<string, string> {
+  const real = renderPastes(capture);
+  const nonroot = renderPastes(capture, { unprivileged: true, only: ['lspci-vvv.txt'] });
+  return { ...real, 'lspci-vvv-nonroot.txt': nonroot['lspci-vvv.txt'] ?? '', ...synthPastes(host, descsFromLoop(real['arch-loop.txt'] ?? '')) };
 }
