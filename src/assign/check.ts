@@ -52,7 +52,7 @@ export function checkDevices(view: HostView, bdfs: readonly string[], why?: Grou
     groups.push({
       group: id, requested, verdict, blockers: g?.blockers ?? [], refusals,
       reasons: id !== null && why ? why(id) : [],
-      exempt: members.filter((d) => !d.blocks).map((d) => ({ bdf: d.bdf, driver: d.driver, why: d.exempt ?? '' })),
+      exempt: members.filter((d) => !d.blocks && d.role !== 'unknown').map((d) => ({ bdf: d.bdf, driver: d.driver, why: d.exempt ?? '' })),
       critical: members.filter((d) => d.critical.length > 0).map((d) => ({ bdf: d.bdf, why: d.critical })),
     });
   }

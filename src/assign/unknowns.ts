@@ -1,3 +1,4 @@
+import { shortBdf, type GroupExplanation, type HostExplanation } from '../host/explain.js';
 import type { Blocker, DeviceView, GroupView, HostView } from './inspect.js';
 
 /** What an imported paste did not say, per BDF (from the capture's `partial` section). */
@@ -34,4 +35,32 @@ export function markUnknown(view: HostView, u: UnknownFacts): HostView {
     return { ...g, devices, blockers, assignable: false, ownership: g.ownership === 'user' ? 'user' : g.ownership === 'kernel' ? 'kernel' : 'unknown' };
   });
   return { ...view, groups, ungrouped: view.ungrouped.map(dev) };
+}
+
+/**
+ * An explanation of an imported host where the pastes did not show the topology above some functions
+ * (no `lspci -tv`, no bridge bus numbers): their groups' predictions are not made from guessed
+ * parents. Those groups become uncertain, their reasons say what is missing, and they are no
+ * mismatch (a guessed placement proves nothing about the kernel).
+ */
+export function explainUnknownTopology(x: HostExplanation, unknownParent: ReadonlySet<string>): HostExplanation {
+  if (unknownParent.size === 0) return x;
+  const affected = new Set<number>();
+  const groups = x.groups.map((g): GroupExplanation => {
+    const missing = [...g.members, ...g.predicted].filter((b) => unknownParent.has(b));
+    if (missing.length === 0) return g;
+    if (g.group !== null) affected.add(g.group);
+    const list = [...new Set(missing)].map(shortBdf).join(', ');
+    return {
+      ...g, certain: false, matches: false,
+      reasons: [`why these devices share the group is unknown: the paste does not show which bridge ${list} sit${missing.length === 1 ? 's' : ''} behind (paste \`lspci -tv\` or \`lspci -vvv\` as root too)`],
+    };
+  });
+  const unknown = [...x.unknown];
+  for (const b of unknownParent) if (!unknown.some((u) => u.bdf === b)) unknown.push({ bdf: b, why: 'parent bridge not in the paste' });
+  return {
+    ...x, groups, unknown,
+    predicted: x.predicted.filter((p) => !p.some((b) => unknownParent.has(b))),
+    mismatches: x.mismatches.filter((m) => ![...affected].some((id) => m.startsWith(`kernel group ${id} {`))),
+  };
 }

@@ -10,7 +10,7 @@ export function deviceJson(d: DeviceView): Record<string, unknown> {
     vendorName: d.vendorName, deviceName: d.deviceName, className: d.className,
     driver: d.driver, driverOverride: d.driverOverride, role: d.role, blocks: d.blocks, exempt: d.exempt,
     bridge: d.bridge, resetMethod: d.resetMethod, sriovNumvfs: d.sriovNumvfs, physfn: d.physfn,
-    bootVga: d.bootVga, critical: d.critical,
+    bootVga: d.bootVga, critical: d.critical, ...(d.unknown !== undefined ? { unknown: d.unknown } : {}),
   };
 }
 

@@ -14,7 +14,9 @@ export async function runExplain(target: string | undefined, o: HostOptions, io:
   const r = await loadView(o, io, sel);
   if (!r.ok) { io.err(`dmaown explain: ${r.why}\n`); return EXIT.usage; }
   const { explainHost } = await import('../../host/explain.js');
-  const all = explainHost(r.value.loaded.host);
+  const partial = r.value.loaded.partial;
+  const all = partial === null ? explainHost(r.value.loaded.host)
+    : (await import('../../assign/unknowns.js')).explainUnknownTopology(explainHost(r.value.loaded.host), partial.unknownParent);
   let groups = all.groups;
   if (target !== undefined) {
     const { parseBdfs } = await import('../../assign/bdf.js');
