@@ -14,7 +14,7 @@ import { endpointsOf, groupVerdict, verdictLabel, verdictText, type Verdict } fr
 export interface ReportInput {
   /** 'sample desktop-gpu', a capture path, 'this host'. */
   readonly label: string;
-  readonly kind: 'live' | 'sysfs-root' | 'capture' | 'sample';
+  readonly kind: 'live' | 'sysfs-root' | 'capture' | 'sample' | 'paste';
   /** The CLI options that select this host again (`--sample desktop-gpu`), for the commands shown. */
   readonly sourceArgs: readonly string[];
   readonly host: HostDescription;

@@ -15,6 +15,7 @@ export function sourceArgs(sel: HostSelection): string[] {
     case 'sample': return ['--sample', sel.name];
     case 'capture': return ['--capture', sel.file];
     case 'sysfs-root': return ['--sysfs-root', sel.root];
+    case 'paste': return sel.files.flatMap((f) => ['--paste', f]);
     default: return [];
   }
 }
