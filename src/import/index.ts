@@ -6,7 +6,7 @@
  */
 export { readPaste, MAX_LINE } from './detect.js';
 export { combinePastes, type CombinedPastes } from './combine.js';
-export { pastesToCapture, type ImportedCapture } from './to-capture.js';
+export { pastesToCapture, UNKNOWN_KERNEL, type ImportedCapture } from './to-capture.js';
 export { readPartial, PARTIAL_FACTS, type PartialFact, type PartialSection, type PartialView } from './partial.js';
 export { readInput, MAX_PASTE_BYTES } from './read-input.js';
 export { importPastes, type ImportResult } from './import.js';

@@ -13,6 +13,13 @@ export interface ImportedCapture {
   readonly entries: Record<string, CaptureEntry>;
 }
 
+/**
+ * The release written when no paste names the kernel and no --kernel is given: a capture needs one,
+ * and 5.19 is the first kernel with the DMA-ownership rule most hosts now follow. The `partial`
+ * section says `kernel: "unknown"`, and the suffix says it wherever the release is printed.
+ */
+export const UNKNOWN_KERNEL = '5.19.0-unknown';
+
 const hex = (v: number, w: number): string => `0x${v.toString(16).padStart(w, '0')}\n`;
 const up = (dir: string): string => '../'.repeat(dir.split('/').length);
 const where = (f: Fact<unknown>): string => `${f.from.file}:${f.from.line} (${f.from.format})`;
@@ -91,7 +98,7 @@ export function pastesToCapture(c: CombinedPastes, opts: { readonly kernel?: str
   for (const [k, f] of Object.entries(c.host)) {
     if (f !== undefined) hostFacts[k] = `${Array.isArray(f.value) ? f.value.join(' ') : String(f.value)} — ${where(f)}`;
   }
-  const kernel = opts.kernel ?? c.host.kernel?.value ?? 'unknown';
+  const kernel = opts.kernel ?? c.host.kernel?.value ?? UNKNOWN_KERNEL;
   const partial: PartialSection = {
     tool: 'dmaown import',
     sources: c.sources.map((s) => ({ file: s.file, formats: [...s.formats] })),

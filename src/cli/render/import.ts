@@ -1,4 +1,4 @@
-import type { ImportResult } from '../../import/index.js';
+import { UNKNOWN_KERNEL, type ImportResult } from '../../import/index.js';
 import type { Colors } from '../io.js';
 
 /** What `dmaown import` reports (also its --json, dmaown-import/1). */
@@ -36,7 +36,7 @@ const FACT_WORDS: Readonly<Record<string, string>> = {
 export function renderImport(s: ImportSummary, c: Colors): string {
   const lines: string[] = [];
   for (const i of s.inputs) lines.push(`${c.bold(i.file)}: ${i.formats.join(', ') || 'nothing recognised'} — ${i.devices} device${i.devices === 1 ? '' : 's'}`);
-  lines.push('', `${s.devices} PCI functions; kernel ${s.kernel === 'unknown' ? c.yellow('unknown (pass --kernel; 5.19+ rules assumed)') : s.kernel}`);
+  lines.push('', `${s.devices} PCI functions; kernel ${s.kernel === UNKNOWN_KERNEL ? c.yellow(`unknown (written as ${UNKNOWN_KERNEL}: 5.19+ rules assumed; pass --kernel)`) : s.kernel}`);
   lines.push(s.groups.state === 'known' ? `IOMMU groups: ${s.groups.count}` : s.groups.state === 'none' ? c.yellow('IOMMU groups: none (`IOMMU Group *`: the listing found no groups at all)')
     : c.yellow('IOMMU groups: unknown (no paste lists them)'));
   for (const [k, f] of Object.entries(s.facts)) {
