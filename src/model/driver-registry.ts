@@ -80,9 +80,16 @@ function kindOf(bus: BusType, name: string): DriverKind {
   return 'generic';
 }
 
-/** Build a driver; `bootDevices` are the devices the host description shows bound to it. */
-export function createDriver(bus: BusType, name: string, bootDevices: readonly Device[]): DeviceDriver {
+/**
+ * Build a driver; `bootDevices` are the devices the host description shows bound to it. vfio-pci and
+ * pci-stub have no static ids, so a boot device bound to one without a driver_override naming it was
+ * matched by a dynamic id (`ids=` at module load, or new_id): its vendor:device becomes a dynid, which
+ * remove_id can take away. `dynids` are the module's `ids=` parameter (`vfioPciFillIds`).
+ */
+export function createDriver(bus: BusType, name: string, bootDevices: readonly Device[], dynids: readonly PciId[] = []): DeviceDriver {
   const ids: PciId[] = bus === 'pci' ? [...(KNOWN[name]?.ids ?? [])] : [];
+  const kind = kindOf(bus, name);
+  const dyn: PciId[] = [...dynids];
   const names = new Set<string>();
   const seen = new Set<string>();
   for (const d of bootDevices) {
@@ -90,10 +97,35 @@ export function createDriver(bus: BusType, name: string, bootDevices: readonly D
       const key = `${d.pci.vendor}:${d.pci.device}:${d.pci.class}:${d.pci.subsystemVendor}:${d.pci.subsystemDevice}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      if (!ids.some((id) => idMatches(id, d))) ids.push({ vendor: d.pci.vendor, device: d.pci.device });
+      if (kind === 'vfio-pci' || kind === 'pci-stub') {
+        if (d.driverOverride !== name && !dyn.some((id) => idMatches(id, d))) dyn.push({ vendor: d.pci.vendor, device: d.pci.device });
+      } else if (!ids.some((id) => idMatches(id, d))) ids.push({ vendor: d.pci.vendor, device: d.pci.device });
     } else names.add(d.name);
   }
-  return { name, bus, kind: kindOf(bus, name), driverManagedDma: isDriverManagedDma(name), idTable: ids, dynids: [], names };
+  return { name, bus, kind, driverManagedDma: isDriverManagedDma(name), idTable: ids, dynids: dyn, names };
+}
+
+/**
+ * `vfio_pci_fill_ids()` (drivers/vfio/pci/vfio_pci.c, 4.x–6.x) / pci-stub's `pci_stub_init()`: the
+ * module's `ids=` parameter — "vendor:device[:subvendor[:subdevice[:class[:class_mask]]]]", comma
+ * separated — each added with `pci_add_dynid()`; an entry that does not parse is skipped (the kernel
+ * logs "invalid id string"). From the kernel command line: `vfio-pci.ids=` / `vfio_pci.ids=`.
+ */
+export function vfioPciFillIds(cmdline: readonly string[], module: string): PciId[] {
+  const out: PciId[] = [];
+  const key = `${module.replace(/-/g, '_')}.ids=`;
+  for (const w of cmdline) {
+    if (!w.replace(/-/g, '_').startsWith(key)) continue;
+    for (const entry of w.slice(w.indexOf('=') + 1).split(',')) {
+      const f = entry.split(':');
+      if (f.length < 2 || f.some((x) => !/^[0-9a-fA-F]{1,8}$/.test(x))) continue;
+      const n = f.map((x) => parseInt(x, 16));
+      const any = (v: number | undefined): number | undefined => (v === undefined || v === 0xffffffff ? undefined : v);
+      out.push({ vendor: any(n[0]), device: any(n[1]), subvendor: any(n[2]), subdevice: any(n[3]),
+        ...(n[4] !== undefined && n[5] ? { class: n[4], classMask: n[5] } : {}) });
+    }
+  }
+  return out;
 }
 
 function idMatches(id: PciId, dev: Device): boolean {

@@ -6,7 +6,7 @@
  */
 import type { HostDescription } from './host-description.js';
 import { deviceFromOther, deviceFromPci, pciBusOf, type BusType, type Device } from './device.js';
-import { createDriver, driverKey } from './driver-registry.js';
+import { createDriver, driverKey, vfioPciFillIds } from './driver-registry.js';
 import { allocDomain, type DomainType } from './iommu-group.js';
 import type { KernelState, ResolvedOptions } from './kernel-state.js';
 import { profileFor } from './profiles.js';
@@ -113,7 +113,8 @@ export function buildKernelState(desc: HostDescription, o: KernelOptions = {}): 
   }
   const register = (bus: BusType, name: string): void => {
     const key = driverKey(bus, name);
-    if (!k.drivers.has(key)) k.drivers.set(key, createDriver(bus, name, bound.get(key) ?? []));
+    const ids = bus === 'pci' && (name === 'vfio-pci' || name === 'pci-stub') ? vfioPciFillIds(desc.cmdline, name) : [];
+    if (!k.drivers.has(key)) k.drivers.set(key, createDriver(bus, name, bound.get(key) ?? [], ids));
     k.buses.add(bus);
   };
   for (const name of desc.pciDrivers) register('pci', name);
