@@ -28,7 +28,18 @@ export type Action =
   /** write BDF to /sys/bus/pci/drivers/DRIVER/bind. */
   | { readonly op: 'bind'; readonly bdf: string; readonly driver: string }
   /** read /sys/bus/pci/devices/BDF/driver and expect DRIVER (null: no driver). */
-  | { readonly op: 'verify'; readonly bdf: string; readonly driver: string | null };
+  | { readonly op: 'verify'; readonly bdf: string; readonly driver: string | null }
+  /**
+   * write ID ("vendor device [subvendor subdevice]") to /sys/bus/pci/drivers/DRIVER/remove_id: the
+   * dynamic id that `ids=` or new_id gave the driver (remove_id_store; ENODEV: there was none — skipped).
+   */
+  | { readonly op: 'remove-id'; readonly bdf: string; readonly driver: string; readonly id: string }
+  /** write ID to /sys/bus/pci/drivers/DRIVER/new_id (the undo of remove-id; new_id_store autoprobes; EEXIST: already there — skipped). */
+  | { readonly op: 'new-id'; readonly bdf: string; readonly driver: string; readonly id: string }
+  /** unbind whatever driver BDF is on unless it is EXCEPT (the undo of a release's probe, whose driver the host chose). */
+  | { readonly op: 'unbind-other'; readonly bdf: string; readonly except: string }
+  /** read /sys/bus/pci/devices/BDF/driver and expect any driver but DRIVER, or none. */
+  | { readonly op: 'verify-not'; readonly bdf: string; readonly driver: string };
 
 /** A failed action: the errno, the reason and, from the simulated kernel, the kernel call path. */
 export interface ActionFailure {
@@ -49,15 +60,20 @@ export function actionWrite(a: Action): { path: string; data: string } | null {
     case 'unbind': return { path: `/sys/bus/pci/drivers/${a.driver}/unbind`, data: a.bdf };
     case 'probe': return { path: '/sys/bus/pci/drivers_probe', data: a.bdf };
     case 'bind': return { path: `/sys/bus/pci/drivers/${a.driver}/bind`, data: a.bdf };
-    case 'verify': return null;
+    case 'remove-id': return { path: `/sys/bus/pci/drivers/${a.driver}/remove_id`, data: a.id };
+    case 'new-id': return { path: `/sys/bus/pci/drivers/${a.driver}/new_id`, data: a.id };
+    case 'unbind-other': return { path: `${dev(a.bdf)}/driver/unbind`, data: a.bdf };
+    case 'verify': case 'verify-not': return null;
   }
 }
 
 /** One line a user could paste into a root shell to do the same. */
 export function actionText(a: Action): string {
+  if (a.op === 'verify-not') return `verify ${dev(a.bdf)}/driver is not ${a.driver}`;
   const w = actionWrite(a);
   if (!w) return `verify ${dev(a.bdf)}/driver ${a.op === 'verify' && a.driver ? `-> ${a.driver}` : 'is absent'}`;
-  return `echo ${w.data === '\n' ? "''" : w.data} > ${w.path}`;
+  const data = w.data === '\n' ? "''" : /\s/.test(w.data) ? `'${w.data}'` : w.data;
+  return `echo ${data} > ${w.path}${a.op === 'unbind-other' ? ` (unless on ${a.except})` : ''}`;
 }
 
 /** The bound driver's name, read from the driver link (null when unbound). */
@@ -91,6 +107,22 @@ export function runAction(port: AssignPort, a: Action, mode: 'strict' | 'ensure'
   if (a.op === 'verify') {
     return cur.value === a.driver ? { ok: true }
       : { ok: false, wrote: false, errno: 'verify', why: `${a.bdf}: driver is ${cur.value ?? 'none'}, expected ${a.driver ?? 'none'}` };
+  }
+  if (a.op === 'verify-not') {
+    return cur.value !== a.driver ? { ok: true } : { ok: false, wrote: false, errno: 'verify', why: `${a.bdf}: still on ${a.driver}` };
+  }
+  if (a.op === 'unbind-other') {
+    if (cur.value === null || cur.value === a.except) return { ok: true, skipped: true };
+    const r = port.write(`/sys/bus/pci/drivers/${cur.value}/unbind`, a.bdf);
+    if (!r.ok) return r.errno === 'oops' || r.errno === 'blocked' ? failure(r, true) : failure(r);
+    return checkEffect(port, { op: 'unbind', bdf: a.bdf, driver: cur.value });
+  }
+  if (a.op === 'remove-id' || a.op === 'new-id') {
+    const w = actionWrite(a)!;
+    const r = port.write(w.path, w.data);
+    if (r.ok) return { ok: true };
+    if ((a.op === 'remove-id' && r.errno === 'ENODEV') || (a.op === 'new-id' && r.errno === 'EEXIST')) return { ok: true, skipped: true };
+    return r.errno === 'oops' || r.errno === 'blocked' ? failure(r, true) : failure(r);
   }
   if (mode === 'ensure') {
     if (a.op === 'unbind' && cur.value !== a.driver) return { ok: true, skipped: true };

@@ -55,6 +55,8 @@ export function applyPlan(port: AssignPort, plan: Plan, opts: ApplyOptions): App
   opts.sink.append(header);
   const initial = snapshotDevices(port, plan.devices);
   const steps: StepReport[] = [];
+  const skipped = new Set<number>();
+  const inverses = (upTo: number): Action[] => plan.steps.slice(0, upTo).map((x, i) => (skipped.has(i) ? [] : x.inverse)).reverse().flat();
   for (const [seq, s] of plan.steps.entries()) {
     if (opts.stopAfter !== undefined && seq >= opts.stopAfter) {
       return { ok: false, steps, failedAt: null, failure: null, rollback: null, restored: null, killedAfter: seq, persisted: [], files: [] };
@@ -62,15 +64,16 @@ export function applyPlan(port: AssignPort, plan: Plan, opts: ApplyOptions): App
     opts.sink.append({ seq, phase: 'begin', action: s.action, inverse: s.inverse });
     const r = runAction(port, s.action, 'strict');
     if (r.ok) {
-      opts.sink.append({ seq, phase: 'done' });
-      steps.push({ seq, text: s.text, ok: true });
+      opts.sink.append(r.skipped ? { seq, phase: 'done', skipped: true } : { seq, phase: 'done' });
+      steps.push({ seq, text: s.text, ok: true, ...(r.skipped ? { skipped: true } : {}) });
+      if (r.skipped) skipped.add(seq);
       continue;
     }
     const failure: ActionFailure = r.calls ? { errno: r.errno, why: r.why, calls: r.calls } : { errno: r.errno, why: r.why };
     opts.sink.append({ seq, phase: 'failed', errno: r.errno, why: r.why });
     steps.push({ seq, text: s.text, ok: false, failure });
     // A step that failed before or in its write changed nothing (the kernel checks before it mutates).
-    const undo = plan.steps.slice(0, r.wrote ? seq + 1 : seq).reverse().flatMap((x) => x.inverse);
+    const undo = inverses(r.wrote ? seq + 1 : seq);
     const rollback = runUndo(port, undo);
     const restored = matchesOriginal(port, initial).length === 0;
     opts.sink.append({ phase: 'rolled-back', note: restored ? 'every device back on its original driver' : 'rollback incomplete' });
@@ -82,7 +85,7 @@ export function applyPlan(port: AssignPort, plan: Plan, opts: ApplyOptions): App
     if (w.failed) {
       // Undo the files begun (the failed one included: its write may have happened), then the sysfs steps.
       const undone = undoFileChanges(p.files, p.changes.slice(0, w.steps.length).map((c) => persistEntry(c)));
-      const rollback = runUndo(port, plan.steps.slice().reverse().flatMap((x) => x.inverse));
+      const rollback = runUndo(port, inverses(plan.steps.length));
       const restored = matchesOriginal(port, initial).length === 0 && undone.every((u) => u.ok);
       const failure: ActionFailure = { errno: w.failed.errno ?? 'EIO', why: `${w.failed.path}: ${w.failed.why ?? 'write failed'}` };
       opts.sink.append({ phase: 'rolled-back', note: restored ? 'every device and file back as it was' : 'rollback incomplete' });
@@ -99,7 +102,7 @@ export function applyPlan(port: AssignPort, plan: Plan, opts: ApplyOptions): App
 export function runUndo(port: AssignPort, undo: readonly Action[]): StepReport[] {
   return undo.map((a, i) => {
     const r = runAction(port, a, 'ensure');
-    const text = a.op === 'verify' ? `verify ${a.bdf}` : `${a.op} ${a.bdf}${'driver' in a ? ` ${a.driver}` : ''}${a.op === 'override' ? ` ${a.value ?? '(null)'}` : ''}`;
+    const text = a.op === 'verify' || a.op === 'verify-not' ? `verify ${a.bdf}` : `${a.op} ${a.bdf}${'driver' in a ? ` ${a.driver}` : ''}${a.op === 'override' ? ` ${a.value ?? '(null)'}` : ''}${'id' in a ? ` ${a.id}` : ''}`;
     return r.ok ? { seq: i, text, ok: true, ...(r.skipped ? { skipped: true } : {}) }
       : { seq: i, text, ok: false, failure: r.calls ? { errno: r.errno, why: r.why, calls: r.calls } : { errno: r.errno, why: r.why } };
   });

@@ -28,7 +28,8 @@ export interface JournalHeader {
 
 export type JournalEntry =
   | { readonly seq: number; readonly phase: 'begin'; readonly action: Action; readonly inverse: readonly Action[] }
-  | { readonly seq: number; readonly phase: 'done' }
+  /** `skipped`: the step found nothing to do (remove_id of an id that was not there): its inverse must not run. */
+  | { readonly seq: number; readonly phase: 'done'; readonly skipped?: true }
   | { readonly seq: number; readonly phase: 'failed'; readonly errno: string; readonly why: string }
   /**
    * A persistence file about to be written (`content`) or removed (`content: null`): `previous` is its
@@ -128,7 +129,8 @@ export function journalUnfinished(j: Journal): boolean {
 /** The undo list: inverses of every step that began (done or not), last step first. */
 export function undoList(j: Journal): Action[] {
   const out: Action[] = [];
-  for (const e of [...j.entries].reverse()) if (e.phase === 'begin') out.push(...e.inverse);
+  const skipped = new Set(j.entries.flatMap((e) => (e.phase === 'done' && e.skipped === true ? [e.seq] : [])));
+  for (const e of [...j.entries].reverse()) if (e.phase === 'begin' && !skipped.has(e.seq)) out.push(...e.inverse);
   return out;
 }
 

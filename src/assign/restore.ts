@@ -1,4 +1,4 @@
-import { actionText, type AssignPort, type Action } from './actions.js';
+import { actionText, currentDriver, type AssignPort, type Action } from './actions.js';
 import { runUndo, matchesOriginal, type StepReport } from './apply.js';
 import { journalState, undoList, type Journal, type JournalSink } from './journal.js';
 import type { FilePort } from '../host/file-port.js';
@@ -62,7 +62,11 @@ export function restoreJournal(port: AssignPort, j: Journal, sink: JournalSink |
   if (remaining.length > 0) {
     const repair: Action[] = [];
     for (const d of j.header.devices) {
-      repair.push({ op: 'unbind', bdf: d.bdf, driver: j.header.driver });
+      // Whatever the device is on now, if it is not its original driver (the plan's driver after an
+      // apply; the driver the host chose after a release).
+      const cur = currentDriver(port, d.bdf);
+      const now = cur.ok ? cur.value : j.header.driver;
+      if (now !== null && now !== d.driver) repair.push({ op: 'unbind', bdf: d.bdf, driver: now });
       repair.push({ op: 'override', bdf: d.bdf, value: d.driverOverride });
       if (d.driver) repair.push({ op: 'bind', bdf: d.bdf, driver: d.driver });
     }
