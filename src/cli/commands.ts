@@ -41,6 +41,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     define: async (c, io, done) => (await import('./commands/restore.js')).defineRestore(c, io, done),
   },
   {
+    name: 'release', summary: 'give devices back to their kernel drivers, whoever bound them (dmaown, driverctl, libvirt, vfio-pci.ids=), and remove that persistence (dry run unless --yes)',
+    examples: ['dmaown release 01:00.0 01:00.1', 'sudo dmaown release 01:00.0 01:00.1 --yes', 'dmaown release 04:00.0 --sample server-sriov --json'],
+    define: async (c, io, done) => (await import('./commands/release.js')).defineRelease(c, io, done),
+  },
+  {
     name: 'vm-config', summary: 'the VM configuration for devices (libvirt <hostdev>, QEMU -device, Proxmox hostpciN, cloud-hypervisor --device), for groups viable now or after the plan',
     examples: ['dmaown vm-config 01:00.0 01:00.1 --format libvirt', 'dmaown vm-config 01:00.0 01:00.1 --format qemu', 'dmaown vm-config 02:00.0 --format proxmox --json'],
     define: async (c, io, done) => (await import('./commands/vm-config.js')).defineVmConfig(c, io, done),

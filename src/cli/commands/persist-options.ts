@@ -42,7 +42,7 @@ export async function persistFiles(viewed: Viewed, o: PersistOptions): Promise<{
   const { dirFilePort, memoryFilePort } = await import('../../host/file-port.js');
   if (o.persistRoot !== undefined) return { files: dirFilePort(o.persistRoot, { allowWrites: o.yes === true }), root: o.persistRoot };
   if (viewed.loaded.kind === 'live') return { files: dirFilePort('/', { allowWrites: o.yes === true }), root: '/' };
-  if (o.yes === true) return `--persist on ${viewed.loaded.label}: name the root its files go under with --persist-root DIR`;
+  if (o.yes === true) return `persistence files of ${viewed.loaded.label}: name the root they live under with --persist-root DIR`;
   return { files: memoryFilePort({}, { root: '(no --persist-root: an empty root)' }), root: '(no --persist-root: an empty root)' };
 }
 
