@@ -15,7 +15,7 @@ import type { PlanDevice } from './plan.js';
 /** A driver or module name as the kernel registers it: letters, digits, '_', '-', '.' (not first), at most 64. */
 export const DRIVER_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 
-type FieldKind = 'bdf' | 'driver' | 'driver-or-null';
+type FieldKind = 'bdf' | 'driver' | 'driver-or-null' | 'pci-id' | 'driver-or-empty';
 
 /** Every action kind with its fields (besides `op`). */
 export const ACTION_FIELDS: Readonly<Record<string, Readonly<Record<string, FieldKind>>>> = {
@@ -24,7 +24,14 @@ export const ACTION_FIELDS: Readonly<Record<string, Readonly<Record<string, Fiel
   probe: { bdf: 'bdf' },
   bind: { bdf: 'bdf', driver: 'driver' },
   verify: { bdf: 'bdf', driver: 'driver-or-null' },
+  'remove-id': { bdf: 'bdf', driver: 'driver', id: 'pci-id' },
+  'new-id': { bdf: 'bdf', driver: 'driver', id: 'pci-id' },
+  'unbind-other': { bdf: 'bdf', except: 'driver-or-empty' },
+  'verify-not': { bdf: 'bdf', driver: 'driver' },
 };
+
+/** What remove_id/new_id take: "vendor device [subvendor subdevice]" in hex. */
+const PCI_ID_RE = /^[0-9a-f]{1,8}( [0-9a-f]{1,8}){1,3}$/;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const own = (o: Record<string, unknown>, k: string): unknown => (Object.hasOwn(o, k) ? o[k] : undefined);
@@ -32,6 +39,8 @@ const own = (o: Record<string, unknown>, k: string): unknown => (Object.hasOwn(o
 function checkField(kind: FieldKind, v: unknown): boolean {
   if (kind === 'bdf') return isFullBdf(v);
   if (kind === 'driver') return typeof v === 'string' && DRIVER_NAME_RE.test(v);
+  if (kind === 'pci-id') return typeof v === 'string' && PCI_ID_RE.test(v);
+  if (kind === 'driver-or-empty') return v === '' || (typeof v === 'string' && DRIVER_NAME_RE.test(v));
   return v === null || (typeof v === 'string' && DRIVER_NAME_RE.test(v));
 }
 
@@ -46,7 +55,7 @@ export function parseAction(v: unknown, where: string): Result<Action> {
   }
   for (const [k, kind] of Object.entries(fields)) {
     if (!checkField(kind, own(v, k))) {
-      return err('EINVAL', `${where}: ${op}.${k} is ${shown(own(v, k), 60)}, not ${kind === 'bdf' ? 'a full PCI address (0000:01:00.0)' : 'a driver name'}`);
+      return err('EINVAL', `${where}: ${op}.${k} is ${shown(own(v, k), 60)}, not ${kind === 'bdf' ? 'a full PCI address (0000:01:00.0)' : kind === 'pci-id' ? 'a PCI id ("vendor device [subvendor subdevice]" in hex)' : 'a driver name'}`);
     }
   }
   return ok(Object.fromEntries([['op', op], ...Object.keys(fields).map((k) => [k, own(v, k)])]) as unknown as Action);
@@ -124,8 +133,12 @@ export function parseEntry(v: unknown, where: string): Result<JournalEntry> {
       }
       return ok({ seq: seq as number, phase, action: a.value, inverse });
     }
-    case 'done':
-      return seqOk ? ok({ seq: seq as number, phase }) : err('EINVAL', `${where}: done.seq is ${shown(seq, 40)}, not a step number`);
+    case 'done': {
+      if (!seqOk) return err('EINVAL', `${where}: done.seq is ${shown(seq, 40)}, not a step number`);
+      const skipped = own(v, 'skipped');
+      if (skipped !== undefined && skipped !== true) return err('EINVAL', `${where}: done.skipped must be true when present`);
+      return ok(skipped === true ? { seq: seq as number, phase, skipped } : { seq: seq as number, phase });
+    }
     case 'failed':
       if (!seqOk) return err('EINVAL', `${where}: failed.seq is ${shown(seq, 40)}, not a step number`);
       return ok({ seq: seq as number, phase, errno: String(own(v, 'errno')).slice(0, 40), why: String(own(v, 'why')).slice(0, 1000) });
@@ -156,10 +169,19 @@ export function parseEntry(v: unknown, where: string): Result<JournalEntry> {
  * undo a journal may ask for. Null: this action kind has no journaled inverse rule (refused).
  */
 export const INVERSE_OF: Readonly<Record<string, (a: Action, d: PlanDevice, h: JournalHeader) => readonly Action[] | null>> = {
-  override: (a, d, h) => (a.op === 'override' && a.value === h.driver ? [{ op: 'override', bdf: d.bdf, value: d.driverOverride }] : null),
+  // apply sets the override to the journal's driver; release clears it.
+  override: (a, d, h) => (a.op === 'override' && (a.value === h.driver || a.value === null) ? [{ op: 'override', bdf: d.bdf, value: d.driverOverride }] : null),
   unbind: (a, d) => (a.op === 'unbind' && a.driver === d.driver ? [{ op: 'override', bdf: d.bdf, value: d.driverOverride }, { op: 'bind', bdf: d.bdf, driver: a.driver }] : null),
   probe: (_a, d, h) => [{ op: 'unbind', bdf: d.bdf, driver: h.driver }],
   verify: (a, _d, h) => (a.op === 'verify' && a.driver === h.driver ? [] : null),
+  // release: the dynamic id of the journal's driver, put back by new_id.
+  'remove-id': (a, d, h) => (a.op === 'remove-id' && a.driver === h.driver ? [{ op: 'new-id', bdf: d.bdf, driver: a.driver, id: a.id }] : null),
+  'verify-not': (a, _d, h) => (a.op === 'verify-not' && a.driver === h.driver ? [] : null),
+};
+
+/** A second undo an action may have: a release's probe is undone by unbinding whatever driver the host chose. */
+export const ALT_INVERSE_OF: Readonly<Record<string, (a: Action, d: PlanDevice, h: JournalHeader) => readonly Action[] | null>> = {
+  probe: (_a, d) => [{ op: 'unbind-other', bdf: d.bdf, except: d.driver ?? '' }],
 };
 
 /**
@@ -181,7 +203,8 @@ export function checkAuthority(j: Journal, where: string): Result<void> {
       const rule = Object.hasOwn(INVERSE_OF, e.action.op) ? INVERSE_OF[e.action.op] : undefined;
       const want = rule ? rule(e.action, d, j.header) : null;
       if (want === null) return err('EPERM', `${at}: ${e.action.op} ${e.action.bdf} is not a step dmaown takes for this journal's driver and devices`);
-      if (JSON.stringify(want) !== JSON.stringify(e.inverse)) {
+      const alt = Object.hasOwn(ALT_INVERSE_OF, e.action.op) ? ALT_INVERSE_OF[e.action.op]!(e.action, d, j.header) : null;
+      if (JSON.stringify(want) !== JSON.stringify(e.inverse) && (alt === null || JSON.stringify(alt) !== JSON.stringify(e.inverse))) {
         return err('EPERM', `${at}: the inverse of ${e.action.op} ${e.action.bdf} is recorded as ${shown(e.inverse, 120)}, but what it undoes is ${shown(want, 120)} (a tampered journal)`);
       }
     } else if (e.phase === 'persist') {

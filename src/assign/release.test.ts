@@ -11,7 +11,7 @@ import { inspectHost } from './inspect.js';
 import { makeRelease, simulateReleaseOn, type Release } from './release.js';
 import { applyPlan } from './apply.js';
 import { restoreJournal } from './restore.js';
-import { memorySink, parseJournal } from './journal.js';
+import { memorySink, parseJournal, undoList } from './journal.js';
 import { captureHost, fixtureNames } from './testing/hosts.js';
 import { samplesDir } from './source.js';
 
@@ -140,4 +140,19 @@ test('release on a sample as captured: the server VF on vfio-pci by new_id goes 
   const sim = simulateReleaseOn(createKernel(host), r);
   assert.equal(sim.ok, true, JSON.stringify(sim.steps.filter((s) => !s.ok)));
   assert.deepEqual(sim.drivers, [{ bdf: '0000:01:02.3', driver: 'iavf' }, { bdf: '0000:04:00.0', driver: 'nvme' }]);
+});
+
+test('a remove_id that found no dynamic id is journaled as skipped, and its new_id is not replayed by restore', () => {
+  const host = boundHost('dual-gpu', GPU2, { override: false });
+  const r = release(host, GPU2, memoryFilePort());
+  const k = createKernel(host);
+  // Someone already took the ids away (a manual remove_id): the release's remove_id answers ENODEV.
+  for (const id of ['10de 1f06', '10de 10f9']) assert.ok(k.write('/sys/bus/pci/drivers/vfio-pci/remove_id', id).ok);
+  const sink = memorySink();
+  const res = applyPlan(k, r.plan, { sink, id: 'r', created: '' });
+  assert.equal(res.ok, true);
+  assert.deepEqual(res.steps.filter((s) => s.skipped).map((s) => s.text), ["echo '10de 1f06' > /sys/bus/pci/drivers/vfio-pci/remove_id", "echo '10de 10f9' > /sys/bus/pci/drivers/vfio-pci/remove_id"]);
+  const j = parseJournal(sink.lines.map((l) => JSON.stringify(l)).join('\n'));
+  assert.ok(j.ok, j.ok ? '' : j.why);
+  assert.ok(!undoList(j.value).some((a) => a.op === 'new-id'));
 });

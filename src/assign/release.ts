@@ -44,11 +44,12 @@ export function makeRelease(view: HostView, host: HostDescription, bdfs: readonl
     for (const h of g?.holders ?? []) {
       refusals.push({ bdf: b, code: 'in-use', why: `group ${g!.id} is in use: ${h.path} held by ${h.comm} (pid ${h.pid}) — unbinding would block until it closes`, hint: 'stop that process (shut the VM down) first' });
     }
+    if (!g) { notes.push(`${b} has no IOMMU group: not a device dmaown hands out or gives back`); continue; }
     if (!isUserSpaceDriver(d.driver) && !isUserSpaceDriver(d.driverOverride)) {
       notes.push(`${b} is ${d.driver ? `on ${d.driver}` : 'unbound'} without a user-space driver_override: nothing to give back on the running host`);
       continue;
     }
-    devices.push({ bdf: b, group: g?.id ?? -1, driver: d.driver, driverOverride: d.driverOverride, requested: true });
+    devices.push({ bdf: b, group: g.id, driver: d.driver, driverOverride: d.driverOverride, requested: true });
   }
   if (refusals.length > 0) return ok({ ok: false, refusals });
   const userDriver = devices.map((d) => d.driver ?? d.driverOverride).find((x) => x !== null) ?? 'vfio-pci';
@@ -80,7 +81,7 @@ export function makeRelease(view: HostView, host: HostDescription, bdfs: readonl
     && devices.some((d) => { const y = host.pci.find((z) => z.bdf === d.bdf)!; return y.vendor === x.vendor && y.device === x.device; }));
   for (const o of others) notes.push(`${o.bdf} has the same ids and stays on ${o.driver}: remove_id changes only what later probes match`);
   const plan: Plan = {
-    format: 'dmaown-plan/1', kernel: view.kernel, driver: userDriver, groups: [...new Set(devices.map((d) => d.group))].filter((g) => g >= 0),
+    format: 'dmaown-plan/1', kernel: view.kernel, driver: userDriver, groups: [...new Set(devices.map((d) => d.group))],
     devices, steps, warnings: [...p.value.warnings], via: 'group',
   };
   return ok({ ok: true, release: { plan, files: p.value.changes, notes: [...notes, ...p.value.notes] } });

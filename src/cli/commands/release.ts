@@ -17,6 +17,29 @@ export interface ReleaseOptions extends HostOptions {
  * `dmaown restore JOURNAL` undoes it.
  */
 export async function runRelease(bdfs: readonly string[], o: ReleaseOptions, io: CliIo): Promise<number> {
+  if (o.yes !== true) return releaseUnderLock(bdfs, o, io, DEFAULT_STATE_DIR);
+  // As apply: the lock first, an unfinished journal refuses, then plan and simulate under the lock.
+  const stateDir = o.stateDir ?? DEFAULT_STATE_DIR;
+  const { takeLock, listJournals, blockingJournals } = await import('../../assign/state-dir.js');
+  const sel = selectionOf(o);
+  if (typeof sel !== 'string' && (sel.kind === 'capture' || sel.kind === 'sample')) {
+    io.err(`dmaown release: ${sel.kind === 'capture' ? sel.file : `sample ${sel.name}`} is a capture, not a host: nothing can be written (use it for dry runs)\n`);
+    return EXIT.usage;
+  }
+  const l = takeLock(stateDir);
+  if (!l.ok) { io.err(`dmaown release: ${l.errno}: ${l.why}\n`); return l.errno === 'EBUSY' ? EXIT.negative : EXIT.usage; }
+  try {
+    const listed = listJournals(stateDir);
+    const blocking = listed.ok ? blockingJournals(listed.value) : [listed.why];
+    if (blocking.length > 0) {
+      io.err(`dmaown release: refused, nothing written: the state directory has a journal that is not finished:\n${blocking.map((b) => `  ${b}`).join('\n')}\n  → dmaown restore JOURNAL --yes (or --discard once you have checked the devices)\n`);
+      return EXIT.negative;
+    }
+    return await releaseUnderLock(bdfs, o, io, stateDir);
+  } finally { l.value(); }
+}
+
+async function releaseUnderLock(bdfs: readonly string[], o: ReleaseOptions, io: CliIo, stateDir: string): Promise<number> {
   const c = colorsFor(io, o.color);
   const fail = (why: string, code: number = EXIT.usage): number => { io.err(`dmaown release: ${why}\n`); return code; };
   const { parseBdfs } = await import('../../assign/bdf.js');
@@ -54,20 +77,17 @@ export async function runRelease(bdfs: readonly string[], o: ReleaseOptions, io:
     return sim.ok ? EXIT.ok : EXIT.negative;
   }
   if (v.value.loaded.kind !== 'live' && v.value.loaded.kind !== 'sysfs-root') return fail(`${v.value.loaded.label} is a capture, not a host: nothing can be written (use it for dry runs)`);
-  const { takeLock, fileSink, journalDir } = await import('../../assign/journal.js');
+  const { fileSink, journalDir } = await import('../../assign/journal.js');
   const { applyPlan } = await import('../../assign/apply.js');
-  const stateDir = o.stateDir ?? DEFAULT_STATE_DIR;
-  let unlock: () => void;
-  try {
-    const l = takeLock(stateDir);
-    if (!l.ok) return fail(`${l.errno}: ${l.why}`, EXIT.negative);
-    unlock = l.value;
-  } catch (e) { return fail(`cannot use state directory ${stateDir}: ${(e as Error).message}`); }
+  const { hostIdentity } = await import('../../assign/host-identity.js');
   const created = new Date().toISOString();
   const id = `${created.replace(/[:.]/g, '-')}-${process.pid}-release`;
   const journal = join(journalDir(stateDir), `${id}.jsonl`);
-  try {
-    const res = applyPlan(v.value.loaded.port, rel.plan, { sink: fileSink(journal), id, created, persist: { files: f.files, changes: rel.files } });
+  {
+    const res = applyPlan(v.value.loaded.port, rel.plan, {
+      sink: fileSink(journal, { create: true }), id, created, host: hostIdentity(v.value.loaded.root ?? '/', v.value.loaded.host),
+      persist: { files: f.files, changes: rel.files },
+    });
     if (o.json) printJson(io, { ...out, dryRun: false, result: res, journal });
     else {
       for (const s of res.steps) if (!s.skipped) io.out(`${s.ok ? c.green('ok  ') : c.red('FAIL')} ${s.text}${s.failure ? `\n      ${s.failure.errno}: ${s.failure.why}` : ''}\n`);
@@ -77,7 +97,7 @@ export async function runRelease(bdfs: readonly string[], o: ReleaseOptions, io:
       for (const n of rel.notes) io.out(c.dim(`note: ${n}\n`));
     }
     return res.ok ? EXIT.ok : EXIT.negative;
-  } finally { unlock(); }
+  }
 }
 
 async function renderRelease(rel: import('../../assign/release.js').Release, sim: { ok: boolean; kernel: string; drivers: readonly { bdf: string; driver: string | null }[]; steps: readonly { ok: boolean; text: string; failure?: { errno: string; why: string } }[]; note?: string }, root: string, c: import('../io.js').Colors): Promise<string> {
