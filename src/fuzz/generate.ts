@@ -171,6 +171,15 @@ function startPlan(r: Rng, c: GenContext, bdf: string): void {
   const gid = (): number => k.devices.get(bdf)?.group ?? 0;
   const plan = c.plan;
   if (!onVfio) plan.push((cc) => toVfio(cc, bdf));
+  // Mostly the whole group, as `dmaown plan` does: every endpoint member to vfio-pci (bridges keep theirs).
+  const g = k.groups.get(gid());
+  if (g && r.chance(0.7)) {
+    for (const m of g.devices) {
+      const md = k.devices.get(m);
+      if (m === bdf || !md?.pci || md.pci.class >> 8 === 0x0604 || md.driver === 'vfio-pci') continue;
+      plan.push((cc) => toVfio(cc, m));
+    }
+  }
   const cdev = k.opts.vfioDeviceCdev && k.profile.label === 'C';
   const which = r.weighted<'container' | 'compat' | 'cdev'>([[5, 'container'], [k.opts.iommufd && k.profile.deviceClaim ? 2 : 0, 'compat'], [cdev ? 5 : 0, 'cdev']]);
   const [a, b, d] = [c.fresh('f'), c.fresh('f'), c.fresh('f')];
