@@ -47,6 +47,18 @@ async function planFromFile(file: string, o: ApplyOptions, io: CliIo): Promise<P
   return simulated(r.value, m.plan);
 }
 
+/**
+ * Test hook for the kill and concurrency tests, which run `dmaown apply` as real processes:
+ * DMAOWN_TEST_SIGNAL_AT="N:SIGKILL" (or SIGSTOP) makes this process send itself that signal right
+ * after journal line N is on disk — a kill (or a pause, holding the lock) at an exact point.
+ */
+function signalAt(sink: import('../../assign/journal.js').JournalSink, spec: string | undefined): import('../../assign/journal.js').JournalSink {
+  const m = spec === undefined ? null : /^(\d{1,4}):(SIGKILL|SIGSTOP)$/.exec(spec);
+  if (!m) return sink;
+  let n = 0;
+  return { append(line) { sink.append(line); if (++n === Number(m[1])) process.kill(process.pid, m[2] as NodeJS.Signals); } };
+}
+
 /** One argument that is not a PCI address is a plan file; `apply 02:00.0` never reads a file of that name. */
 async function isPlanFile(args: readonly string[]): Promise<boolean> {
   if (args.length !== 1) return false;
@@ -130,7 +142,7 @@ async function applyUnderLock(args: readonly string[], o: ApplyOptions, io: CliI
   const id = `${created.replace(/[:.]/g, '-')}-${process.pid}`;
   const journal = join(journalDir(stateDir), `${id}.jsonl`);
   const res = applyPlan(loaded.port, x.plan, {
-    sink: fileSink(journal, { create: true }), id, created, host: hostIdentity(loaded.root ?? '/', loaded.host),
+    sink: signalAt(fileSink(journal, { create: true }), io.env['DMAOWN_TEST_SIGNAL_AT']), id, created, host: hostIdentity(loaded.root ?? '/', loaded.host),
     persist: persist ? { files: persist.files, changes: persist.plan.changes } : null,
   });
   if (o.json) printJson(io, { ...base, dryRun: false, result: res, journal });
