@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { INPUT_LIMITS, readInputFile } from '../host/input-file.js';
 
 /**
  * Vendor, device and class names from the pci.ids database, as lspci prints them. The file (1.3 MB)
@@ -86,14 +86,18 @@ export function pciNamesFromText(text: string): PciNames {
 
 const NONE: PciNames = { vendor: () => null, device: () => null, className: () => null };
 
-/** Lazily loaded names: the first file of `paths` that exists; no names (numeric ids only) if none. */
+/**
+ * Lazily loaded names: the first file of `paths` that is a regular file of at most 64 MiB (a FIFO or
+ * /dev/zero is skipped, never read); no names (numeric ids only) if none.
+ */
 export function lazyPciNames(paths: readonly string[] = PCI_IDS_PATHS): PciNames {
   let loaded: PciNames | null = null;
   const get = (): PciNames => {
     if (loaded) return loaded;
     loaded = NONE;
     for (const p of paths) {
-      try { loaded = pciNamesFromText(readFileSync(p, 'latin1')); break; } catch { /* try the next path */ }
+      const r = readInputFile(p, { what: 'pci.ids', maxBytes: INPUT_LIMITS.pciIds });
+      if (r.ok) { loaded = pciNamesFromText(r.value.toString('latin1')); break; }
     }
     return loaded;
   };

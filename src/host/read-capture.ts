@@ -49,7 +49,7 @@ function checkEntry(file: string, key: string, v: unknown): Result<CaptureEntry>
   if (typeof v === 'string') return ok(v);
   if (!isRecord(v)) return err('EINVAL', `${where}: value must be a string or an object, got ${shown(v, 60)}`);
   const keys = Object.keys(v);
-  if (keys.length !== 1) return err('EINVAL', `${where}: object must have exactly one of hex/link/dir/error, got {${shown(keys.join(','), 60)}}`);
+  if (keys.length !== 1) return err('EINVAL', `${where}: object must have exactly one of hex/link/dir/error, got {${keys.slice(0, 4).map((k) => shown(k, 20)).join(',')}${keys.length > 4 ? ',…' : ''}}`);
   if ('hex' in v) {
     const h = v['hex'];
     if (typeof h !== 'string' || h.length % 2 !== 0) return err('EINVAL', `${where}: "hex" must be an even-length string of hex digits`);

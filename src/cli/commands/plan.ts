@@ -22,6 +22,8 @@ export async function planFor(bdfs: readonly string[], o: PlanOptions, io: CliIo
   const p = parseBdfs(bdfs), a = parseBdfs(o.allowGroupMember ?? []);
   if (!p.ok) return { kind: 'error', code: EXIT.usage, why: p.why };
   if (!a.ok) return { kind: 'error', code: EXIT.usage, why: a.why };
+  const { DRIVER_NAME_RE } = await import('../../assign/journal-check.js');
+  if (o.driver !== undefined && !DRIVER_NAME_RE.test(o.driver)) return { kind: 'error', code: EXIT.usage, why: `--driver ${JSON.stringify(o.driver.slice(0, 80))}: not a driver name (vfio-pci, pci-stub, ...)` };
   const via = o.via ?? 'group';
   if (via !== 'group' && via !== 'cdev') return { kind: 'error', code: EXIT.usage, why: `--via ${via}: choose group (/dev/vfio/N) or cdev (/dev/vfio/devices/vfioN with /dev/iommu)` };
   const sel = selectionOf(o);

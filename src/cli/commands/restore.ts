@@ -20,10 +20,10 @@ function persistRootOf(j: Journal, o: RestoreOptions): string | null {
 }
 
 /** Without --yes: what restore would write, and what differs now; nothing is written, no lock taken. */
-async function dryRun(path: string, j: Journal, port: AssignPort, o: RestoreOptions, io: CliIo): Promise<number> {
+async function dryRun(path: string, j: Journal, port: AssignPort, o: RestoreOptions, io: CliIo, state: string): Promise<number> {
   const c = colorsFor(io, o.color);
   const { previewRestore } = await import('../../assign/restore.js');
-  const p = previewRestore(port, j);
+  const p = { ...previewRestore(port, j), state };
   // Everything already as the journal recorded it: say so, and list no steps.
   const planned = p.remaining.length === 0 ? [] : p.planned;
   if (o.json) {
@@ -110,13 +110,15 @@ export async function runRestore(journalArg: string | undefined, o: RestoreOptio
       return EXIT.negative;
     }
   }
-  if (o.yes !== true) return dryRun(path, j, h.value.port, o, io);
+  const { journalState } = await import('../../assign/journal.js');
+  const state = journalState(chosen.journal);
+  if (o.yes !== true) return dryRun(path, j, h.value.port, o, io, state);
   const l = takeLock(stateDir);
   if (!l.ok) { io.err(`dmaown restore: ${l.errno}: ${l.why}\n`); return l.errno === 'EBUSY' ? EXIT.negative : EXIT.usage; }
   try {
     const { restoreJournal } = await import('../../assign/restore.js');
     const { dirFilePort } = await import('../../host/file-port.js');
-    const r = restoreJournal(h.value.port, j, fileSink(path), dirFilePort(persistRoot ?? '/', { allowWrites: true }));
+    const r = { ...restoreJournal(h.value.port, j, fileSink(path), dirFilePort(persistRoot ?? '/', { allowWrites: true })), state };
     if (o.json) printJson(io, { schema: 'dmaown-restore/1', journal: path, dryRun: false, ...r });
     else {
       io.out(`journal ${path} (${r.state})\n`);

@@ -34,7 +34,9 @@ export async function runStatus(o: HostOptions, io: CliIo): Promise<number> {
     io.out(`${c.inverse(` SAMPLE HOST "${sample}" — not this machine `)}  (select it yourself with --sample ${sample})\n\n`);
   }
   io.out(renderStatus(v.view, v.loaded.kind === 'live' ? 'This host' : v.loaded.label, c, v.why));
-  for (const w of v.loaded.warnings.slice(0, 5)) io.err(`warning: ${w}\n`);
+  // The ones that say the host's own description contradicts itself come first, never cut off.
+  const ws = [...v.loaded.warnings].sort((a, b) => Number(/cannot be trusted|does not point to/.test(b)) - Number(/cannot be trusted|does not point to/.test(a)));
+  for (const w of ws.slice(0, 5)) io.err(`warning: ${w}\n`);
   return EXIT.ok;
 }
 
