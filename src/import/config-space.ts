@@ -34,7 +34,7 @@ export function buildConfigSpace(ids: IdFacts | null, cfg: ConfigFacts | 'denied
   b[0x0a] = ids.class & 0xff;
   b[0x0b] = (ids.class >> 8) & 0xff;
   const base = ids.class >> 8;
-  const hdr = cfg !== null && cfg !== 'denied' ? cfg.headerType : base === 0x06 && ((ids.class & 0xff) === 0x04 || (ids.class & 0xff) === 0x09) ? 1 : 0;
+  const hdr = cfg !== null && cfg !== 'denied' && cfg.headerType !== null ? cfg.headerType : base === 0x06 && ((ids.class & 0xff) === 0x04 || (ids.class & 0xff) === 0x09) ? 1 : 0;
   b[0x0e] = hdr | (multifunction ? 0x80 : 0);
   if (cfg !== null && cfg !== 'denied' && cfg.buses !== null) {
     b[0x18] = cfg.buses.primary;

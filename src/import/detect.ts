@@ -42,6 +42,9 @@ export function readPaste(text: string, file: string): Result<PasteRead> {
   const read = sink.read();
   if (read.devices.size === 0 && Object.keys(read.host).length === 0) {
     const first = leftovers[0];
+    if (first !== undefined && /^\s*ACS(Cap|Ctl):/.test(first.text)) {
+      return err('EINVAL', `${file}:${first.n}: ACS lines without a device line (\`lspci -vvv | grep ACS\`): they cannot be attributed to a device; paste \`sudo lspci -vvv\` whole`);
+    }
     return err('EINVAL', first === undefined ? `${file}: empty (no lines after removing prompts, quotes and fences)`
       : `${file}:${first.n}: no known format (${JSON.stringify(first.text.slice(0, 60))}); expected an IOMMU group listing, lspci, dmesg or pvesh output`);
   }

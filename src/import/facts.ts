@@ -36,7 +36,8 @@ export interface IdFacts {
 
 /** What `lspci -vv`/`-vvv` shows of config space. */
 export interface ConfigFacts {
-  readonly headerType: number;
+  /** 1 when lspci printed bus numbers (a bridge); null: take it from the class code. */
+  readonly headerType: number | null;
   readonly multifunction: boolean | null;
   /** PCIe capability: offset and port type (PCI_EXP_TYPE_*); null = not a PCIe function (capabilities read). */
   readonly express: { readonly offset: number; readonly type: number; readonly flr: boolean } | null;

@@ -121,7 +121,7 @@ export function readLspciAttributes(sink: FactSink, bdf: string, lines: readonly
     const sriovKnown = sriov === null || (sriov.totalVfs !== null && sriov.numVfs !== null);
     if (acsKnown && sriovKnown && !(elided && acs === null)) {
       sink.set(bdf, 'config', {
-        headerType: buses !== null ? 1 : 0,
+        headerType: buses !== null ? 1 : null,
         multifunction: null,
         express,
         acs: acs !== null ? { offset: acs.offset, cap: acs.cap ?? 0, ctl: acs.ctl ?? 0 } : 'absent',

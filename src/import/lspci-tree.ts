@@ -3,7 +3,7 @@ import type { ParseContext } from './parse-context.js';
 
 /** A bus bracket `[0000:00]`, `[01]`, `[02-03]`, or a device `00.0` after a tree connector. */
 const TOKEN_RE = /\[(?:([0-9a-f]{4,8}):)?([0-9a-f]{2})(?:-([0-9a-f]{2}))?\]|(?<=[-+\\])([0-1][0-9a-f])\.([0-7])(?=[-\s]|$)/gi;
-const TREE_LINE_RE = /^[\s|]*(?:[-+\\]-|-\[)/;
+const TREE_LINE_RE = /^[\s|]*(?:[-+\\]-|-\[|-\+-)/;
 
 /**
  * `lspci -t` / `-tv` / `-tvnn`: the topology as a drawn tree. A bracket opens a bus (the root bus,
