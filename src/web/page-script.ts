@@ -8,7 +8,7 @@ import type { PlanData } from './plan-data.js';
  * It never writes anything: selection, collapse, search and filter are view state; the what-if of
  * `dmaown serve` is a GET that the server answers by simulating on the model.
  */
-export async function pageMain(G: { row: number; indent: number; left: number; top: number; text: number; label: number }): Promise<void> {
+export async function pageMain(G: { row: number; indent: number; left: number; top: number; text: number; label: number; shapes: Record<string, string> }): Promise<void> {
   const packed = atob((document.getElementById('dmaown-data')?.textContent ?? '').trim());
   const bytes = new Uint8Array(packed.length);
   for (let i = 0; i < packed.length; i++) bytes[i] = packed.charCodeAt(i);
@@ -22,6 +22,7 @@ export async function pageMain(G: { row: number; indent: number; left: number; t
   const boxEls = new Map<number, SVGGElement>();
   svg.querySelectorAll<SVGGElement>('#boxes > g.grp').forEach((el) => boxEls.set(Number(el.dataset['group']), el));
   const links = svg.getElementById('links') as SVGPathElement;
+  const rowsLayer = svg.getElementById('rows') as SVGGElement;
   const byBdf = new Map<string, number>();
   nodes.forEach((n, i) => byBdf.set(n.id, i));
   const collapsed = nodes.map((n) => n.collapsed);
@@ -40,6 +41,23 @@ export async function pageMain(G: { row: number; indent: number; left: number; t
     return e;
   };
 
+  /** A row not written into the file (it was hidden when the report was made): svg.ts's markup, text by textContent. */
+  function makeRow(i: number): SVGGElement {
+    const n = nodes[i] as NodeData;
+    const g = document.createElementNS(SVGNS, 'g');
+    g.setAttribute('class', ['node', `k-${n.kind}`, `v-${n.verdict}`, n.blocker ? 'blocker' : ''].filter(Boolean).join(' '));
+    g.setAttribute('data-i', String(i));
+    if (n.dev) {
+      g.setAttribute('data-bdf', n.id); g.setAttribute('tabindex', '0'); g.setAttribute('role', 'button');
+      if (n.group !== null) g.setAttribute('data-g', String(n.group));
+    } else g.setAttribute('data-rc', n.id);
+    // Only markup of our own here; the device's text (hostile input) goes in as text below.
+    g.innerHTML = (n.hasKids ? `<text class="toggle" x="-16" y="17" data-toggle="${i}"></text>` : '') + (G.shapes[n.kind] ?? '')
+      + `<text x="10" y="17">${n.blocker ? '<tspan class="blk">✖ </tspan>' : ''}<tspan class="t"></tspan>${n.hasKids ? '<tspan class="badge" dx="8"></tspan>' : ''}</text>`;
+    (g.querySelector('.t') as SVGTSpanElement).textContent = n.text;
+    return g;
+  }
+
   /** Same arithmetic as layout.ts: visible rows in pre-order, group runs, links. `apply` false: rows only (the SVG as written is already laid out). */
   function relayout(apply = true): void {
     let next = 0, maxDepth = 0;
@@ -55,9 +73,17 @@ export async function pageMain(G: { row: number; indent: number; left: number; t
     const runs = new Map<number, [number, number, number][]>();
     let prev: number | null = null;
     let d = '';
+    let cursor: SVGGElement | null = null;
     nodes.forEach((n, i) => {
-      const r = rows[i] ?? -1, e = rowEls[i];
+      const r = rows[i] ?? -1;
+      let e = rowEls[i];
+      if (!e && r >= 0) {
+        e = makeRow(i);
+        if (cursor) cursor.after(e); else rowsLayer.prepend(e);
+        rowEls[i] = e;
+      }
       if (e) {
+        cursor = e;
         e.classList.toggle('hidden', r < 0);
         if (r >= 0) e.setAttribute('transform', `translate(${nodeX(n.depth)},${rowY(r)})`);
         const t = e.querySelector('.toggle');
@@ -198,7 +224,7 @@ export async function pageMain(G: { row: number; indent: number; left: number; t
     $('count').textContent = `${hits.length} match${hits.length === 1 ? '' : 'es'}`;
     for (const i of hits.slice(0, 50)) {
       const n = nodes[i] as NodeData;
-      const b = el('button', { type: 'button', class: 'hit', 'data-bdf': n.id }, rowEls[i]?.querySelector('.t')?.textContent ?? n.id);
+      const b = el('button', { type: 'button', class: 'hit', 'data-bdf': n.id }, n.text);
       b.addEventListener('click', () => select(i, true));
       res.append(el('li', {}, b));
     }

@@ -4,7 +4,7 @@ import { GEOMETRY } from './layout.js';
 import { PAGE_CSS } from './page-style.js';
 import { pageMain } from './page-script.js';
 import type { ReportData } from './report-data.js';
-import { topologySvg } from './svg.js';
+import { shapeSvg, topologySvg } from './svg.js';
 import { VERDICT_GLYPH, type Verdict } from './verdict.js';
 
 /**
@@ -47,7 +47,9 @@ const SIDE = `<aside id="side"><ul id="results"></ul><div id="details"><p class=
 <p><button type="button" id="run-whatif" disabled>simulate</button></p><div id="whatif-result"></div></section></aside>`;
 
 export function reportHtml(d: ReportData): string {
-  const script = `(${pageMain.toString()})(${JSON.stringify(GEOMETRY)});`;
+  const kinds = ['root-complex', 'root-port', 'switch-upstream', 'switch-downstream', 'pci-bridge', 'bridge', 'endpoint', 'vf', 'rciep'] as const;
+  const shapes = Object.fromEntries(kinds.map((k) => [k, shapeSvg(k)]));
+  const script = `(${pageMain.toString()})(${JSON.stringify({ ...GEOMETRY, shapes })});`;
   const connect = d.live ? "'self'" : "'none'";
   const csp = `default-src 'none'; style-src ${sha256(PAGE_CSS)}; script-src ${sha256(script)}; img-src data:; connect-src ${connect}; base-uri 'none'; form-action 'none'`;
   return `<!doctype html>

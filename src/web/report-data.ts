@@ -3,6 +3,7 @@ import type { GroupReasons } from '../assign/why.js';
 import type { HostDescription } from '../model/host-description.js';
 import { iommuSummary, type IommuSummary } from './iommu-summary.js';
 import { groupPlan, type PlanData } from './plan-data.js';
+import { rowText, shownText } from './row-text.js';
 import { pciTree, type NodeKind } from './tree.js';
 import { endpointsOf, groupVerdict, verdictLabel, verdictText, type Verdict } from './verdict.js';
 
@@ -53,6 +54,13 @@ export interface NodeData {
   readonly size: number;
   readonly collapsed: boolean;
   readonly group: number | null;
+  /** The group's verdict ('nogroup' without one), for the row's colour. */
+  readonly verdict: Verdict | 'nogroup';
+  /** Marked ✖: this device blocks its group. */
+  readonly blocker: boolean;
+  readonly hasKids: boolean;
+  /** The row's text as shown (clipped). */
+  readonly text: string;
   readonly dev: DeviceData | null;
 }
 
@@ -113,9 +121,16 @@ export async function reportData(input: ReportInput, opts: ReportOptions = {}): 
   for (const g of view.groups) for (const d of g.devices) views.set(d.bdf, d);
   for (const d of view.ungrouped) views.set(d.bdf, d);
   const descs = new Map(host.pci.map((d) => [d.bdf, d]));
-  const nodes = tree.map((n): NodeData => {
+  const verdicts = new Map(view.groups.map((g) => [g.id, groupVerdict(g)]));
+  const parents = new Set(tree.map((n) => n.parent));
+  const nodes = tree.map((n, i): NodeData => {
     const v = views.get(n.id), d = descs.get(n.id);
-    return { ...n, group: d?.iommuGroup ?? null, dev: v && d ? deviceData(v, d) : null };
+    const dev = v && d ? deviceData(v, d) : null;
+    const group = d?.iommuGroup ?? null;
+    const verdict = group === null ? 'nogroup' : verdicts.get(group) ?? 'nogroup';
+    const blocker = dev !== null && dev.blocks && verdict === 'blocked';
+    const hasKids = parents.has(i);
+    return { ...n, group, verdict, blocker, hasKids, text: shownText(rowText(n.id, n.kindName, dev), hasKids, blocker), dev };
   });
   const limit = opts.simulateLimit ?? (host.pci.length > (opts.collapseAbove ?? 256) ? 16 : Number.MAX_SAFE_INTEGER);
   // Which group plans to simulate when not all can be: those with a display controller (what people
