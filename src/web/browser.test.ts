@@ -191,6 +191,8 @@ btest('a 1000-function host opens with switches and VF fans collapsed; expanding
   await page.click('#expand-all');
   assert.deepEqual(await counts(), { all: 1000, shown: 1000 });
   const undrawnAll = await undrawn(page);
+  const groupIds = [...new Set(h.value.host.pci.flatMap((d) => (d.iommuGroup === null ? [] : [d.iommuGroup])))].sort((x, y) => x - y);
+  assert.deepEqual([...undrawnAll.boxes].sort((x, y) => x - y), groupIds, 'every group box made once its members show');
   assert.deepEqual(undrawnAll.devices, []);
   assert.deepEqual(undrawnAll.groups, []);
   await page.screenshot({ path: join(ARTIFACTS, 'synthetic-1000.png') });

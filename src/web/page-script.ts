@@ -23,6 +23,7 @@ export async function pageMain(G: { row: number; indent: number; left: number; t
   svg.querySelectorAll<SVGGElement>('#boxes > g.grp').forEach((el) => boxEls.set(Number(el.dataset['group']), el));
   const links = svg.getElementById('links') as SVGPathElement;
   const rowsLayer = svg.getElementById('rows') as SVGGElement;
+  const boxesLayer = svg.getElementById('boxes') as SVGGElement;
   const byBdf = new Map<string, number>();
   nodes.forEach((n, i) => byBdf.set(n.id, i));
   const collapsed = nodes.map((n) => n.collapsed);
@@ -56,6 +57,22 @@ export async function pageMain(G: { row: number; indent: number; left: number; t
       + `<text x="10" y="17">${n.blocker ? '<tspan class="blk">✖ </tspan>' : ''}<tspan class="t"></tspan>${n.hasKids ? '<tspan class="badge" dx="8"></tspan>' : ''}</text>`;
     (g.querySelector('.t') as SVGTSpanElement).textContent = n.text;
     return g;
+  }
+
+  /** A group box not written into the file (no member shown at open): svg.ts's markup. */
+  function makeBox(id: number): SVGGElement {
+    const g = groups.get(id) as GroupData;
+    const e = document.createElementNS(SVGNS, 'g');
+    e.setAttribute('class', `grp v-${g.verdict}${g.endpoints.length > 0 ? '' : ' infra'}`);
+    e.setAttribute('data-group', String(id)); e.setAttribute('data-verdict', g.verdict);
+    const title = document.createElementNS(SVGNS, 'title'), label = document.createElementNS(SVGNS, 'text');
+    title.textContent = `IOMMU group ${id}: ${g.verdictText}`;
+    label.setAttribute('class', 'glabel');
+    label.textContent = `group ${id} · ${g.label}`;
+    e.append(title, label);
+    boxesLayer.append(e);
+    boxEls.set(id, e);
+    return e;
   }
 
   /** Same arithmetic as layout.ts: visible rows in pre-order, group runs, links. `apply` false: rows only (the SVG as written is already laid out). */
@@ -103,6 +120,7 @@ export async function pageMain(G: { row: number; indent: number; left: number; t
       prev = n.group;
     });
     links.setAttribute('d', d);
+    for (const g of runs.keys()) if (!boxEls.has(g) && groups.has(g)) makeBox(g);
     for (const [g, box] of boxEls) {
       box.querySelectorAll('rect').forEach((x) => x.remove());
       const rs = runs.get(g) ?? [];

@@ -5,8 +5,9 @@ import type { NodeData, ReportData } from './report-data.js';
 /**
  * The topology as inline SVG, laid out when the report is written (so the file shows the tree with
  * scripts off and prints as it is): three layers — group boxes, tree links, one row per visible
- * function. Rows hidden under a collapsed switch or VF fan are not written: the page's script makes
- * them (page-script.ts: makeRow, the same markup) when they are first shown. Elements carry data-*
+ * function. Rows hidden under a collapsed switch or VF fan, and the boxes of groups with no row
+ * shown, are not written: the page's script makes them (page-script.ts: makeRow, makeBox, the same
+ * markup) when they are first shown. Elements carry data-*
  * attributes the page's script and the browser tests select on.
  */
 export function shapeSvg(kind: NodeData['kind']): string {
@@ -50,10 +51,11 @@ export function boxRects(l: Layout, g: number): string {
 export function topologySvg(data: ReportData): string {
   const nodes = data.nodes;
   const l = layout(nodes, (i) => nodes[i]?.collapsed === true);
-  const boxes = data.groups.filter((g) => g.members.length > 0).map((g) => {
+  // Boxes of groups whose members are all hidden at open are made by the page when they show.
+  const boxes = data.groups.filter((g) => l.runs.has(g.id)).map((g) => {
     const first = l.runs.get(g.id)?.[0];
     const label = `<text class="glabel" x="${l.labelX}" y="${first === undefined ? 0 : rowY(first[0]) + 17}">group ${g.id} · ${esc(g.label)}</text>`;
-    return `<g class="grp v-${g.verdict}${g.endpoints.length > 0 ? '' : ' infra'}${first === undefined ? ' hidden' : ''}" data-group="${g.id}" data-verdict="${g.verdict}">`
+    return `<g class="grp v-${g.verdict}${g.endpoints.length > 0 ? '' : ' infra'}" data-group="${g.id}" data-verdict="${g.verdict}">`
       + `<title>IOMMU group ${g.id}: ${esc(g.verdictText)}</title>${boxRects(l, g.id)}${label}</g>`;
   }).join('\n');
   const links = nodes.map((_, i) => linkPath(nodes, i, l)).filter((p) => p !== '').join('');
