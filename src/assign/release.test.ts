@@ -14,6 +14,7 @@ import { restoreJournal } from './restore.js';
 import { memorySink, parseJournal, undoList } from './journal.js';
 import { captureHost, fixtureNames } from './testing/hosts.js';
 import { samplesDir } from './source.js';
+import { faultyPort } from './testing/faulty-port.js';
 
 const sample = (n: string): HostDescription => captureHost(join(samplesDir(), `${n}.json`));
 const GPU = ['0000:01:00.0', '0000:01:00.1', '0000:01:00.2', '0000:01:00.3'];
@@ -155,4 +156,24 @@ test('a remove_id that found no dynamic id is journaled as skipped, and its new_
   const j = parseJournal(sink.lines.map((l) => JSON.stringify(l)).join('\n'));
   assert.ok(j.ok, j.ok ? '' : j.why);
   assert.ok(!undoList(j.value).some((a) => a.op === 'new-id'));
+});
+
+test('release: a failure injected at every write in turn (error, or silent success) rolls back to exactly the start, or the devices did leave vfio-pci', () => {
+  const host = boundHost('desktop-gpu', GPU, { override: false, cmdline: 'vfio-pci.ids=10de:1f06,10de:10f9,10de:1ada,10de:1adb' });
+  const r = release(host, GPU, memoryFilePort());
+  const writes = r.plan.steps.filter((s) => s.action.op !== 'verify-not').length;
+  for (let n = 0; n < writes; n++) {
+    for (const how of ['error', 'silent'] as const) {
+      const k = createKernel(host), before = state(k, GPU);
+      const res = applyPlan(faultyPort(k, n, how), r.plan, { sink: memorySink(), id: 'r', created: '' });
+      if (res.ok) {
+        // A remove_id that silently did nothing can still end well: the native driver probed first. Checked, not assumed.
+        assert.equal(how, 'silent', `write ${n}`);
+        assert.ok(GPU.every((b) => (currentDriver(k, b) as { value: string | null }).value !== 'vfio-pci'), `write ${n} ${how}`);
+        continue;
+      }
+      assert.equal(res.restored, true, `write ${n} ${how}: ${JSON.stringify(res.rollback)}`);
+      assert.deepEqual(state(k, GPU), before, `write ${n} ${how}`);
+    }
+  }
 });
