@@ -62,6 +62,8 @@ export interface PersistInput {
   readonly host: HostDescription;
   /** Why a device is host-critical (empty: it is not). */
   readonly critical: (bdf: string) => readonly string[];
+  /** The device's name (from pci.ids), for the warnings that name other devices; null when unknown. */
+  readonly nameOf?: (bdf: string) => string | null;
   readonly files: FilePort;
   /** Sysfs, to read a driver's module name (/sys/bus/pci/drivers/D/module). */
   readonly sysfs?: AssignPort;
@@ -124,7 +126,8 @@ export function planPersistence(input: PersistInput): Result<PersistPlan> {
     // The boot VGA device shows the console at boot, before anything could be unbound from it.
     const bootVga = input.host.pci.find((d) => d.bdf === a.bdf)?.bootVga === true;
     const crit = [...input.critical(a.bdf), ...(bootVga ? ['the boot VGA device: it shows the host console from the start of the boot'] : [])];
-    const what = `${a.bdf}${a.driver ? ` (${a.driver})` : ''} has the same vendor:device and subsystem ids as ${a.like}: ids= cannot tell them apart, so at the next boot ${input.driver} takes ${a.bdf} too`;
+    const name = input.nameOf?.(a.bdf) ?? null;
+    const what = `${a.bdf}${a.driver ? ` (${a.driver})` : ''}${name ? ` ${name}` : ''} has the same vendor:device and subsystem ids as ${a.like}: ids= cannot tell them apart, so at the next boot ${input.driver} takes ${a.bdf} too`;
     if (crit.length > 0 && input.force !== true) refusals.push({ bdf: a.bdf, why: `${what} — and it is host-critical: ${crit.join('; ')}`, hint: 'use --persist=driverctl (one file per device), or --force if you have another way into this host' });
     else warnings.push(crit.length > 0 ? `${what} — host-critical (${crit.join('; ')}); proceeding because of --force` : what);
   }

@@ -26,8 +26,15 @@ test('apply --persist (no method) is driverctl; an unknown method is a usage err
 test('apply --persist=modprobe on two identical GPUs names the host card and refuses (exit 1); --force warns and shows the file', async () => {
   const r = await run(['apply', ...gpu2, '--persist=modprobe']);
   assert.equal(r.code, 1);
-  assert.match(r.out, /refused 0000:01:00\.0 \(nvidia\) has the same vendor:device and subsystem ids as 0000:02:00\.0/);
+  assert.match(r.out, /refused 0000:01:00\.0 \(nvidia\)( "[^"]+")? has the same vendor:device and subsystem ids as 0000:02:00\.0/);
   assert.match(r.out, /The persistence is refused: nothing will be applied/);
+  // Named from pci.ids.
+  const dir = mkdtempSync(join(tmpdir(), 'dmaown-pciids-'));
+  try {
+    writeFileSync(join(dir, 'pci.ids'), '10de  NVIDIA Corporation\n\t1f06  TU106 [GeForce RTX 2060 SUPER]\n');
+    const named = await run(['apply', ...gpu2, '--persist=modprobe', '--pci-ids', join(dir, 'pci.ids')]);
+    assert.match(named.out, /refused 0000:01:00\.0 \(nvidia\) "NVIDIA Corporation TU106 \[GeForce RTX 2060 SUPER\]" has the same/);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
   const f = await run(['apply', ...gpu2, '--persist=modprobe', '--force']);
   assert.equal(f.code, 0, f.out);
   assert.match(f.out, /create \/etc\/modprobe\.d\/dmaown-vfio-pci\.conf with:\n.*\n {6}\| options vfio-pci ids=10de:1f06,10de:10f9\n {6}\| softdep nvidia pre: vfio-pci\n {6}\| softdep snd_hda_intel pre: vfio-pci\n/);

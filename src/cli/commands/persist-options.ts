@@ -51,9 +51,11 @@ export async function persistFor(viewed: Viewed, method: PersistMethod, driver: 
   const f = await persistFiles(viewed, o);
   if (typeof f === 'string') return f;
   const { planPersistence } = await import('../../assign/persist.js');
-  const critical = new Map(viewed.view.groups.flatMap((g) => g.devices).concat(viewed.view.ungrouped).map((d) => [d.bdf, d.critical]));
+  const all = viewed.view.groups.flatMap((g) => g.devices).concat(viewed.view.ungrouped);
+  const critical = new Map(all.map((d) => [d.bdf, d.critical]));
+  const names = new Map(all.map((d) => [d.bdf, d.deviceName !== null ? `"${d.vendorName ?? ''} ${d.deviceName}"`.replace('" ', '"') : null]));
   const p = planPersistence({
-    method, driver, devices, host: viewed.loaded.host, critical: (b) => critical.get(b) ?? [], files: f.files,
+    method, driver, devices, host: viewed.loaded.host, critical: (b) => critical.get(b) ?? [], nameOf: (b) => names.get(b) ?? null, files: f.files,
     sysfs: viewed.loaded.port, force: o.force === true,
   });
   if (!p.ok) return `${p.errno}: ${p.why}`;
