@@ -204,3 +204,13 @@ test('a write that fails half-way: the files written are undone and the devices 
   assert.equal(r.restored, true);
   assert.equal(files.files.size, 0);
 });
+
+test("driverctl's boot pieces: rule and service found, one missing, or none — each said", () => {
+  const host = sample('desktop-gpu'), plan = firstPlan(host);
+  const with_ = (f: Record<string, string>) => { const p = planPersistence(input(host, plan, 'driverctl', memoryFilePort(f))); assert.ok(p.ok); return p.value; };
+  const both = with_({ '/usr/lib/udev/rules.d/89-driverctl.rules': 'x', '/usr/lib/systemd/system/driverctl@.service': 'x' });
+  assert.deepEqual(both.warnings, []);
+  assert.ok(both.notes.some((n) => /driverctl@\.service for each device/.test(n)));
+  assert.match(with_({ '/lib/udev/rules.d/89-driverctl.rules': 'x' }).warnings[0] ?? '', /driverctl is incomplete .*driverctl@\.service is missing/);
+  assert.match(with_({}).warnings[0] ?? '', /driverctl is not installed .*nothing applies them at boot and the devices come up on their default drivers/);
+});

@@ -145,8 +145,16 @@ function driverctlPlan(input: PersistInput): Result<PersistPlan> {
     else notes.push(`${driverctlPath(d.bdf)} already holds ${input.driver}`);
   }
   const warnings: string[] = [];
-  if (!anyExists(input.files, DRIVERCTL_BOOT_FILES)) {
-    warnings.push(`driverctl is not installed on ${input.files.root === '/' ? 'this host' : input.files.root} (none of ${DRIVERCTL_BOOT_FILES.join(', ')}): the files are written, but nothing applies them at boot and the devices come up on their default drivers — install driverctl (apt-get install driverctl, dnf install driverctl, pacman -S driverctl)`);
-  } else notes.push("driverctl's udev rule applies each file as a driver_override when the device appears at boot");
+  // driverctl installs a udev rule (89-driverctl.rules) that starts driverctl@.service for each new
+  // device, which runs `driverctl load-override`: both are needed at boot.
+  const udevDirs = ['/usr/lib/udev/rules.d', '/lib/udev/rules.d', '/etc/udev/rules.d'];
+  const rule = udevDirs.some((d) => { const l = input.files.list(d); return l.ok && l.value.some((n) => /driverctl.*\.rules$/.test(n)); });
+  const unit = anyExists(input.files, DRIVERCTL_BOOT_FILES.filter((f) => f.endsWith('.service')));
+  const where = input.files.root === '/' ? 'this host' : input.files.root;
+  if (!rule && !unit) {
+    warnings.push(`driverctl is not installed on ${where} (no driverctl udev rule in ${udevDirs.join(', ')}, no driverctl@.service): the files are written, but nothing applies them at boot and the devices come up on their default drivers — install driverctl (apt-get install driverctl, dnf install driverctl, pacman -S driverctl)`);
+  } else if (!rule || !unit) {
+    warnings.push(`driverctl is incomplete on ${where}: ${rule ? 'driverctl@.service' : "driverctl's udev rule"} is missing, so the files are not applied at boot`);
+  } else notes.push("driverctl's udev rule starts driverctl@.service for each device as it appears at boot, which applies the file as its driver_override");
   return ok({ method: 'driverctl', changes, kernelParams: [], notes, warnings, refusals: [], initramfs: null });
 }
