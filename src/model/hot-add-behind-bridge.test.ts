@@ -58,3 +58,30 @@ for (const rel of ['6.1.0-56-amd64', '6.12.117+deb12-amd64']) {
     expectOk(k, k.write('/sys/bus/pci/drivers/e1000/bind', D2));
   });
 }
+
+test('pci_rescan_remove_lock (5.10): the rescan writer killed by the BUG_ON never releases it — a second rescan and a remove sleep for ever', () => {
+  const { k, c, g, dev } = live('5.10.0-46-amd64');
+  expectErrno(k, 'oops', k.write('/sys/bus/pci/rescan', '1'));
+  const again = k.write('/sys/bus/pci/rescan', '1');
+  expectErrno(k, 'blocked', again);
+  assert.match(again.ok ? '' : again.why, /pci_rescan_remove_lock held by task killed by kernel BUG in rescan/);
+  expectErrno(k, 'blocked', k.write(`/sys/bus/pci/devices/${D1}/remove`, '1'));
+  for (const fd of [dev, g, c]) expectOk(k, k.close(fd));
+  expectErrno(k, 'blocked', k.wait(again.ok ? '' : again.id ?? ''));
+});
+
+test('pci_rescan_remove_lock (6.1): a removal asleep in vfio-pci holds it; a rescan waits, then finds the removed function', () => {
+  const { k, c, g, dev } = live('6.1.0-56-amd64');
+  expectOk(k, k.write('/sys/bus/pci/rescan', '1'));
+  const rm = k.write(`/sys/bus/pci/devices/${D1}/remove`, '1');
+  expectErrno(k, 'blocked', rm);
+  const rescan = k.write('/sys/bus/pci/rescan', '1');
+  expectErrno(k, 'blocked', rescan);
+  assert.match(rescan.ok ? '' : rescan.why, /pci_rescan_remove_lock held by remove of 0000:02:01.0/);
+  expectOk(k, k.close(dev));
+  expectOk(k, k.wait(rm.ok ? '' : rm.id ?? ''));
+  expectOk(k, k.wait(rescan.ok ? '' : rescan.id ?? ''));
+  expectOk(k, k.stat(`/sys/bus/pci/devices/${D1}`));
+  assert.equal(inspectDevice(k, D1)?.group, 7);
+  for (const fd of [g, c]) expectOk(k, k.close(fd));
+});

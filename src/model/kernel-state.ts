@@ -26,6 +26,7 @@ export interface ResolvedOptions {
 /** What a blocked call sleeps on: a device's lock (data), or (not yet moved to data) a condition closure. */
 export type PendingWait =
   | { readonly kind: 'device_lock'; readonly device: string }
+  | { readonly kind: 'pci_rescan_remove_lock' }
   | { readonly kind: 'cond'; readonly ready: () => boolean };
 
 /** How a blocked call goes on once woken: read a device attribute again (data), or a retry closure. */
@@ -90,6 +91,12 @@ export interface KernelState {
    * group was attached to, by BDF → domain id (conformance/5.10/S15; see iommu-probe.ts).
    */
   readonly dmarStaleDevInfo: Map<string, number>;
+  /**
+   * Who holds `pci_rescan_remove_lock` (drivers/pci/probe.c `pci_lock_rescan_remove()`), taken by the sysfs
+   * `remove` and `rescan` stores for the whole removal or rescan: a removal asleep in vfio-pci's remove(), or
+   * (5.10) a rescan whose autoprobe died in the vfio BUG_ON and never released it. null: free.
+   */
+  pciRescanRemoveLock: string | null;
   /** Kernel log lines (dmesg) and taint reasons. */
   readonly log: string[];
   readonly taint: string[];

@@ -12,6 +12,7 @@ import { iommuGroupGetForDev } from './iommu-group-for-dev.js';
 import { iommuProbeDevice, iommuReleaseDevice } from './iommu-probe.js';
 import { indexDevice } from './kernel-build.js';
 import { enter, fail, printk, type KernelState } from './kernel-state.js';
+import { blockOnRescanRemoveLock } from './pending.js';
 import type { Outcome } from './uapi.js';
 
 const OK: Outcome = { ok: true, value: undefined };
@@ -95,13 +96,40 @@ function kstrtoul(data: string): number | null {
   return null;
 }
 
-/** `remove_store()` (pci-sysfs.c): not a number → EINVAL; non-zero → remove the device (and what is below it). */
+/**
+ * Run `body` under `pci_lock_rescan_remove()` (the mutex `remove_store()` → `pci_stop_and_remove_bus_device_locked()`
+ * and `rescan_store()` take, drivers/pci/pci-sysfs.c 5.10–6.12): held → the store sleeps until it is free. The
+ * holder keeps it while its call sleeps (a removal waiting in vfio-pci's remove()) and forever if it dies
+ * in a BUG (5.10: a rescan whose autoprobe hit vfio's BUG_ON, conformance/5.10/S24).
+ */
+function underRescanRemoveLock(k: KernelState, what: string, body: () => Outcome): Outcome {
+  if (k.pciRescanRemoveLock !== null) {
+    return blockOnRescanRemoveLock(k, `${what}: waiting for pci_rescan_remove_lock held by ${k.pciRescanRemoveLock}`,
+      () => underRescanRemoveLock(k, what, body));
+  }
+  k.pciRescanRemoveLock = what;
+  const r = body();
+  settleRescanRemoveLock(k, r, what);
+  return r;
+}
+
+function settleRescanRemoveLock(k: KernelState, r: Outcome, what: string): void {
+  if (r.ok || (r.errno !== 'blocked' && r.errno !== 'oops')) { k.pciRescanRemoveLock = null; return; }
+  if (r.errno === 'oops') { k.pciRescanRemoveLock = `task killed by kernel BUG in ${what}`; return; }
+  const p = r.id === undefined ? undefined : k.pending.get(r.id);
+  if (p && p.redo.kind === 'fn') {
+    const retry = p.redo.retry;
+    p.redo = { kind: 'fn', retry: () => { const x = retry(); settleRescanRemoveLock(k, x, what); return x; } };
+  }
+}
+
+/** `remove_store()` (pci-sysfs.c): not a number → EINVAL; non-zero → remove the device (and what is below it) under pci_rescan_remove_lock. */
 export function removeStore(k: KernelState, dev: Device, data: string): Outcome {
   enter(k, 'remove_store');
   const v = kstrtoul(data);
   if (v === null) return fail(k, 'remove_store', 'EINVAL', `${JSON.stringify(data)} is not a number`);
   if (v === 0) return OK;
-  return pciStopAndRemoveBusDevice(k, dev);
+  return underRescanRemoveLock(k, `remove of ${dev.name}`, () => (dev.dead ? OK : pciStopAndRemoveBusDevice(k, dev)));
 }
 
 /**
@@ -113,6 +141,11 @@ export function rescanStore(k: KernelState, data: string): Outcome {
   const v = kstrtoul(data);
   if (v === null) return fail(k, 'rescan_store', 'EINVAL', `${JSON.stringify(data)} is not a number`);
   if (v === 0) return OK;
+  return underRescanRemoveLock(k, 'rescan', () => pciRescanBuses(k));
+}
+
+/** `pci_rescan_bus()` of every root bus: each removed function comes back, parents before children. */
+function pciRescanBuses(k: KernelState): Outcome {
   enter(k, 'pci_rescan_bus');
   const depth = (d: PciDeviceDesc): number => d.path.split('/').length;
   const found = [...k.pciRemoved.values()].sort((a, b) => depth(a) - depth(b) || (a.bdf < b.bdf ? -1 : a.bdf > b.bdf ? 1 : 0));

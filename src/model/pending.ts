@@ -21,6 +21,11 @@ export function blockOnDeviceLock(k: KernelState, what: string, device: string, 
   return park(k, what, { kind: 'device_lock', device }, { kind: 'fn', retry });
 }
 
+/** A sysfs `remove` or `rescan` that sleeps in `pci_lock_rescan_remove()`: `retry` runs once the mutex is free. */
+export function blockOnRescanRemoveLock(k: KernelState, what: string, retry: () => Outcome): Outcome {
+  return park(k, what, { kind: 'pci_rescan_remove_lock' }, { kind: 'fn', retry });
+}
+
 /** A sysfs `show` that sleeps in `device_lock(dev)`: once the lock is free, the attribute is read again. */
 export function blockShowOnDeviceLock(k: KernelState, what: string, device: string, attr: string): Outcome<string> {
   return park(k, what, { kind: 'device_lock', device }, { kind: 'show', device, attr }) as Outcome<string>;
@@ -40,6 +45,7 @@ export function pendingReady(k: KernelState, p: PendingCall): boolean {
       const d = k.devices.get(p.wait.device);
       return d === undefined || d.lockHolder === null;
     }
+    case 'pci_rescan_remove_lock': return k.pciRescanRemoveLock === null;
     case 'cond': return p.wait.ready();
   }
 }
