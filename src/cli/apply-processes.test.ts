@@ -5,6 +5,7 @@ import { chmodSync, chownSync, readdirSync, readFileSync, rmSync, statSync, syml
 import { join } from 'node:path';
 import { run } from './testing.js';
 import { deviceState, dmaownProcess, treeFixture } from './testing-trees.js';
+import { lockToolsMissing } from './testing-trees.js';
 
 /**
  * The apply/restore machinery against real processes on a host tree: killed with SIGKILL after every
@@ -16,7 +17,7 @@ const journals = (state: string): string[] => { try { return readdirSync(join(st
 /** Node has no mkfifo(3): coreutils' mkfifo(1) makes one. */
 const mkfifo = (p: string): void => { assert.equal(spawnSync('mkfifo', [p]).status, 0, `mkfifo ${p}`); };
 
-test('killed (SIGKILL) after every journal line: a second apply is refused, restore gives every device back, then apply runs again', async () => {
+test('killed (SIGKILL) after every journal line: a second apply is refused, restore gives every device back, then apply runs again', { skip: lockToolsMissing() }, async () => {
   const f = await treeFixture('dmaown-kill-');
   try {
     const before = deviceState(f.root, f.devices);
@@ -44,7 +45,7 @@ test('killed (SIGKILL) after every journal line: a second apply is refused, rest
   } finally { rmSync(f.dir, { recursive: true, force: true }); }
 });
 
-test('an unfinished journal can be discarded explicitly; then apply is no longer blocked by it (and re-checks the host)', async () => {
+test('an unfinished journal can be discarded explicitly; then apply is no longer blocked by it (and re-checks the host)', { skip: lockToolsMissing() }, async () => {
   const f = await treeFixture('dmaown-discard-');
   try {
     const r = await dmaownProcess(['apply', f.plan, '--yes', '--sysfs-root', f.root, '--state-dir', f.state], { DMAOWN_TEST_SIGNAL_AT: '3:SIGKILL' }).done;
@@ -63,7 +64,7 @@ test('an unfinished journal can be discarded explicitly; then apply is no longer
   } finally { rmSync(f.dir, { recursive: true, force: true }); }
 });
 
-test('two concurrent applies: the one paused holding the lock wins, the other is refused (EBUSY, naming its pid) and writes nothing', async () => {
+test('two concurrent applies: the one paused holding the lock wins, the other is refused (EBUSY, naming its pid) and writes nothing', { skip: lockToolsMissing() }, async () => {
   const f = await treeFixture('dmaown-concurrent-');
   try {
     const before = deviceState(f.root, f.devices);
@@ -96,7 +97,7 @@ function locker(state: string): { result: Promise<string>; release: () => void }
   return { result, release: () => { child.stdin.end(); } };
 }
 
-test('a stale lock file (garbage, a dead pid) is no lock: 30 trials of two processes racing for it — exactly one gets it each time', async () => {
+test('a stale lock file (garbage, a dead pid) is no lock: 30 trials of two processes racing for it — exactly one gets it each time', { skip: lockToolsMissing() }, async () => {
   const f = await treeFixture('dmaown-race-');
   try {
     for (let i = 0; i < 30; i++) {
@@ -122,7 +123,7 @@ test('a stale lock file (garbage, a dead pid) is no lock: 30 trials of two proce
   } finally { rmSync(f.dir, { recursive: true, force: true }); }
 });
 
-test('the lock path as a symbolic link or a FIFO, a planted state directory: refused at once, nothing followed or written', async () => {
+test('the lock path as a symbolic link or a FIFO, a planted state directory: refused at once, nothing followed or written', { skip: lockToolsMissing() }, async () => {
   const f = await treeFixture('dmaown-lockpath-');
   try {
     const target = join(f.dir, 'victim');

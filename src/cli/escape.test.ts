@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { dirFilePort } from '../host/file-port.js';
 import { run } from './testing.js';
 import { deviceState, treeFixture, type TreeFixture } from './testing-trees.js';
+import { lockToolsMissing } from './testing-trees.js';
 
 /**
  * Every write escape of issue #11, tried against a temporary tree: each must be refused, and the
@@ -25,7 +26,7 @@ async function realJournal(f: TreeFixture): Promise<{ path: string; lines: Recor
 
 const write = (path: string, lines: readonly unknown[]): void => { writeFileSync(path, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`, { mode: 0o600 }); };
 
-test('restore --yes with a journal whose persist entry names a file outside its places (../, /etc/passwd): refused, the file untouched', async () => {
+test('restore --yes with a journal whose persist entry names a file outside its places (../, /etc/passwd): refused, the file untouched', { skip: lockToolsMissing() }, async () => {
   const f = await treeFixture('dmaown-esc-persist-');
   try {
     const persistRoot = join(f.dir, 'persist');
@@ -46,7 +47,7 @@ test('restore --yes with a journal whose persist entry names a file outside its 
   } finally { rmSync(f.dir, { recursive: true, force: true }); }
 });
 
-test('a tampered journal — an unbind of a device it never had, an inverse that binds elsewhere: refused, the device untouched', async () => {
+test('a tampered journal — an unbind of a device it never had, an inverse that binds elsewhere: refused, the device untouched', { skip: lockToolsMissing() }, async () => {
   const f = await treeFixture('dmaown-esc-tamper-');
   try {
     const before = deviceState(f.root, ['0000:05:00.0', ...f.devices]);
@@ -69,7 +70,7 @@ test('a tampered journal — an unbind of a device it never had, an inverse that
   } finally { rmSync(f.dir, { recursive: true, force: true }); }
 });
 
-test('a planted journal (another owner, or writable by others): the default restore skips it, a named one is refused', async () => {
+test('a planted journal (another owner, or writable by others): the default restore skips it, a named one is refused', { skip: lockToolsMissing() }, async () => {
   const f = await treeFixture('dmaown-esc-planted-');
   try {
     const j = await realJournal(f);
@@ -88,7 +89,7 @@ test('a planted journal (another owner, or writable by others): the default rest
   } finally { rmSync(f.dir, { recursive: true, force: true }); }
 });
 
-test('apply PLAN re-plans on the host: a root port, a device that is not a PCI address, a step without its undo — refused, the tree untouched', async () => {
+test('apply PLAN re-plans on the host: a root port, a device that is not a PCI address, a step without its undo — refused, the tree untouched', { skip: lockToolsMissing() }, async () => {
   const f = await treeFixture('dmaown-esc-plan-');
   try {
     const before = deviceState(f.root, ['0000:00:1c.4', '0000:05:00.0', ...f.devices]);
@@ -124,7 +125,7 @@ test('apply PLAN re-plans on the host: a root port, a device that is not a PCI a
   } finally { rmSync(f.dir, { recursive: true, force: true }); }
 });
 
-test('symbolic links inside a --sysfs-root tree are not followed out on write: a linked attribute, a linked driver directory', async () => {
+test('symbolic links inside a --sysfs-root tree are not followed out on write: a linked attribute, a linked driver directory', { skip: lockToolsMissing() }, async () => {
   const f = await treeFixture('dmaown-esc-link-');
   try {
     const outside = join(f.dir, 'real-sys');
@@ -153,7 +154,7 @@ test('symbolic links inside a --sysfs-root tree are not followed out on write: a
   } finally { rmSync(f.dir, { recursive: true, force: true }); }
 });
 
-test('--persist with --sysfs-root and no --persist-root is refused before anything is written (it would be this machine\'s /etc)', async () => {
+test('--persist with --sysfs-root and no --persist-root is refused before anything is written (it would be this machine\'s /etc)', { skip: lockToolsMissing() }, async () => {
   const f = await treeFixture('dmaown-esc-noroot-');
   try {
     const etc = existsSync('/etc/driverctl.d') ? readdirSync('/etc/driverctl.d').sort() : null;
@@ -165,7 +166,7 @@ test('--persist with --sysfs-root and no --persist-root is refused before anythi
   } finally { rmSync(f.dir, { recursive: true, force: true }); }
 });
 
-test('persistence files stay below their root: a linked directory or file, .., a FIFO — refused, the outside file untouched', async () => {
+test('persistence files stay below their root: a linked directory or file, .., a FIFO — refused, the outside file untouched', { skip: lockToolsMissing() }, async () => {
   const f = await treeFixture('dmaown-esc-files-');
   try {
     const root = join(f.dir, 'persist'), outside = join(f.dir, 'outside');

@@ -6,6 +6,7 @@ import { compareIdentity, hostIdentity } from '../assign/host-identity.js';
 import { captureHost } from '../assign/testing/hosts.js';
 import { run } from './testing.js';
 import { deviceState, treeFixture, type TreeFixture } from './testing-trees.js';
+import { lockToolsMissing } from './testing-trees.js';
 
 /** Issue #12 point 4: a journal belongs to its host and boot. */
 
@@ -25,7 +26,7 @@ async function journalOf(f: TreeFixture): Promise<string> {
   return join(f.state, 'journals', name);
 }
 
-test('the journal records the host: hashed machine-id (never the id itself), boot id, kernel release, hashed BDF→ids set', async () => {
+test('the journal records the host: hashed machine-id (never the id itself), boot id, kernel release, hashed BDF→ids set', { skip: lockToolsMissing() }, async () => {
   const f = await treeFixture('dmaown-ident-');
   try {
     identify(f, 'a'.repeat(32), BOOT_A);
@@ -54,7 +55,7 @@ test('compareIdentity: same, another machine, other devices, an earlier boot, a 
   assert.equal(compareIdentity(undefined, now).kind, 'unknown');
 });
 
-test('restore refuses a journal from another host, with the reason; --force overrides', async () => {
+test('restore refuses a journal from another host, with the reason; --force overrides', { skip: lockToolsMissing() }, async () => {
   const f = await treeFixture('dmaown-other-');
   try {
     identify(f, 'a'.repeat(32), BOOT_A);
@@ -71,7 +72,7 @@ test('restore refuses a journal from another host, with the reason; --force over
   } finally { rmSync(f.dir, { recursive: true, force: true }); }
 });
 
-test('restore warns on a journal from an earlier boot and restores only its persistence files; everything matching: said so, no steps', async () => {
+test('restore warns on a journal from an earlier boot and restores only its persistence files; everything matching: said so, no steps', { skip: lockToolsMissing() }, async () => {
   const f = await treeFixture('dmaown-boot-');
   try {
     identify(f, 'a'.repeat(32), BOOT_A);

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,4 +66,14 @@ export function dmaownProcess(args: readonly string[], env: Record<string, strin
     child.on('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, out, err }); });
   });
   return { done, pid: child.pid ?? -1 };
+}
+
+/**
+ * The apply/restore tests need flock(1) (util-linux: the lock) and mkfifo(1) (coreutils). Absent
+ * outside CI: the test is skipped with how to install them; under CI=true it runs and fails.
+ */
+export function lockToolsMissing(): string | false {
+  const missing = ['flock', 'mkfifo'].filter((t) => spawnSync(t, ['--version']).error !== undefined);
+  if (missing.length === 0 || process.env['CI'] === 'true') return false;
+  return `${missing.join(', ')} not installed: apt-get install util-linux coreutils`;
 }
