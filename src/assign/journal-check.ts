@@ -238,3 +238,23 @@ export function persistFileProblem(file: string, h: JournalHeader): string | nul
   }
   return null;
 }
+
+/**
+ * The ids a journal's remove_id/new_id steps name must be the ids of that device on this host: a
+ * restore's new_id hands every unbound device with those ids to the driver, so a journal may name
+ * only its own device's. Errors: EPERM naming the step.
+ */
+export function checkIdsOnHost(j: Journal, ids: (bdf: string) => { vendor: number; device: number } | undefined, where: string): Result<void> {
+  for (const e of j.entries) {
+    if (e.phase !== 'begin') continue;
+    for (const a of [e.action, ...e.inverse]) {
+      if (a.op !== 'remove-id' && a.op !== 'new-id') continue;
+      const d = ids(a.bdf);
+      const [v, dev] = a.id.split(' ').map((x) => parseInt(x, 16));
+      if (!d || v !== d.vendor || dev !== d.device) {
+        return err('EPERM', `${where}: step ${e.seq}: ${a.op} "${a.id}" for ${a.bdf}, whose ids on this host are ${d ? `${d.vendor.toString(16).padStart(4, '0')} ${d.device.toString(16).padStart(4, '0')}` : 'unknown'}`);
+      }
+    }
+  }
+  return ok(undefined);
+}

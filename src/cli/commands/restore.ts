@@ -87,6 +87,9 @@ export async function runRestore(journalArg: string | undefined, o: RestoreOptio
   const { loadHost } = await import('../../assign/source.js');
   const h = await loadHost(sel, { writable: o.yes === true });
   if (!h.ok) { io.err(`dmaown restore: ${h.errno}: ${h.why}\n`); return EXIT.usage; }
+  const { checkIdsOnHost } = await import('../../assign/journal-check.js');
+  const idsOk = checkIdsOnHost(j, (b) => h.value.host.pci.find((d) => d.bdf === b), path);
+  if (!idsOk.ok) { io.err(`dmaown restore: ${idsOk.why}\n`); return EXIT.usage; }
   const { hostIdentity, compareIdentity } = await import('../../assign/host-identity.js');
   const v = compareIdentity(j.header.host, hostIdentity(h.value.root ?? '/', h.value.host));
   if (v.kind === 'other-host') {
