@@ -38,29 +38,33 @@ export function markUnknown(view: HostView, u: UnknownFacts): HostView {
 }
 
 /**
- * An explanation of an imported host where the pastes did not show the topology above some functions
- * (no `lspci -tv`, no bridge bus numbers): their groups' predictions are not made from guessed
- * parents. Those groups become uncertain, their reasons say what is missing, and they are no
- * mismatch (a guessed placement proves nothing about the kernel).
+ * An explanation of an imported host where the pastes did not show what a prediction needs: the
+ * topology above some functions (no `lspci -tv`, no bridge bus numbers), or their vendor:device ids
+ * (plain `lspci -vvv`; the kernel's ACS quirks and DMA aliases are keyed by ids). Those groups become
+ * uncertain, their reasons say what is missing, and they are no mismatch (a guess proves nothing).
  */
-export function explainUnknownTopology(x: HostExplanation, unknownParent: ReadonlySet<string>): HostExplanation {
-  if (unknownParent.size === 0) return x;
+export function explainUnknowns(x: HostExplanation, unknown: { readonly parent: ReadonlySet<string>; readonly ids: ReadonlySet<string> }): HostExplanation {
+  if (unknown.parent.size === 0 && unknown.ids.size === 0) return x;
   const affected = new Set<number>();
+  const list = (bs: readonly string[]): string => [...new Set(bs)].map(shortBdf).join(', ');
   const groups = x.groups.map((g): GroupExplanation => {
-    const missing = [...g.members, ...g.predicted].filter((b) => unknownParent.has(b));
-    if (missing.length === 0) return g;
+    const all = [...g.members, ...g.predicted];
+    const noParent = all.filter((b) => unknown.parent.has(b));
+    const noIds = all.filter((b) => unknown.ids.has(b));
+    if (noParent.length === 0 && noIds.length === 0) return g;
     if (g.group !== null) affected.add(g.group);
-    const list = [...new Set(missing)].map(shortBdf).join(', ');
-    return {
-      ...g, certain: false, matches: false,
-      reasons: [`why these devices share the group is unknown: the paste does not show which bridge ${list} sit${missing.length === 1 ? 's' : ''} behind (paste \`lspci -tv\` or \`lspci -vvv\` as root too)`],
-    };
+    // Reasons from a guessed topology are dropped; with known topology but unknown ids they stand, with the caveat.
+    const reasons: string[] = noParent.length > 0 ? [] : [...g.reasons];
+    if (noParent.length > 0) reasons.push(`why these devices share the group is unknown: the paste does not show which bridge ${list(noParent)} sit${new Set(noParent).size === 1 ? 's' : ''} behind (paste \`lspci -tv\` or \`lspci -vvv\` as root too)`);
+    if (noIds.length > 0) reasons.push(`prediction unknown: the paste does not give the vendor:device ids of ${list(noIds)}, which the kernel's ACS quirks and DMA aliases go by (paste \`lspci -nn\` or the group listing too)`);
+    return { ...g, certain: false, matches: false, reasons };
   });
-  const unknown = [...x.unknown];
-  for (const b of unknownParent) if (!unknown.some((u) => u.bdf === b)) unknown.push({ bdf: b, why: 'parent bridge not in the paste' });
+  const unknownList = [...x.unknown];
+  for (const b of unknown.parent) if (!unknownList.some((u) => u.bdf === b)) unknownList.push({ bdf: b, why: 'parent bridge not in the paste' });
+  for (const b of unknown.ids) if (!unknownList.some((u) => u.bdf === b)) unknownList.push({ bdf: b, why: 'vendor:device ids not in the paste' });
   return {
-    ...x, groups, unknown,
-    predicted: x.predicted.filter((p) => !p.some((b) => unknownParent.has(b))),
+    ...x, groups, unknown: unknownList,
+    predicted: x.predicted.filter((p) => !p.some((b) => unknown.parent.has(b) || unknown.ids.has(b))),
     mismatches: x.mismatches.filter((m) => ![...affected].some((id) => m.startsWith(`kernel group ${id} {`))),
   };
 }

@@ -72,11 +72,11 @@ export async function loadView(o: HostOptions, io: CliIo, sel: HostSelection): P
   const partial = h.value.partial;
   if (partial === null) return { ok: true, value: { loaded: h.value, view, why: groupReasons(h.value.host) } };
   // An imported paste: what it did not say stays unknown, in the verdicts and in the reasons.
-  const { markUnknown, explainUnknownTopology } = await import('../assign/unknowns.js');
+  const { markUnknown, explainUnknowns } = await import('../assign/unknowns.js');
   const { explainHost } = await import('../host/explain.js');
   const source = partial.section.sources.map((s) => s.file).join(' + ') || h.value.label;
   const marked = markUnknown(view, { driver: partial.unknownDriver, group: partial.section.groups === 'none' ? new Set() : partial.unknownGroup, config: partial.unknownConfig, source });
-  return { ok: true, value: { loaded: h.value, view: marked, why: groupReasons(h.value.host, (host) => explainUnknownTopology(explainHost(host), partial.unknownParent)) } };
+  return { ok: true, value: { loaded: h.value, view: marked, why: groupReasons(h.value.host, (host) => explainUnknowns(explainHost(host), { parent: partial.unknownParent, ids: partial.unknownIds })) } };
 }
 
 /** An input error naming the devices that are not on the host, and where to list them; null when all are there. */

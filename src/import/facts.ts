@@ -43,7 +43,8 @@ export interface ConfigFacts {
   readonly express: { readonly offset: number; readonly type: number; readonly flr: boolean } | null;
   /** ACS: capability and control words, 'absent' when the capability list was read and has none. */
   readonly acs: { readonly offset: number; readonly cap: number; readonly ctl: number } | 'absent' | 'unknown';
-  readonly sriov: { readonly offset: number; readonly totalVfs: number; readonly numVfs: number } | null;
+  /** SR-IOV: counts, and the first VF's routing-ID offset and stride (VF n is PF + offset + n × stride). */
+  readonly sriov: { readonly offset: number; readonly totalVfs: number; readonly numVfs: number; readonly vfOffset: number | null; readonly vfStride: number | null } | null;
   /** Type 1 header: primary/secondary/subordinate bus numbers. */
   readonly buses: { readonly primary: number; readonly secondary: number; readonly subordinate: number } | null;
   readonly subsystem: { readonly vendor: number; readonly device: number } | null;

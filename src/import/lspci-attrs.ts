@@ -46,7 +46,7 @@ export function readLspciAttributes(sink: FactSink, bdf: string, lines: readonly
   let groupSeen = false, kernelLines = false, verbose = false, elided = false, driverSeen = false, denied = false, capsSeen = false, extSeen = false;
   let express: { offset: number; type: number; flr: boolean } | null = null;
   let acs: { offset: number; cap: number | null; ctl: number | null } | null = null;
-  let sriov: { offset: number; totalVfs: number | null; numVfs: number | null } | null = null;
+  let sriov: { offset: number; totalVfs: number | null; numVfs: number | null; vfOffset: number | null; vfStride: number | null } | null = null;
   let buses: ConfigFacts['buses'] = null;
   let subsystem: ConfigFacts['subsystem'] = null;
   let current: 'acs' | 'sriov' | 'express' | null = null;
@@ -93,7 +93,7 @@ export function readLspciAttributes(sink: FactSink, bdf: string, lines: readonly
         acs = { offset, cap: null, ctl: null };
         current = 'acs';
       } else if (/Single Root I\/O Virtualization/.test(what)) {
-        sriov = { offset, totalVfs: null, numVfs: null };
+        sriov = { offset, totalVfs: null, numVfs: null, vfOffset: null, vfStride: null };
         current = 'sriov';
       }
     } else if (/^Express\b.*(Port|Endpoint|Bridge)/.test(t) && express === null) {
@@ -112,6 +112,9 @@ export function readLspciAttributes(sink: FactSink, bdf: string, lines: readonly
     } else if (current === 'sriov' && sriov && (m = /Total VFs:\s*(\d+),\s*Number of VFs:\s*(\d+)/.exec(t))) {
       sriov.totalVfs = parseInt(m[1] as string, 10);
       sriov.numVfs = parseInt(m[2] as string, 10);
+    } else if (current === 'sriov' && sriov && (m = /VF offset:\s*(\d+),\s*stride:\s*(\d+)/.exec(t))) {
+      sriov.vfOffset = parseInt(m[1] as string, 10);
+      sriov.vfStride = parseInt(m[2] as string, 10);
     }
   }
   const at = (): ReturnType<FactSink['at']> => sink.at(firstLine, 'lspci -v');
@@ -125,7 +128,7 @@ export function readLspciAttributes(sink: FactSink, bdf: string, lines: readonly
         multifunction: null,
         express,
         acs: acs !== null ? { offset: acs.offset, cap: acs.cap ?? 0, ctl: acs.ctl ?? 0 } : 'absent',
-        sriov: sriov !== null ? { offset: sriov.offset, totalVfs: sriov.totalVfs ?? 0, numVfs: sriov.numVfs ?? 0 } : null,
+        sriov: sriov !== null ? { offset: sriov.offset, totalVfs: sriov.totalVfs ?? 0, numVfs: sriov.numVfs ?? 0, vfOffset: sriov.vfOffset, vfStride: sriov.vfStride } : null,
         buses,
         subsystem,
       }, at());

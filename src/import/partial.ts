@@ -33,6 +33,7 @@ export interface PartialView {
   readonly unknownConfig: ReadonlySet<string>;
   readonly unknownGroup: ReadonlySet<string>;
   readonly unknownParent: ReadonlySet<string>;
+  readonly unknownIds: ReadonlySet<string>;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -66,6 +67,6 @@ export function readPartial(v: unknown, file: string): Result<PartialView | null
   if (!strings(notes) || !strings(warnings)) return bad('notes and warnings must be lists of strings');
   return ok({
     section: v as unknown as PartialSection,
-    unknownDriver: sets.driver, unknownConfig: sets.config, unknownGroup: sets.group, unknownParent: sets.parent,
+    unknownDriver: sets.driver, unknownConfig: sets.config, unknownGroup: sets.group, unknownParent: sets.parent, unknownIds: sets.ids,
   });
 }

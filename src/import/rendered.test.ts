@@ -52,11 +52,14 @@ for (const [name, file] of Object.entries(RENDERED_HOSTS)) {
     assert.ok(Object.values(nonroot).filter((a) => a === 'unknown').length >= Object.values(w).filter((a) => a !== 'none').length);
   });
 
-  test(`${name}: lspci -tv and lspci -vvv (bus numbers) recover the topology`, () => {
+  test(`${name}: lspci -tv and lspci -vvv (bus numbers) recover the topology; -vvv the SR-IOV PFs and their VFs`, () => {
     for (const f of ['lspci-tv.txt', 'lspci-vvv.txt']) {
       const { host } = importFiles([fixture(name, f)]);
       assert.deepEqual(parentsOf(host), parentsOf(want), f);
     }
+    const { host } = importFiles([fixture(name, 'lspci-vvv.txt')]);
+    const sriov = (h: typeof host): unknown => h.pci.map((d) => [d.bdf, d.sriovTotalvfs, d.sriovNumvfs, d.physfn]);
+    assert.deepEqual(sriov(host), sriov(want));
   });
 
   test(`${name}: a case-sensitive grep of dmesg is reported as lost group lines, not as no groups`, () => {

@@ -34,6 +34,7 @@ const where = (f: Fact<unknown>): string => `${f.from.file}:${f.from.line} (${f.
 export function pastesToCapture(c: CombinedPastes, opts: { readonly kernel?: string } = {}): ImportedCapture {
   const entries: Record<string, CaptureEntry> = Object.create(null) as Record<string, CaptureEntry>;
   const paths = placeDevices(c.devices);
+  const physfn = vfsOf(c.devices);
   const slots = new Map<string, number>();
   for (const bdf of c.devices.keys()) {
     const slot = bdf.slice(0, -2);
@@ -60,7 +61,13 @@ export function pastesToCapture(c: CombinedPastes, opts: { readonly kernel?: str
       entries[`${dir}/subsystem_device`] = hex(d.subsystem.value.device, 4);
     }
     const cfgFact = d.config?.value ?? null;
-    const config = buildConfigSpace(ids ?? null, cfgFact, d.subsystem?.value ?? null, (slots.get(bdf.slice(0, -2)) ?? 0) > 1);
+    // A VF's header does not make it multifunction (the kernel sets virtfn->multifunction = 0).
+    const pf = physfn.get(bdf);
+    const config = buildConfigSpace(ids ?? null, cfgFact, d.subsystem?.value ?? null, pf === undefined && (slots.get(bdf.slice(0, -2)) ?? 0) > 1);
+    if (pf !== undefined) {
+      const pfDir = paths.get(pf)?.dir;
+      if (pfDir !== undefined) entries[`${dir}/physfn`] = { link: `${up(dir)}${pfDir}` };
+    }
     if (config !== null) entries[`${dir}/config`] = { hex: Buffer.from(config).toString('hex') };
     if (cfgFact !== null && cfgFact !== 'denied' && cfgFact.sriov !== null) {
       entries[`${dir}/sriov_totalvfs`] = `${cfgFact.sriov.totalVfs}\n`;
@@ -81,7 +88,7 @@ export function pastesToCapture(c: CombinedPastes, opts: { readonly kernel?: str
     const f: Partial<Record<PartialFact, string>> = {};
     const u: PartialFact[] = [];
     const known: Record<PartialFact, Fact<unknown> | undefined> = {
-      ids: d.ids, group: d.group, driver: d.driver, config: d.config?.value === 'denied' || (d.config?.value as { acs?: unknown } | undefined)?.acs === 'unknown' ? undefined : d.config,
+      ids: d.ids?.value.vendor != null && d.ids.value.device !== null ? d.ids : undefined, group: d.group, driver: d.driver, config: d.config?.value === 'denied' || (d.config?.value as { acs?: unknown } | undefined)?.acs === 'unknown' ? undefined : d.config,
       parent: p.known ? (d.parent ?? { value: null, from: { file: 'bus numbers', line: 0, format: 'lspci' } }) : undefined,
     };
     for (const k of PARTIAL_FACTS) {
@@ -111,6 +118,29 @@ export function pastesToCapture(c: CombinedPastes, opts: { readonly kernel?: str
     warnings: c.warnings.map((n) => `${n.file}:${n.line}: ${n.message}`),
   };
   return { format: 'sysfs-capture/1', kernel, cmdline: c.host.cmdline?.value ?? [], partial, entries };
+}
+
+/**
+ * VF → PF from the PFs' SR-IOV capabilities (`lspci -vvv`: Number of VFs, VF offset, stride): VF n
+ * has routing ID PF + offset + n × stride (pci_iov_virtfn_bus/devfn, drivers/pci/iov.c). Only VFs the
+ * pastes list are linked.
+ */
+function vfsOf(devices: ReadonlyMap<string, DeviceFacts>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const d of devices.values()) {
+    const c = d.config?.value;
+    if (c === undefined || c === 'denied' || c.sriov === null || c.sriov.vfOffset === null || c.sriov.vfStride === null) continue;
+    const m = /^([0-9a-f]+):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$/.exec(d.bdf);
+    if (!m) continue;
+    const rid = (parseInt(m[2] as string, 16) << 8) | (parseInt(m[3] as string, 16) << 3) | parseInt(m[4] as string, 10);
+    for (let n = 0; n < c.sriov.numVfs; n++) {
+      const v = rid + c.sriov.vfOffset + n * c.sriov.vfStride;
+      if (v > 0xffff) break;
+      const bdf = `${m[1] as string}:${(v >> 8).toString(16).padStart(2, '0')}:${((v >> 3) & 0x1f).toString(16).padStart(2, '0')}.${v & 7}`;
+      if (devices.has(bdf)) out.set(bdf, d.bdf);
+    }
+  }
+  return out;
 }
 
 /**

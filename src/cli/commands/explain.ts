@@ -16,7 +16,7 @@ export async function runExplain(target: string | undefined, o: HostOptions, io:
   const { explainHost } = await import('../../host/explain.js');
   const partial = r.value.loaded.partial;
   const all = partial === null ? explainHost(r.value.loaded.host)
-    : (await import('../../assign/unknowns.js')).explainUnknownTopology(explainHost(r.value.loaded.host), partial.unknownParent);
+    : (await import('../../assign/unknowns.js')).explainUnknowns(explainHost(r.value.loaded.host), { parent: partial.unknownParent, ids: partial.unknownIds });
   let groups = all.groups;
   if (target !== undefined) {
     const { parseBdfs } = await import('../../assign/bdf.js');
