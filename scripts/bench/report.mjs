@@ -74,7 +74,15 @@ export function renderAll(res) {
       res.hosts.map((h) => [k(h.n), h.groups, h.domains, h.entries, `${h.generateSeconds.toFixed(1)} s`])), '');
   }
   const sec = [['scan', '1. Host scan + full analysis (`dmaown status --json`)', renderScan], ['peers', '2. The tools people use today (same trees, private /sys)', renderPeers],
-    ['model', '3. Model throughput', renderModel], ['cli', '4. CLI cold start', renderCli], ['profile', '5. Where the time goes (CPU profiles)', renderProfile]];
+    ['model', '3. Model throughput', renderModel], ['cli', '4. CLI cold start', renderCli], ['profile', '5. Where the time goes (CPU profiles)', renderProfile], ['export', '6. `dmaown export` (issue #19)', renderExport]];
   for (const [key, title, render] of sec) if (res[key]) out.push(`### ${title}`, '', render(res[key]), '');
   return out.join('\n');
+}
+
+/** `dmaown export` per format, beside `status --json` on the same source (bench-export.mjs). */
+export function renderExport(res) {
+  const head = '| functions | source | command | CPU (user+sys, median) | wall (median) | wall (min) | peak RSS | output |\n|---:|---|---|---:|---:|---:|---:|---:|';
+  const lines = res.rows.map((r) => r.skipped ? `| ${r.n} | ${r.source} | ${r.name} | skipped: ${r.skipped} | | | | |`
+    : `| ${r.n} | ${r.source} | ${r.name} | ${(r.cpuMs / 1000).toFixed(2)} s | ${(r.medianMs / 1000).toFixed(2)} s | ${(r.minMs / 1000).toFixed(2)} s | ${r.maxRssMb.toFixed(0)} MB | ${(r.bytes / 1024).toFixed(0)} KiB${r.samples ? ` (${r.samples} samples)` : ''} |`);
+  return [head, ...lines].join('\n');
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // dmaown benchmarks (issue #7). `npm run bench` builds and runs all of them; see BENCHMARKS.md.
 //
-//   node scripts/bench/run.js [--quick] [--only scan,peers,model,cli,profile] [--sizes 100,1000]
+//   node scripts/bench/run.js [--quick] [--only scan,peers,model,cli,profile,export] [--sizes 100,1000]
 //                             [--reps N] [--cap SECONDS] [--work DIR] [--markdown FILE] [--root DIR]
 //
 // Generated hosts (directory trees + capture files) go to --work (default /tmp/bench) and are
@@ -23,10 +23,11 @@ import { benchModel } from './bench-model.mjs';
 import { benchCli, sampleName } from './bench-cli.mjs';
 import { renderAll } from './report.mjs';
 import { benchProfile } from './bench-profile.mjs';
+import { benchExport } from './bench-export.mjs';
 
 const checkout = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 let repo = checkout;
-const ALL = ['scan', 'peers', 'model', 'cli', 'profile'];
+const ALL = ['scan', 'peers', 'model', 'cli', 'profile', 'export'];
 const DEFAULT = ALL;
 
 function parseArgs(argv) {
@@ -101,6 +102,7 @@ async function main() {
       else if (name === 'scan') res.scan = await benchScan(ctx);
       else if (name === 'peers') res.peers = await benchPeers(ctx);
       else if (name === 'cli') res.cli = await benchCli(ctx);
+      else if (name === 'export') res.export = await benchExport(ctx);
     } catch (e) {
       res[name] = { skipped: `harness error: ${e?.stack ?? e}` };
       log(`  ${name} failed: ${e?.stack ?? e}`);

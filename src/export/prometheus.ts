@@ -12,6 +12,7 @@ import { GROUP_STATES, hex, OWNERS, type GroupFacts, type HostFacts } from './fa
 
 /** Escape a label value: backslash, double quote and newline (exposition format). */
 export function labelValue(v: string): string {
+  if (!/[\\"\n]/.test(v)) return v;
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
@@ -23,8 +24,13 @@ class Family {
     this.lines.push(`# HELP ${name} ${help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`, `# TYPE ${name} gauge`);
   }
   add(value: number, labels: Labels = {}): void {
-    const ls = Object.entries(labels).map(([k, v]) => `${k}="${labelValue(v)}"`).join(',');
-    this.lines.push(`${this.name}${ls === '' ? '' : `{${ls}}`} ${Number.isInteger(value) ? String(value) : value.toString()}`);
+    let ls = '';
+    for (const k in labels) ls += `${ls === '' ? '' : ','}${k}="${labelValue(labels[k] as string)}"`;
+    this.raw(value, ls);
+  }
+  /** A sample whose label pairs are already rendered (`a="1",b="2"`, escaped). */
+  raw(value: number, ls: string): void {
+    this.lines.push(ls === '' ? `${this.name} ${value}` : `${this.name}{${ls}} ${value}`);
   }
 }
 
@@ -35,14 +41,13 @@ export function pciLocation(bdf: string): Labels {
   return { segment: m[1] as string, bus: m[2] as string, device: m[3] as string, function: m[4] as string };
 }
 
-function deviceLabels(d: DeviceView, group: GroupFacts | null): Labels {
-  return {
-    ...pciLocation(d.bdf),
-    iommu_group: group === null ? '' : String(group.id),
-    vendor_id: `0x${hex(d.vendor, 4)}`, device_id: `0x${hex(d.device, 4)}`, class_id: `0x${hex(d.class, 6)}`,
-    driver: d.driver ?? '', driver_override: d.driverOverride ?? '', role: d.role,
-    blocks: d.blocks ? 'true' : 'false',
-  };
+/** The label pairs of dmaown_device_info, rendered directly (10k devices: no per-label objects). */
+function deviceLabels(d: DeviceView, group: GroupFacts | null): string {
+  const m = /^([0-9a-f]{4,8}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$/.exec(d.bdf);
+  return `segment="${m?.[1] ?? ''}",bus="${m?.[2] ?? ''}",device="${m?.[3] ?? ''}",function="${m?.[4] ?? ''}",` +
+    `iommu_group="${group === null ? '' : group.id}",vendor_id="0x${hex(d.vendor, 4)}",device_id="0x${hex(d.device, 4)}",` +
+    `class_id="0x${hex(d.class, 6)}",driver="${labelValue(d.driver ?? '')}",driver_override="${labelValue(d.driverOverride ?? '')}",` +
+    `role="${d.role}",blocks="${d.blocks ? 'true' : 'false'}"`;
 }
 
 /** The textfile-collector document for one host. */
@@ -72,15 +77,15 @@ export function prometheusText(f: HostFacts): string {
   const holder = push(fam('group_holder_info', 'A process holding the group through /dev/vfio/N, a vfio device cdev or /dev/iommu; value is always 1.'));
   const info = push(fam('device_info', 'A PCI function as dmaown sees it (labels as node_pcidevice_info plus driver, role and IOMMU group); value is always 1.'));
   for (const g of f.groups) {
-    const id = { iommu_group: String(g.id) };
-    viable.add(g.viable ? 1 : 0, id);
-    devices.add(g.devices.length, id);
-    endpoint.add(g.kind === 'endpoint' ? 1 : 0, id);
-    for (const s of GROUP_STATES) state.add(s === g.state ? 1 : 0, { ...id, state: s });
-    for (const o of OWNERS) owner.add(o === g.owner ? 1 : 0, { ...id, owner: o });
-    for (const h of g.holders) holder.add(1, { ...id, pid: String(h.pid), comm: h.comm, path: h.path });
-    for (const d of g.devices) info.add(1, deviceLabels(d, g));
+    const id = `iommu_group="${g.id}"`;
+    viable.raw(g.viable ? 1 : 0, id);
+    devices.raw(g.devices.length, id);
+    endpoint.raw(g.kind === 'endpoint' ? 1 : 0, id);
+    for (const s of GROUP_STATES) state.raw(s === g.state ? 1 : 0, `${id},state="${s}"`);
+    for (const o of OWNERS) owner.raw(o === g.owner ? 1 : 0, `${id},owner="${o}"`);
+    for (const h of g.holders) holder.add(1, { iommu_group: String(g.id), pid: String(h.pid), comm: h.comm, path: h.path });
+    for (const d of g.devices) info.raw(1, deviceLabels(d, g));
   }
-  for (const d of f.ungrouped) info.add(1, deviceLabels(d, null));
+  for (const d of f.ungrouped) info.raw(1, deviceLabels(d, null));
   return `${out.map((x) => x.lines.join('\n')).join('\n')}\n`;
 }
