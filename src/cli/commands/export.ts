@@ -84,20 +84,28 @@ export async function runExport(o: ExportCliOptions, io: CliIo, ctl: WatchContro
   };
 
   if (interval === null) return once();
+  // SIGINT/SIGTERM end the loop: during a cycle it finishes its (atomic) write first; a sleep ends at once.
   let stopped = false, cycles = 0, failures = 0;
+  let wake: (() => void) | null = null;
+  const onSignal = (): void => { stopped = true; wake?.(); };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const sleep = ctl.sleep ?? ((ms: number) => new Promise<void>((res) => {
-    const stop = (): void => { stopped = true; finish(); };
-    const finish = (): void => { clearTimeout(t); process.off('SIGINT', stop); process.off('SIGTERM', stop); res(); };
-    const t = setTimeout(finish, ms);
-    process.once('SIGINT', stop); process.once('SIGTERM', stop);
+    const t = setTimeout(() => { wake = null; res(); }, ms);
+    wake = () => { clearTimeout(t); wake = null; res(); };
   }));
-  for (;;) {
-    const code = await once();
-    if (code !== EXIT.ok) failures++;
-    cycles++;
-    if (stopped || (ctl.cycles !== undefined && cycles >= ctl.cycles)) break;
-    await sleep(interval.value);
-    if (stopped) break;
+  try {
+    for (;;) {
+      const code = await once();
+      if (code !== EXIT.ok) failures++;
+      cycles++;
+      if (stopped || (ctl.cycles !== undefined && cycles >= ctl.cycles)) break;
+      await sleep(interval.value);
+      if (stopped) break;
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
   return failures === cycles ? EXIT.usage : EXIT.ok;
 }
