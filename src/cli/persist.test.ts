@@ -68,3 +68,15 @@ test('--persist-root: the dry run reads the existing files there (replace, with 
     assert.match(bad.err, /EISDIR: \/etc\/driverctl\.d\/pci-0000:02:00\.1 exists but cannot be read/);
   } finally { rmSync(root, { recursive: true, force: true }); }
 });
+
+test('plan --persist shows the same persistence as the apply dry run; its --json validates and still reads back as a plan file', async () => {
+  const r = await run(['plan', ...gpu2, '--persist=driverctl']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /create \/etc\/driverctl\.d\/pci-0000:02:00\.0 with:\n {6}\| vfio-pci\n/);
+  const refused = await run(['plan', ...gpu2, '--persist=modprobe']);
+  assert.equal(refused.code, 1);
+  const j = await run(['plan', ...gpu2, '--persist=cmdline', '--force', '--json']);
+  const doc = JSON.parse(j.out) as { schema: string; persist: { kernelParams: string[] } };
+  assert.equal(schemaErrors(doc), null);
+  assert.deepEqual(doc.persist.kernelParams, ['vfio-pci.ids=10de:1f06,10de:10f9']);
+});

@@ -5,6 +5,8 @@ import { colorsFor, EXIT, printJson, type CliIo } from '../io.js';
 import { hostJson, loadView, missingDevices, selectionOf, type HostOptions, type Viewed } from '../host-options.js';
 
 export interface PlanOptions extends HostOptions {
+  readonly persist?: boolean | string;
+  readonly persistRoot?: string;
   readonly allowGroupMember?: string[];
   readonly driver?: string;
   readonly force?: boolean;
@@ -64,10 +66,19 @@ export async function runPlan(bdfs: readonly string[], o: PlanOptions, io: CliIo
   const x = await planFor(bdfs, o, io);
   if (x.kind === 'error') { io.err(`dmaown plan: ${x.why}\n`); return x.code; }
   const { renderPlan, renderRefusals } = await import('../render/plan.js');
-  if (o.json) printJson(io, planJson(x));
+  // --persist: the files (or kernel parameter) apply would write, shown here too; nothing is written.
+  const { persistFor, persistMethod } = await import('./persist-options.js');
+  const m = persistMethod(o);
+  if (!m.ok) { io.err(`dmaown plan: ${m.why}\n`); return EXIT.usage; }
+  const persist = x.kind === 'plan' && m.value !== null ? await persistFor(x.viewed, m.value, x.plan.driver, x.plan.devices, { ...o, yes: false }) : null;
+  if (typeof persist === 'string') { io.err(`dmaown plan: ${persist}\n`); return EXIT.usage; }
+  if (o.json) printJson(io, persist ? { ...planJson(x), persist: persist.plan } : planJson(x));
   else if (x.kind === 'refused') io.out(`${renderRefusals(x.refusals, c)}\n`);
-  else io.out(renderPlan(x.plan, x.simulated, c));
-  return x.kind === 'plan' && x.simulated.ok ? EXIT.ok : EXIT.negative;
+  else {
+    io.out(renderPlan(x.plan, x.simulated, c));
+    if (persist) io.out(`\n${(await import('../render/persist.js')).renderPersist(persist.plan, persist.root, c)}`);
+  }
+  return x.kind === 'plan' && x.simulated.ok && (persist?.plan.refusals.length ?? 0) === 0 ? EXIT.ok : EXIT.negative;
 }
 
 export function addPlanOptions(cmd: Command): Command {
@@ -80,5 +91,7 @@ export function addPlanOptions(cmd: Command): Command {
 
 export function definePlan(cmd: Command, io: CliIo, done: (code: number) => void): void {
   addPlanOptions(cmd.argument('<bdf...>', 'PCI devices to hand to user space'))
+    .option('--persist [method]', 'also show the boot persistence apply --persist would write: driverctl (default), modprobe or cmdline')
+    .option('--persist-root <dir>', 'read existing persistence files below this root (default: / on this host, an empty root elsewhere)')
     .action(async (bdfs: string[], _o: unknown, self: Command) => { done(await runPlan(bdfs, self.optsWithGlobals<PlanOptions>(), io)); });
 }
