@@ -14,11 +14,12 @@ import { memorySink, parseJournal } from './journal.js';
 import { planPersistence, PERSIST_METHODS, textOf, type PersistMethod } from './persist.js';
 import { captureHost, fixtureNames, sharedHost } from './testing/hosts.js';
 import { samplesDir } from './source.js';
+import { sharedDir } from '../testing/shared.js';
 
 const sample = (n: string): HostDescription => captureHost(join(samplesDir(), `${n}.json`));
 const HOSTS: [string, () => HostDescription][] = [
   ...['desktop-gpu', 'server-sriov', 'dual-gpu'].map((n): [string, () => HostDescription] => [`sample ${n}`, () => sample(n)]),
-  ...['amd-x570-rtx2060s-5.15.json', 'qemu-q35-6.1.json', 'qemu-q35-6.12.json', 'qemu-q35-5.10.json'].map((n): [string, () => HostDescription] => [n, () => sharedHost(n)]),
+  ...readdirSync(join(sharedDir(), 'hosts')).filter((n) => n.endsWith('.json')).sort().map((n): [string, () => HostDescription] => [n, () => sharedHost(n)]),
 ];
 
 /** The first group with a kernel-driver endpoint that can be planned whole (its blocking members allowed). */
