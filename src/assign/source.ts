@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { INPUT_LIMITS, readInputText } from '../host/input-file.js';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { err, ok, type Result } from '../model/errno.js';
@@ -102,7 +103,8 @@ async function loadPaste(files: readonly string[], kernel: string | undefined): 
 /** A tree's kernel release: DIR/proc/sys/kernel/osrelease if the tree has one, else this machine's. */
 function treeKernel(root: string): string | undefined {
   for (const f of [join(root, 'proc/sys/kernel/osrelease'), '/proc/sys/kernel/osrelease']) {
-    try { return readFileSync(f, 'utf8').trim(); } catch { /* next */ }
+    const r = readInputText(f, { what: 'kernel release', maxBytes: INPUT_LIMITS.small });
+    if (r.ok) return r.value.trim();
   }
   return undefined;
 }

@@ -50,9 +50,16 @@ export function readInputFile(path: string, opts: InputFileOptions): Result<Buff
       if ((st.mode & 0o022) !== 0) return err('EPERM', `${where} is writable by ${st.mode & 0o002 ? 'everyone' : 'its group'} (mode ${(st.mode & 0o777).toString(8)}): refused`);
     }
     if (st.size > opts.maxBytes) return err('EOVERFLOW', `${where} is ${st.size} bytes, more than the ${opts.maxBytes} a ${opts.what} may have`);
-    const buf = Buffer.allocUnsafe(Math.min(st.size + 1, opts.maxBytes + 1));
+    // st.size is a hint only: procfs and sysfs files report 0 (or 4096) whatever they hold.
+    let buf = Buffer.allocUnsafe(Math.min(Math.max(st.size + 1, 4096), opts.maxBytes + 1));
     let n = 0;
-    while (n < buf.length) {
+    for (;;) {
+      if (n === buf.length) {
+        if (buf.length > opts.maxBytes) break;
+        const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, opts.maxBytes + 1));
+        buf.copy(bigger, 0, 0, n);
+        buf = bigger;
+      }
       const got = readSync(fd, buf, n, buf.length - n, null);
       if (got === 0) break;
       n += got;

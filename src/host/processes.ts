@@ -1,4 +1,5 @@
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
+import { readInputText } from './input-file.js';
 import { join, posix } from 'node:path';
 import { err, ok, type Errno, type Result } from '../model/errno.js';
 import type { SysfsPort } from './port.js';
@@ -125,7 +126,8 @@ export function liveReader(root = '/'): HostReader {
     try { return ok(f()); } catch (e) { return err(errnoOf(e), `${(e as Error).message}`); }
   };
   return {
-    read: (p) => wrap(() => readFileSync(at(p), 'utf8')),
+    // Bounded, regular files only: a FIFO planted in a tree's /proc is refused, never waited on.
+    read: (p) => { const r = readInputText(at(p), { what: 'file', maxBytes: 4 << 20 }); return r.ok ? r : err(r.errno, r.why); },
     readLink: (p) => wrap(() => readlinkSync(at(p))),
     list: (p) => wrap(() => readdirSync(at(p)).sort()),
   };

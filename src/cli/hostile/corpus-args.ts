@@ -31,6 +31,13 @@ export function argumentCases(d: CorpusDir, f: TreeFixture): HostileCase[] {
   out.push({ name: 'tree: an iommu_group link to a missing group', argv: ['--sysfs-root', dangling], code: 0 });
   const badRelease = tree('bad-release', (r) => { writeFileSync(join(r, 'proc/sys/kernel/osrelease'), '\u001b[2Jgarbage\n'); });
   out.push({ name: 'tree: a garbage kernel release — the plan is not proven, no crash, no raw escape', argv: ['plan', '02:00.0', '--sysfs-root', badRelease], code: [1, 2], noControls: true });
+  const fifoProc = tree('fifo-proc', (r) => {
+    spawnSync('mkdir', ['-p', join(r, 'proc/999/fd')]);
+    spawnSync('mkfifo', [join(r, 'proc/999/comm')]);
+    symlinkSync('/dev/vfio/8', join(r, 'proc/999/fd/3'));
+    spawnSync('mkfifo', [join(r, 'proc/mounts')]);
+  });
+  out.push({ name: 'tree: FIFOs in the tree\'s /proc (a holder\'s comm, mounts) are never waited on', argv: ['check', '01:00.0', '--sysfs-root', fifoProc], code: [0, 1], out: /01:00\.0/ });
   out.push(bad('tree: --sysfs-root missing', ['--sysfs-root', join(d.dir, 'nope')], /nope/));
   out.push(bad('tree: --sysfs-root is a file', ['--sysfs-root', d.file('a-file', 'x')], /a-file/));
   out.push(bad('args: --sysfs-root /dev/zero', ['--sysfs-root', '/dev/zero'], /dev\/zero/));
