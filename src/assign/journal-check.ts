@@ -179,6 +179,13 @@ export const INVERSE_OF: Readonly<Record<string, (a: Action, d: PlanDevice, h: J
   'verify-not': (a, _d, h) => (a.op === 'verify-not' && a.driver === h.driver ? [] : null),
 };
 
+/**
+ * Steps on the host rather than on one device (no `bdf`), e.g. loading the journal's driver module:
+ * the inverse each must have. A module-load action kind adds its row here (and its fields to
+ * ACTION_FIELDS); until then such a step is refused.
+ */
+export const HOST_INVERSE_OF: Readonly<Record<string, (a: Action, h: JournalHeader) => readonly Action[] | null>> = {};
+
 /** A second undo an action may have: a release's probe is undone by unbinding whatever driver the host chose. */
 export const ALT_INVERSE_OF: Readonly<Record<string, (a: Action, d: PlanDevice, h: JournalHeader) => readonly Action[] | null>> = {
   probe: (_a, d) => [{ op: 'unbind-other', bdf: d.bdf, except: d.driver ?? '' }],
@@ -197,7 +204,14 @@ export function checkAuthority(j: Journal, where: string): Result<void> {
   for (const e of j.entries) {
     line++;
     const at = `${where}: line ${line}`;
-    if (e.phase === 'begin') {
+    if (e.phase === 'begin' && !('bdf' in e.action)) {
+      // A step on the host rather than a device (a module load): its own table.
+      const a = e.action as { op: string };
+      const rule = Object.hasOwn(HOST_INVERSE_OF, a.op) ? HOST_INVERSE_OF[a.op] : undefined;
+      const want = rule ? rule(e.action, j.header) : null;
+      if (want === null) return err('EPERM', `${at}: ${shown(a.op, 40)} is not a step dmaown takes for this journal's driver`);
+      if (JSON.stringify(want) !== JSON.stringify(e.inverse)) return err('EPERM', `${at}: the inverse of ${a.op} is recorded as ${shown(e.inverse, 120)}, but what it undoes is ${shown(want, 120)} (a tampered journal)`);
+    } else if (e.phase === 'begin') {
       const d = byBdf.get(e.action.bdf);
       if (!d) return err('EPERM', `${at}: ${e.action.op} on ${e.action.bdf}, which is not one of the journal's devices`);
       const rule = Object.hasOwn(INVERSE_OF, e.action.op) ? INVERSE_OF[e.action.op] : undefined;
