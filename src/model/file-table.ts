@@ -43,8 +43,8 @@ export interface FileOps {
   readonly ioctls: Readonly<Record<string, IoctlHandler>>;
   /** A request not in `ioctls` (the `default:` of the C switch). Absent: ENOTTY. */
   readonly unknownIoctl?: (k: KernelState, fd: number, file: OpenFile, request: string) => Outcome<IoctlOut>;
-  /** The last close of the file (`release`). */
-  release(k: KernelState, fd: number, file: OpenFile): void;
+  /** The last close of the file (`release`); an outcome only when the release died (an 'oops' the close reports). */
+  release(k: KernelState, fd: number, file: OpenFile): Outcome | void;
 }
 
 /** The dispatch table a kernel is built with (file-ops.ts `FILE_OPS`): one `FileOps` per file type. */

@@ -150,8 +150,7 @@ class SimKernel implements Kernel {
       const file = k.files.get(fd);
       if (!file) return this.err('EBADF', 'close', `fd ${fd} is not open`);
       k.files.delete(fd);
-      this.fops[file.kind].release(k, fd, file);
-      return OK;
+      return this.fops[file.kind].release(k, fd, file) ?? OK;
     });
   }
 

@@ -12,6 +12,7 @@ import { containerAttachGroup, containerDetachGroup, vfioContainerCookie } from 
 import { openVfioDeviceFile } from './vfio-device.js';
 import type { Outcome } from './uapi.js';
 import { vfioDfGroupOpenIommufd, vfioGroupPutIommufd, vfioGroupSetIommufd } from './vfio-iommufd.js';
+import { iommuGroupReleaseEmpty } from './iommu-probe.js';
 
 export interface VfioGroup {
   /** The iommu group id: the N of /dev/vfio/N (or noiommu-N). */
@@ -59,9 +60,11 @@ export function vfioGroupAddDevice(k: KernelState, gid: number, bdf: string, noi
  * `vfio_group_put()` (5.10 vfio.c; 6.1+ the group's last reference): drop the vfio group object once nothing
  * references it — from `vfio.group_list` if it is still there, or (6.1+) as the dead group its fd held.
  */
-export function vfioGroupPut(k: KernelState, vg: VfioGroup): void {
-  if (vg.devices.length !== 0 || vg.openedFd !== null || vg.container !== null || vg.iommufd !== null) return;
-  if (k.vfioGroups.get(vg.id) === vg) k.vfioGroups.delete(vg.id);
+export function vfioGroupPut(k: KernelState, vg: VfioGroup): Outcome | null {
+  if (vg.devices.length !== 0 || vg.openedFd !== null || vg.container !== null || vg.iommufd !== null) return null;
+  if (k.vfioGroups.get(vg.id) !== vg) return null;
+  k.vfioGroups.delete(vg.id);
+  return iommuGroupReleaseEmpty(k, vg.iommuGroup);
 }
 
 /** open(/dev/vfio/N): no capability for noiommu → EPERM; already open → EBUSY; old container still attached → EBUSY; C: cdev in use → EBUSY. */
@@ -216,7 +219,7 @@ function getDeviceFd(k: KernelState, fd: number, file: OpenFile, arg: Readonly<R
 }
 
 /** `vfio_group_fops_release()` proper: the container held only by the group is detached (claim released). */
-function groupFileRelease(k: KernelState, vg: VfioGroup): void {
+function groupFileRelease(k: KernelState, vg: VfioGroup): Outcome | null {
   enter(k, 'vfio_group_fops_release');
   if (vg.container !== null && vg.containerUsers > 0) {
     vg.containerUsers--;
@@ -226,11 +229,11 @@ function groupFileRelease(k: KernelState, vg: VfioGroup): void {
   if (vg.openedFd !== null && k.deadVfioGroups.get(vg.openedFd) === vg) k.deadVfioGroups.delete(vg.openedFd);
   vg.openedFd = null;
   vg.fdClosed = false;
-  vfioGroupPut(k, vg);
+  return vfioGroupPut(k, vg);
 }
 
 /** close() of the group fd. 6.1+: open device fds hold the group file, so its release waits for them. */
-function release(k: KernelState, fd: number, file: OpenFile): void {
+function release(k: KernelState, fd: number, file: OpenFile): Outcome | void {
   const vg = vfioGroupOfFd(k, fd, file);
   if (!vg || vg.openedFd !== fd) return;
   if (k.profile.vfioStrictGroupLifetime && openDeviceCount(vg) > 0) {
@@ -238,7 +241,7 @@ function release(k: KernelState, fd: number, file: OpenFile): void {
     vg.fdClosed = true;
     return;
   }
-  groupFileRelease(k, vg);
+  return groupFileRelease(k, vg) ?? undefined;
 }
 
 /** A device fd of `vg` was released: drop its container user; finish a group release it was holding up. */
