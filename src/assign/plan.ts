@@ -90,6 +90,11 @@ export function makePlan(view: HostView, bdfs: readonly string[], opts: PlanOpti
     for (const h of g.holders) {
       refusals.push({ bdf: g.devices[0]?.bdf ?? '', code: 'in-use', why: `group ${g.id} is in use: ${h.path} held by ${h.comm} (pid ${h.pid})`, hint: 'stop that process first' });
     }
+    for (const b of g.blockers) {
+      if (b.kind === 'unknown' && !g.devices.some((d) => d.bdf === b.bdf && d.role === 'unknown')) {
+        refusals.push({ bdf: b.bdf, code: 'unknown', why: b.why, hint: 'paste the whole IOMMU group listing of this host' });
+      }
+    }
     for (const d of g.devices) {
       if (d.role === 'unknown') {
         refusals.push({ bdf: d.bdf, code: 'unknown', why: `which driver ${d.bdf} (group ${g.id}) is bound to is unknown: the pasted output does not say, so neither does the verdict`, hint: 'paste `lspci -nnk` (or `lspci -vmm -k`) of this host as well' });

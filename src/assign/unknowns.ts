@@ -8,6 +8,8 @@ export interface UnknownFacts {
   readonly config: ReadonlySet<string>;
   /** The pastes the host came from, for messages: 'groups.txt + lspci-nnk.txt'. */
   readonly source: string;
+  /** Group numbers the pastes skip (a filtered listing): every listed group may be incomplete. */
+  readonly missingGroups?: readonly number[];
 }
 
 /**
@@ -27,11 +29,16 @@ export function markUnknown(view: HostView, u: UnknownFacts): HostView {
   const groups = view.groups.map((g): GroupView => {
     const devices = g.devices.map(dev);
     const unknown = devices.filter((d) => d.role === 'unknown');
-    if (unknown.length === 0) return devices.some((d, i) => d !== g.devices[i]) ? { ...g, devices } : g;
+    const cut = (u.missingGroups ?? []).length > 0;
+    if (unknown.length === 0 && !cut) return devices.some((d, i) => d !== g.devices[i]) ? { ...g, devices } : g;
     const blockers: Blocker[] = [...g.blockers, ...unknown.map((d): Blocker => ({
       bdf: d.bdf, driver: null, kind: 'unknown',
       why: `which driver ${d.bdf} is bound to is unknown: ${u.source} does not say`,
     }))];
+    if (cut) {
+      blockers.push({ bdf: devices[0]?.bdf ?? '', driver: null, kind: 'unknown',
+        why: `group ${g.id} may have members ${u.source} does not show: the listing skips ${(u.missingGroups ?? []).length} group number(s) below the highest` });
+    }
     return { ...g, devices, blockers, assignable: false, ownership: g.ownership === 'user' ? 'user' : g.ownership === 'kernel' ? 'kernel' : 'unknown' };
   });
   return { ...view, groups, ungrouped: view.ungrouped.map(dev) };

@@ -75,7 +75,7 @@ export async function loadView(o: HostOptions, io: CliIo, sel: HostSelection): P
   const { markUnknown, explainUnknowns } = await import('../assign/unknowns.js');
   const { explainHost } = await import('../host/explain.js');
   const source = partial.section.sources.map((s) => s.file).join(' + ') || h.value.label;
-  const marked = markUnknown(view, { driver: partial.unknownDriver, group: partial.section.groups === 'none' ? new Set() : partial.unknownGroup, config: partial.unknownConfig, source });
+  const marked = markUnknown(view, { driver: partial.unknownDriver, group: partial.section.groups === 'none' ? new Set() : partial.unknownGroup, config: partial.unknownConfig, source, missingGroups: partial.section.missingGroups ?? [] });
   return { ok: true, value: { loaded: h.value, view: marked, why: groupReasons(h.value.host, (host) => explainUnknowns(explainHost(host), { parent: partial.unknownParent, ids: partial.unknownIds })) } };
 }
 

@@ -176,3 +176,16 @@ test('import --json follows its schema', async () => {
   assert.equal(doc.groups.state, 'unknown');
   assert.match(doc.warnings.join('\n'), /no group lines/);
 });
+
+test('a filtered listing (group numbers missing) makes every verdict unknown: a listed group may have unlisted members', async () => {
+  const r = await run(['check', '0a:00.1', '--paste', 'fixtures/pastes/public/lspci-vmm-davinci.txt', '--json']);
+  assert.equal(r.code, 1);
+  const doc = JSON.parse(r.out) as { groups: { verdict: string; refusals: { code: string; why: string }[] }[] };
+  assert.equal(doc.groups[0]?.verdict, 'unknown');
+  assert.match(doc.groups[0]?.refusals.map((x) => x.why).join('\n') ?? '', /group 25 may have members .* does not show: the listing skips 23 group number\(s\)/);
+  const i = await run(['import', 'fixtures/pastes/public/lspci-vmm-davinci.txt']);
+  assert.match(i.out, /the pastes list IOMMU groups up to 25 but not 0, 2–23/);
+  // A whole listing has no gap: the same device's verdict is a real one.
+  const whole = await run(['check', '03:00.0', '--paste', `${F}/arch-loop.txt`, '--paste', `${F}/lspci-nnk.txt`, '--json']);
+  assert.notEqual((JSON.parse(whole.out) as { groups: { verdict: string }[] }).groups[0]?.verdict, 'unknown');
+});

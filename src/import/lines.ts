@@ -20,7 +20,8 @@ export interface CleanText {
 // eslint-disable-next-line no-control-regex
 const ANSI_RE = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07/g;
 const FENCE_RE = /^\s*(```|~~~)/;
-const HTML_WRAP_RE = /^\s*<\/?(details|summary|pre|code|p|br|div)\b[^>]*>\s*(.*?)\s*(<\/(summary|pre|code|p|div)>)?\s*$/i;
+const HTML_START_RE = /^\s*<\/?(details|summary|pre|code|p|br|div)\b/i;
+const HTML_TAG_RE = /<\/?(details|summary|pre|code|p|br|div)\b[^>]*>/gi;
 /** `user@host:~$ cmd`, `[root@host ~]# cmd`, `$ cmd`, `# cmd` (only with a known command after `#`). */
 const PROMPT_RE = /^\s*(?:\([^)]*\)\s*)?(?:[\w.-]+@[\w.-]+(?::[^\s$#]*)?\s?[$#%]|\[[\w.-]+@[\w.-]+[^\]]*\][$#]|\$|❯|➜\s+\S+)\s+(.*)$/;
 const HASH_COMMAND_RE = /^\s*#\s+((?:sudo\s+)?(?:lspci|dmesg|journalctl|pvesh|for\s|find\s|ls-iommu|cat\s|grep\s|shopt|bash|sh\s|\.\/)\S*.*)$/;
@@ -41,9 +42,8 @@ export function cleanPaste(text: string): CleanText {
     if (stripQuotes) t = t.replace(/^\s*(?:>\s?)+/, '');
     t = t.replace(/\s+$/, '');
     if (t === '' || FENCE_RE.test(t)) continue;
-    const html = HTML_WRAP_RE.exec(t);
-    if (html) {
-      t = (html[2] ?? '').trim();
+    if (HTML_START_RE.test(t)) {
+      t = t.replace(HTML_TAG_RE, '').trim();
       if (t === '') continue;
     }
     const prompt = PROMPT_RE.exec(t) ?? HASH_COMMAND_RE.exec(t);

@@ -16,6 +16,12 @@ export interface PartialSection {
   /** known: some paste gave groups; none: `IOMMU Group *` (no groups at all); unknown: no paste said. */
   readonly groups: 'known' | 'none' | 'unknown';
   readonly kernel: 'known' | 'given' | 'unknown';
+  /**
+   * Group numbers below the highest one that no paste lists (the kernel numbers groups from 0 without
+   * gaps on a host that has not hot-removed devices): the listing was filtered or cut, so any listed
+   * group may have members the pastes do not show. Absent or empty: no gap.
+   */
+  readonly missingGroups?: readonly number[];
   /** Host-wide facts (iommu on/off, kernel, cmdline) with where they were read. */
   readonly host: Readonly<Record<string, string>>;
   /** Per BDF: fact → "file:line (format)". */
@@ -65,6 +71,8 @@ export function readPartial(v: unknown, file: string): Result<PartialView | null
     }
   }
   if (!strings(notes) || !strings(warnings)) return bad('notes and warnings must be lists of strings');
+  const missing = v['missingGroups'];
+  if (missing !== undefined && (!Array.isArray(missing) || missing.length > MAX_ITEMS || !missing.every((n) => Number.isSafeInteger(n) && (n as number) >= 0))) return bad('missingGroups must be a list of group numbers');
   return ok({
     section: v as unknown as PartialSection,
     unknownDriver: sets.driver, unknownConfig: sets.config, unknownGroup: sets.group, unknownParent: sets.parent, unknownIds: sets.ids,

@@ -106,6 +106,15 @@ export function pastesToCapture(c: CombinedPastes, opts: { readonly kernel?: str
     if (f !== undefined) hostFacts[k] = `${Array.isArray(f.value) ? f.value.join(' ') : String(f.value)} — ${where(f)}`;
   }
   const kernel = opts.kernel ?? c.host.kernel?.value ?? UNKNOWN_KERNEL;
+  const ids = new Set<number>();
+  for (const d of c.devices.values()) if (typeof d.group?.value === 'number') ids.add(d.group.value);
+  const top = Math.max(-1, ...ids);
+  const missingGroups: number[] = [];
+  for (let g = 0; g < top && missingGroups.length < 4096; g++) if (!ids.has(g)) missingGroups.push(g);
+  const warnings = c.warnings.map((n) => `${n.file}:${n.line}: ${n.message}`);
+  if (missingGroups.length > 0) {
+    warnings.unshift(`the pastes list IOMMU groups up to ${top} but not ${ranges(missingGroups)}: a filtered or cut listing, so any group may have members they do not show (verdicts are unknown)`);
+  }
   const partial: PartialSection = {
     tool: 'dmaown import',
     sources: c.sources.map((s) => ({ file: s.file, formats: [...s.formats] })),
@@ -115,9 +124,22 @@ export function pastesToCapture(c: CombinedPastes, opts: { readonly kernel?: str
     facts,
     unknown,
     notes: c.notes.map((n) => `${n.file}:${n.line}: ${n.message}`),
-    warnings: c.warnings.map((n) => `${n.file}:${n.line}: ${n.message}`),
+    warnings,
+    ...(missingGroups.length > 0 ? { missingGroups } : {}),
   };
   return { format: 'sysfs-capture/1', kernel, cmdline: c.host.cmdline?.value ?? [], partial, entries };
+}
+
+/** [2, 3, 4, 7] → '2–4, 7'. */
+function ranges(ns: readonly number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < ns.length; i++) {
+    let j = i;
+    while (j + 1 < ns.length && ns[j + 1] === (ns[j] as number) + 1) j++;
+    out.push(j > i ? `${ns[i]}–${ns[j]}` : String(ns[i]));
+    i = j;
+  }
+  return out.join(', ');
 }
 
 /**

@@ -22,7 +22,10 @@ export function groupHeader(g: GroupView, c: Colors): string {
   const unknown = g.blockers.filter((b) => b.kind === 'unknown');
   const verdict = g.assignable ? c.green('can be handed to user space now')
     : known.length > 0 ? c.red(`blocked by ${known.map((b) => b.kind === 'in-use' ? 'a process' : `${shortBdf(b.bdf)} (${b.driver})`).join(', ')}`)
-      : c.yellow(`unknown: the driver of ${unknown.map((b) => shortBdf(b.bdf)).join(', ')} is not in the paste`);
+      : c.yellow(`unknown: ${[
+        ...(g.devices.some((d) => d.role === 'unknown') ? [`the driver of ${g.devices.filter((d) => d.role === 'unknown').map((d) => shortBdf(d.bdf)).join(', ')} is not in the paste`] : []),
+        ...(unknown.some((b) => / may have members /.test(b.why)) ? ['the pasted listing is partial (group numbers missing)'] : []),
+      ].join('; ')}`);
   return `${c.bold(`IOMMU group ${g.id}`)}  ${own}  ${verdict}`;
 }
 
