@@ -40,6 +40,7 @@ ${hostdevs.replace(/^/gm, '    ')}  </devices>
 test("libvirt: the GPU's four functions on one guest slot, multifunction on function 0, managed='no' by default", () => {
   const c = cfg(sample('desktop-gpu'), GPU, { format: 'libvirt' });
   assert.equal((c.text.match(/<hostdev mode='subsystem' type='pci' managed='no'>/g) ?? []).length, 4);
+  assert.match(c.text, /^<controller type='pci' index='16' model='pcie-root-port'\/>\n<hostdev/);
   for (let f = 0; f < 4; f++) {
     assert.match(c.text, new RegExp(`<address domain='0x0000' bus='0x01' slot='0x00' function='0x${f}'/>\\n  </source>\\n  <address type='pci' domain='0x0000' bus='0x10' slot='0x00' function='0x${f}'${f === 0 ? " multifunction='on'" : ''}/>`));
   }

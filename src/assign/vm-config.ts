@@ -108,6 +108,7 @@ export function vmConfig(view: HostView, host: HostDescription, bdfs: readonly s
     if (opts.format === 'qemu' || opts.format === 'proxmox') notes.push('x-vga needs a host kernel built with CONFIG_VFIO_PCI_VGA, and a guest without an emulated VGA (-vga none)');
   }
   if (opts.managed === true && opts.format !== 'libvirt') notes.push(`--managed is libvirt's: ${opts.format} expects the devices already on vfio-pci (dmaown apply)`);
+  if (opts.format === 'libvirt' && slots.some((s) => s.functions.length > 1)) notes.push(`each multifunction device sits on a pcie-root-port controller of its own, from index ${guestBus} (--guest-bus): pick an index the domain does not use yet (q35)`);
   if (opts.format === 'libvirt' && opts.managed !== true) notes.push("managed='no': the devices must be on vfio-pci before the VM starts (dmaown apply), and libvirt leaves them there when it stops");
   if (opts.format === 'cloud-hypervisor' && slots.some((s) => s.functions.length > 1)) notes.push('cloud-hypervisor gives every function a guest slot of its own (no multifunction slots)');
   if (opts.format === 'proxmox' && slots.some((s) => s.functions.length > 1 && !s.whole)) notes.push('Proxmox passes a whole device as "BB:SS" (all functions, one guest slot); a subset of functions goes as separate hostpci entries');

@@ -4,8 +4,9 @@ import type { VmSlot } from './vm-config.js';
  * The four VMM formats of `vm-config`. Each takes the guest slots (functions of one host device
  * together) and writes them as that VMM expects:
  * - libvirt (formatdomain, "Host device assignment"): `<hostdev mode='subsystem' type='pci' managed=…>`
- *   with the host address in `<source>`; a multifunction slot gets explicit guest addresses on one
- *   guest bus/slot, `multifunction='on'` on function 0.
+ *   with the host address in `<source>`; a multifunction slot gets a `pcie-root-port` controller of
+ *   its own (index = the guest bus, --guest-bus) and explicit guest addresses on its slot 0,
+ *   `multifunction='on'` on function 0.
  * - QEMU: `-device vfio-pci,host=…`; a multifunction slot sits on a `pcie-root-port` of its own
  *   (q35), `addr=00.N`, `multifunction=on` on function 0; a boot GPU gets `x-vga=on` and `-vga none`.
  * - Proxmox: `hostpciN:` — "BB:SS" for a whole device (all functions, one slot), `pcie=1` (q35),
@@ -21,6 +22,8 @@ export function libvirtHostdevs(slots: readonly VmSlot[], o: { managed: boolean;
   for (const s of slots) {
     const multi = s.functions.length > 1;
     const guestBus = multi ? bus++ : null;
+    // The guest bus the functions share: a PCIe root port of its own (q35), whose index is the bus number.
+    if (guestBus !== null) out.push(`<controller type='pci' index='${guestBus}' model='pcie-root-port'/>`);
     for (const f of s.functions) {
       out.push(`<hostdev mode='subsystem' type='pci' managed='${o.managed ? 'yes' : 'no'}'>`);
       out.push('  <source>');
