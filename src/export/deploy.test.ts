@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { runTool } from './testing/tool.js';
+import { run } from '../cli/testing.js';
+import { parseDuration } from './duration.js';
 import { spawnSync } from 'node:child_process';
 
 const deploy = (...p: string[]): string => join(process.cwd(), 'deploy', ...p);
@@ -128,4 +130,31 @@ test('the container build file copies what exists and runs the CLI', () => {
   }
   const entry = /^ENTRYPOINT (.*)$/m.exec(text)?.[1] ?? '';
   assert.deepEqual(JSON.parse(entry), ['node', '/opt/dmaown/bin/dmaown.js']);
+});
+
+test('every ExecStart and every DaemonSet container command runs as written (host source and output paths swapped for a sample and a temp dir)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmaown-deploy-run-'));
+  try {
+    const svc = unitSyntax(readFileSync(deploy('systemd', 'dmaown-export.service'), 'utf8'));
+    const execs = (svc.sections.get('Service') ?? []).filter(([k]) => k === 'ExecStart').map(([, v]) => v.split(/\s+/).slice(1));
+    const ds = parseAllDocuments(readFileSync(deploy('kubernetes', 'daemonset.yaml'), 'utf8')).map((d) => d.toJS() as { kind: string; spec?: { template: { spec: { containers: Container[] } } } })
+      .find((o) => o.kind === 'DaemonSet');
+    const argvs = [...execs, ...(ds?.spec?.template.spec.containers ?? []).map((c) => c.args)];
+    assert.equal(argvs.length, 4);
+    for (const [i, argv] of argvs.entries()) {
+      const a = [...argv];
+      const o = a.indexOf('-o');
+      a[o + 1] = join(dir, `out-${i}`);
+      const root = a.indexOf('--sysfs-root');
+      if (root >= 0) a.splice(root, 2);
+      const w = a.indexOf('--watch');
+      if (w >= 0) {
+        assert.ok(parseDuration(a[w + 1] ?? '', '--watch').ok, argv.join(' '));
+        a.splice(w, 2); // one cycle: the loop itself is tested in cli.test.ts
+      }
+      const r = await run([...a, '--sample', 'desktop-gpu']);
+      assert.equal(r.code, 0, `${argv.join(' ')}: ${r.err}`);
+      assert.ok(readFileSync(join(dir, `out-${i}`), 'utf8').length > 100, argv.join(' '));
+    }
+  } finally { rmSync(dir, { recursive: true, force: true }); }
 });
