@@ -8,7 +8,7 @@ import { capturePort, describeHost, readCaptureFile } from '../../dist/host/inde
 import { RENDERED_HOSTS, renderAll, renderUnavailable } from '../../dist/import/testing/render-pastes.js';
 
 const why = renderUnavailable();
-if (why) { console.error(`render: ${why}`); process.exit(2); }
+if (why) { console.error(`render: ${why.why}`); process.exit(2); }
 for (const [name, file] of Object.entries(RENDERED_HOSTS)) {
   const c = readCaptureFile(file);
   if (!c.ok) { console.error(c.why); process.exit(2); }

@@ -47,12 +47,17 @@ function renderEntry(key: string, v: CaptureEntry, unprivileged: boolean): Captu
   return v;
 }
 
-/** Why rendering cannot run here, or null: needs lspci, bash, unshare and root (mount --bind). */
-export function renderUnavailable(): string | null {
-  if (process.getuid?.() !== 0) return 'needs root (unshare -m and mount --bind)';
+/**
+ * Why rendering cannot run here, or null. `package`: a Debian package is missing (pciutils,
+ * util-linux); `environment`: not root, or mount namespaces are not permitted (a container without
+ * CAP_SYS_ADMIN) — nothing a package install fixes.
+ */
+export function renderUnavailable(): { readonly kind: 'package' | 'environment'; readonly why: string } | null {
   for (const t of ['lspci', 'unshare', 'bash']) {
-    try { execFileSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' }); } catch { return `${t} not installed (apt-get install pciutils util-linux)`; }
+    try { execFileSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' }); } catch { return { kind: 'package', why: `${t} not installed (apt-get install pciutils util-linux)` }; }
   }
+  if (process.getuid?.() !== 0) return { kind: 'environment', why: 'needs root (unshare -m and mount --bind)' };
+  try { execFileSync('unshare', ['--mount', '--propagation', 'private', 'true'], { stdio: 'ignore' }); } catch { return { kind: 'environment', why: 'unshare --mount is not permitted here (no CAP_SYS_ADMIN)' }; }
   return null;
 }
 
