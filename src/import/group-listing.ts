@@ -1,6 +1,6 @@
 import { fullBdf, type PasteFormat } from './facts.js';
 import { indentOf, type Line } from './lines.js';
-import { readLspciAttributes } from './lspci-attrs.js';
+import { readLspciAttributes, type AttrSummary } from './lspci-attrs.js';
 import { parseLspciDescription } from './lspci-line.js';
 import type { ParseContext } from './parse-context.js';
 
@@ -21,6 +21,7 @@ const DEVICE_RE = /^((?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-1][0-9a-fA-F]\.[0-7
 export function parseGroupListing(ctx: ParseContext): void {
   const { lines, used, sink } = ctx;
   let group: { id: number | null; line: number; format: PasteFormat } | null = null;
+  const withBody: { bdf: string; line: number; attrs: AttrSummary }[] = [];
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i] as Line;
     if (used.has(l.n)) continue;
@@ -52,10 +53,15 @@ export function parseGroupListing(ctx: ParseContext): void {
         i++;
       }
       const bdf = deviceLine(ctx, l, l.text.trim(), group.id, group.format);
-      if (bdf !== null && body.length > 0) readLspciAttributes(sink, bdf, body);
+      if (bdf !== null && body.length > 0) withBody.push({ bdf, line: l.n, attrs: readLspciAttributes(sink, bdf, body) });
       continue;
     }
     group = null;
+  }
+  // The loop with `lspci -nnks` under each group: as in an `lspci -k` paste, a device shown with its
+  // lines but without "Kernel driver in use" is unbound.
+  if (withBody.some((b) => b.attrs.kernelLines)) {
+    for (const b of withBody) if (!b.attrs.driverSeen && !b.attrs.elided) sink.set(b.bdf, 'driver', null, sink.at(b.line, 'lspci -k'));
   }
 }
 
