@@ -89,6 +89,8 @@ export class Executor {
   private book(step: FuzzStep, r: SysResult<unknown>): void {
     if (!r.ok && r.errno === 'blocked' && step.id !== undefined && r.id !== undefined && step.call !== 'wait') this.pending.set(step.id, r.id);
     if (step.call === 'wait' && !(!r.ok && r.errno === 'blocked')) this.pending.delete(step.id ?? '');
+    // A close that died in release() (5.10 S26) has already taken the descriptor out of the table.
+    if (step.call === 'close' && step.fd !== undefined && !r.ok && r.errno === 'oops') this.fds.delete(step.fd);
     if (!r.ok) return;
     if (step.call === 'open' && step.fd !== undefined && typeof r.value === 'number') this.fds.set(step.fd, r.value);
     if (step.call === 'close' && step.fd !== undefined) this.fds.delete(step.fd);

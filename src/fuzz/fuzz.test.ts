@@ -10,7 +10,7 @@ import { sharedDir } from '../testing/shared.js';
 import { FILE_OPS, type FileOpsTable } from '../model/index.js';
 import { getGroup, iommuGroupReleaseDmaOwner } from '../model/iommu-group.js';
 import { validateTrace } from '../conform/trace.js';
-import { fuzzProfile } from './fuzz.js';
+import { fuzzProfile, runSequence } from './fuzz.js';
 import { FUZZ_PROFILES, loadFuzzProfiles } from './profiles.js';
 
 const STEPS = Number(process.env['DMAOWN_FUZZ_STEPS'] ?? 4000);
@@ -80,4 +80,20 @@ test('fuzz: a planted bug (SET_CONTAINER forgets the DMA-ownership claim) is fou
   assert.equal(last?.request, 'VFIO_GROUP_SET_CONTAINER');
   assert.match(last?.note ?? '', /^fuzz: invariant: /);
   assert.equal(trace.value.kernel, base.release);
+});
+
+test('fuzz: a close that oopses (5.10, last put of an emptied group) drops its label; the cleanup does not close it twice', () => {
+  const p = profiles.find((x) => x.name === '5.10');
+  assert.ok(p);
+  const dev = '/sys/bus/pci/devices/0000:02:01.0';
+  const res = runSequence(p, [
+    { call: 'write', path: `${dev}/driver_override`, data: 'vfio-pci' },
+    { call: 'write', path: '/sys/bus/pci/drivers/e1000/unbind', data: '0000:02:01.0' },
+    { call: 'write', path: '/sys/bus/pci/drivers/vfio-pci/bind', data: '0000:02:01.0' },
+    { call: 'open', path: '/dev/vfio/7', fd: 'g' },
+    { call: 'write', path: '/sys/bus/pci/devices/0000:01:00.0/remove', data: '1' },
+    { call: 'close', fd: 'g' },
+  ]);
+  assert.deepEqual(res.records.map((r) => r.result).slice(0, 6), ['ok', 'ok', 'ok', 'ok', 'ok', 'oops']);
+  assert.equal(res.failure, null);
 });
