@@ -16,6 +16,10 @@ export interface AssignPort {
   readLink(path: string): PortResult<string>;
   list(path: string): PortResult<string[]>;
   write(path: string, data: string): PortResult<void>;
+  /** `modprobe NAME` (live host: an argument vector, never a shell string; the model: load_module). Absent: cannot load modules. */
+  loadModule?(name: string): PortResult<void>;
+  /** `modprobe -r NAME`. */
+  unloadModule?(name: string): PortResult<void>;
 }
 
 export type Action =
@@ -39,7 +43,15 @@ export type Action =
   /** unbind whatever driver BDF is on unless it is EXCEPT (the undo of a release's probe, whose driver the host chose). */
   | { readonly op: 'unbind-other'; readonly bdf: string; readonly except: string }
   /** read /sys/bus/pci/devices/BDF/driver and expect any driver but DRIVER, or none. */
-  | { readonly op: 'verify-not'; readonly bdf: string; readonly driver: string };
+  | { readonly op: 'verify-not'; readonly bdf: string; readonly driver: string }
+  /** `modprobe DRIVER`: register the user-space driver (its module load runs driver_register → driver_attach). */
+  | { readonly op: 'modprobe'; readonly driver: string }
+  /** `modprobe -r DRIVER`, only while no device is bound to it (the inverse of a modprobe dmaown did). */
+  | { readonly op: 'rmmod'; readonly driver: string };
+
+/** The actions that act on a device (every one but the module loads). */
+export type DeviceAction = Extract<Action, { readonly bdf: string }>;
+export const isDeviceAction = (a: Action): a is DeviceAction => a.op !== 'modprobe' && a.op !== 'rmmod';
 
 /** A failed action: the errno, the reason and, from the simulated kernel, the kernel call path. */
 export interface ActionFailure {
@@ -63,13 +75,15 @@ export function actionWrite(a: Action): { path: string; data: string } | null {
     case 'remove-id': return { path: `/sys/bus/pci/drivers/${a.driver}/remove_id`, data: a.id };
     case 'new-id': return { path: `/sys/bus/pci/drivers/${a.driver}/new_id`, data: a.id };
     case 'unbind-other': return { path: `${dev(a.bdf)}/driver/unbind`, data: a.bdf };
-    case 'verify': case 'verify-not': return null;
+    case 'verify': case 'verify-not': case 'modprobe': case 'rmmod': return null;
   }
 }
 
 /** One line a user could paste into a root shell to do the same. */
 export function actionText(a: Action): string {
   if (a.op === 'verify-not') return `verify ${dev(a.bdf)}/driver is not ${a.driver}`;
+  if (a.op === 'modprobe') return `modprobe ${a.driver}`;
+  if (a.op === 'rmmod') return `modprobe -r ${a.driver}   (only if no device is bound to it)`;
   const w = actionWrite(a);
   if (!w) return `verify ${dev(a.bdf)}/driver ${a.op === 'verify' && a.driver ? `-> ${a.driver}` : 'is absent'}`;
   const data = w.data === '\n' ? "''" : /\s/.test(w.data) ? `'${w.data}'` : w.data;
@@ -102,6 +116,7 @@ function failure(r: { errno: Errno | 'oops' | 'blocked'; why: string; calls?: re
  *   after a crash at any point is safe.
  */
 export function runAction(port: AssignPort, a: Action, mode: 'strict' | 'ensure'): ActionResult {
+  if (!isDeviceAction(a)) return runModuleAction(port, a);
   const cur = currentDriver(port, a.bdf);
   if (!cur.ok) return failure(cur);
   if (a.op === 'verify') {
@@ -137,7 +152,35 @@ export function runAction(port: AssignPort, a: Action, mode: 'strict' | 'ensure'
   return checkEffect(port, a);
 }
 
-function checkEffect(port: AssignPort, a: Action): ActionResult {
+/** Devices bound to `driver` (the BDF links in its directory), or null when the driver is not registered. */
+function boundTo(port: AssignPort, driver: string): string[] | null {
+  const l = port.list(`/sys/bus/pci/drivers/${driver}`);
+  return l.ok ? l.value.filter((n) => /^[0-9a-f]{4,}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(n)) : null;
+}
+
+/**
+ * modprobe: already registered → nothing to do; after the load the driver's directory must exist.
+ * rmmod (ensure only: it is an inverse): skipped when the driver is gone or still has devices.
+ */
+function runModuleAction(port: AssignPort, a: Extract<Action, { op: 'modprobe' | 'rmmod' }>): ActionResult {
+  const bound = boundTo(port, a.driver);
+  if (a.op === 'modprobe') {
+    if (bound !== null) return { ok: true, skipped: true };
+    if (!port.loadModule) return { ok: false, wrote: false, errno: 'EOPNOTSUPP', why: `modprobe ${a.driver}: this host source cannot load kernel modules` };
+    const r = port.loadModule(a.driver);
+    if (!r.ok) return failure(r, true);
+    return boundTo(port, a.driver) !== null ? { ok: true }
+      : { ok: false, wrote: true, errno: 'verify', why: `modprobe ${a.driver} succeeded but /sys/bus/pci/drivers/${a.driver} does not exist` };
+  }
+  if (bound === null || bound.length > 0) return { ok: true, skipped: true };
+  if (!port.unloadModule) return { ok: false, wrote: false, errno: 'EOPNOTSUPP', why: `modprobe -r ${a.driver}: this host source cannot unload kernel modules` };
+  const r = port.unloadModule(a.driver);
+  if (!r.ok) return failure(r, true);
+  return boundTo(port, a.driver) === null ? { ok: true }
+    : { ok: false, wrote: true, errno: 'verify', why: `modprobe -r ${a.driver} succeeded but /sys/bus/pci/drivers/${a.driver} is still there` };
+}
+
+function checkEffect(port: AssignPort, a: DeviceAction): ActionResult {
   if (a.op === 'override') {
     const o = currentOverride(port, a.bdf);
     if (!o.ok) return failure(o, true);

@@ -24,22 +24,23 @@ function gpuPlan(host: HostDescription): Plan {
   return r.plan;
 }
 
-/** Driver and driver_override of every PCI device, read through the port (the model, or any port). */
+/** Driver and driver_override of every PCI device, and whether vfio-pci is registered, read through the port. */
 function snapshot(port: AssignPort, host: HostDescription): Record<string, string> {
-  return Object.fromEntries(host.pci.map((d) => {
-    const drv = currentDriver(port, d.bdf), ovr = currentOverride(port, d.bdf);
-    return [d.bdf, `${drv.ok ? drv.value : drv.errno} ${ovr.ok ? ovr.value : ovr.errno}`];
-  }));
+  return {
+    ...Object.fromEntries(host.pci.map((d) => {
+      const drv = currentDriver(port, d.bdf), ovr = currentOverride(port, d.bdf);
+      return [d.bdf, `${drv.ok ? drv.value : drv.errno} ${ovr.ok ? ovr.value : ovr.errno}`];
+    })),
+    'vfio-pci': port.list('/sys/bus/pci/drivers/vfio-pci').ok ? 'registered' : 'absent',
+  };
 }
 
 /**
  * The model's simulated kernel of the host's release, behind the same port a live host uses. The X570
- * capture was taken without vfio-pci loaded: `modprobe vfio-pci` first (loadModule), as a user would.
+ * capture was taken without vfio-pci loaded: its plans start with `modprobe vfio-pci` (loadModule).
  */
 function modelPort(host: HostDescription): AssignPort {
-  const k = createKernel(host);
-  if (!host.pciDrivers.includes('vfio-pci')) assert.ok(k.loadModule('vfio-pci').ok);
-  return k;
+  return createKernel(host);
 }
 
 /** The desktop sample (6.8, vfio-pci loaded): the model can really bind vfio-pci there. */
@@ -56,11 +57,14 @@ const journalOf = (sink: ReturnType<typeof memorySink>) => {
 test('apply hands the whole GPU group to vfio-pci and restore gives it back', () => {
   const host = sharedHost(hostFile), port = modelPort(host), before = snapshot(port, host);
   const plan = gpuPlan(host), sink = memorySink();
+  assert.deepEqual(plan.steps[0]?.action, { op: 'modprobe', driver: 'vfio-pci' }, 'vfio-pci is not loaded on the x570: the plan loads it first');
+  assert.equal(before['vfio-pci'], 'absent');
   const r = applyPlan(port, plan, opts(sink));
   assert.equal(r.ok, true);
   for (const b of ['0000:09:00.0', '0000:09:00.1', '0000:09:00.2', '0000:09:00.3']) {
     assert.equal(snapshot(port, host)[b], 'vfio-pci vfio-pci');
   }
+  assert.equal(snapshot(port, host)['vfio-pci'], 'registered');
   assert.equal((sink.lines.at(-1) as JournalEntry).phase, 'complete');
   const back = restoreJournal(port, journalOf(sink), null, null);
   assert.equal(back.ok, true);
@@ -81,6 +85,7 @@ test('the journal announces each action and its inverse before the action runs',
 test('a failure injected at every write in turn: rolled back, the host ends exactly as it began', () => {
   const host = sharedHost(hostFile), plan = gpuPlan(host);
   const writes = plan.steps.filter((s) => s.action.op !== 'verify').length;
+  assert.equal(plan.steps[0]?.action.op, 'modprobe');
   for (let n = 0; n < writes; n++) {
     for (const how of ['error', 'silent'] as const) {
       const port = modelPort(host), before = snapshot(port, host), sink = memorySink();
@@ -112,6 +117,19 @@ test('a torn last journal line (killed mid-write) is ignored', () => {
   const j = parseJournal('{"format":"dmaown-journal/1","id":"x","created":"","kernel":"6.1","driver":"vfio-pci","devices":[]}\n{"seq":0,"pha');
   assert.ok(j.ok);
   assert.equal(j.value.entries.length, 0);
+});
+
+test('restore unloads vfio-pci only when dmaown loaded it and nothing is bound to it', () => {
+  const host = sharedHost(hostFile), plan = gpuPlan(host), port = modelPort(host), sink = memorySink();
+  assert.equal(applyPlan(port, plan, opts(sink)).ok, true);
+  // another device is put on vfio-pci by someone else after the apply: restore must leave the module loaded
+  assert.ok(port.write('/sys/bus/pci/devices/0000:0b:00.0/driver_override', 'vfio-pci').ok);
+  assert.ok(port.write('/sys/bus/pci/drivers_probe', '0000:0b:00.0').ok);
+  const back = restoreJournal(port, journalOf(sink), null, null);
+  assert.equal(back.ok, true);
+  assert.equal(snapshot(port, host)['vfio-pci'], 'registered');
+  assert.equal(snapshot(port, host)['0000:0b:00.0'], 'vfio-pci vfio-pci');
+  assert.equal(snapshot(port, host)['0000:09:00.0'], 'nvidia null');
 });
 
 test('apply refuses to act when the host changed since the plan (unbind precondition)', () => {

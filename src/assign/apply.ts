@@ -1,4 +1,4 @@
-import { runAction, currentDriver, currentOverride, type ActionFailure, type AssignPort, type Action } from './actions.js';
+import { actionText, isDeviceAction, runAction, currentDriver, currentOverride, type ActionFailure, type AssignPort, type Action } from './actions.js';
 import type { JournalHeader, JournalSink } from './journal.js';
 import type { HostIdentity } from './host-identity.js';
 import type { Plan, PlanDevice } from './plan.js';
@@ -102,7 +102,7 @@ export function applyPlan(port: AssignPort, plan: Plan, opts: ApplyOptions): App
 export function runUndo(port: AssignPort, undo: readonly Action[]): StepReport[] {
   return undo.map((a, i) => {
     const r = runAction(port, a, 'ensure');
-    const text = a.op === 'verify' || a.op === 'verify-not' ? `verify ${a.bdf}` : `${a.op} ${a.bdf}${'driver' in a ? ` ${a.driver}` : ''}${a.op === 'override' ? ` ${a.value ?? '(null)'}` : ''}${'id' in a ? ` ${a.id}` : ''}`;
+    const text = !isDeviceAction(a) ? actionText(a) : a.op === 'verify' || a.op === 'verify-not' ? `verify ${a.bdf}` : `${a.op} ${a.bdf}${'driver' in a ? ` ${a.driver}` : ''}${a.op === 'override' ? ` ${a.value ?? '(null)'}` : ''}${'id' in a ? ` ${a.id}` : ''}`;
     return r.ok ? { seq: i, text, ok: true, ...(r.skipped ? { skipped: true } : {}) }
       : { seq: i, text, ok: false, failure: r.calls ? { errno: r.errno, why: r.why, calls: r.calls } : { errno: r.errno, why: r.why } };
   });

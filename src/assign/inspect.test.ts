@@ -1,21 +1,41 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspectHost } from './inspect.js';
-import { dmaEra, exemption } from './dma-rules.js';
 import { fixtureNames, sharedHost } from './testing/hosts.js';
 
-test('era follows the kernel release: 5.15 legacy, 5.19 and 6.12 ownership', () => {
-  assert.equal(dmaEra('5.15.0-71-generic'), 'legacy');
-  assert.equal(dmaEra('5.19.0'), 'ownership');
-  assert.equal(dmaEra('6.12.117-oracle-iommufd'), 'ownership');
+test('era and verdicts come from the model of the release: 5.15 legacy, 5.19 and 6.12 ownership', () => {
+  const host = sharedHost('qemu-q35-6.1.json');
+  assert.equal(inspectHost({ host: { ...host, kernel: '5.15.0-71-generic' }, names: fixtureNames() }).era, 'legacy');
+  assert.equal(inspectHost({ host: { ...host, kernel: '5.19.0' }, names: fixtureNames() }).era, 'ownership');
+  assert.equal(inspectHost({ host: { ...host, kernel: '6.12.117-oracle-iommufd' }, names: fixtureNames() }).era, 'ownership');
+  const old = inspectHost({ host: { ...host, kernel: '5.4.0-150-generic' }, names: fixtureNames() });
+  assert.equal(old.era, 'legacy');
+  assert.match(old.modelNote ?? '', /older than the model's first profile/);
 });
 
-test('exemptions: shpchp on a bridge is exempt before 5.19 only; pcieport and pci-stub always', () => {
-  assert.notEqual(exemption('legacy', { driver: 'shpchp', headerType: 1 }), null);
-  assert.equal(exemption('ownership', { driver: 'shpchp', headerType: 1 }), null);
-  assert.notEqual(exemption('ownership', { driver: 'pcieport', headerType: 1 }), null);
-  assert.notEqual(exemption('legacy', { driver: 'pci-stub', headerType: 0 }), null);
-  assert.equal(exemption('ownership', { driver: 'snd_hda_intel', headerType: 0 }), null);
+/** The qemu 6.1 host with 01:00.0 (the PCIe-to-PCI bridge) on `driver`, as `kernel`. */
+function bridgeOn(driver: string, kernel: string) {
+  const host = sharedHost('qemu-q35-6.1.json');
+  const pci = host.pci.map((d) => d.bdf === '0000:01:00.0' ? { ...d, driver } : d);
+  return inspectHost({ host: { ...host, kernel, pci, pciDrivers: [...new Set([...host.pciDrivers, driver])] }, names: fixtureNames() });
+}
+const member = (v: ReturnType<typeof inspectHost>, bdf: string) => v.groups.flatMap((g) => g.devices).find((d) => d.bdf === bdf);
+
+test('a bridge on shpchp blocks from 5.19 (owner_cnt) but not before (vfio_dev_viable exempts non-normal headers)', () => {
+  assert.equal(member(bridgeOn('shpchp', '5.15.0-71-generic'), '0000:01:00.0')?.blocks, false);
+  assert.match(member(bridgeOn('shpchp', '5.15.0-71-generic'), '0000:01:00.0')?.exempt ?? '', /bridge/);
+  assert.equal(member(bridgeOn('shpchp', '6.1.0-56-amd64'), '0000:01:00.0')?.blocks, true);
+  assert.equal(member(bridgeOn('pcieport', '6.1.0-56-amd64'), '0000:01:00.0')?.blocks, false);
+});
+
+test('a *_vfio_pci variant driver is a vfio device on 5.15 and driver_managed_dma on 6.1: it never blocks', () => {
+  const host = sharedHost('qemu-q35-6.1.json');
+  const bdf = '0000:00:05.0';
+  for (const kernel of ['5.15.0-71-generic', '6.1.0-56-amd64']) {
+    const pci = host.pci.map((d) => d.bdf === bdf ? { ...d, driver: 'mlx5_vfio_pci' } : d);
+    const v = inspectHost({ host: { ...host, kernel, pci, pciDrivers: [...host.pciDrivers, 'mlx5_vfio_pci'] }, names: fixtureNames() });
+    assert.equal(member(v, bdf)?.blocks, false, kernel);
+  }
 });
 
 test('x570 GPU group: every kernel-driver function blocks, names shown', () => {

@@ -1,24 +1,34 @@
 import type { HostDescription, PciDeviceDesc } from '../model/host-description.js';
+import { isDriverManagedDma, type MemberViability } from '../model/index.js';
 import type { DmaHolder } from '../host/processes.js';
 import type { CriticalDevices } from '../host/critical.js';
-import { dmaEra, exemption, isDriverManagedDma, type DmaEra } from './dma-rules.js';
+import type { ModuleState } from '../host/evidence.js';
 import type { PciNames } from './pci-ids.js';
 import { compareBdf } from './bdf.js';
+import { infrastructureKind } from './function-kind.js';
+import { hostModel, memberViability, type HostModel } from './host-model.js';
 
 /**
  * The host as `dmaown` reports it: every IOMMU group with its members, each member's role, the
  * group's ownership and whether it can be handed to user space now (and if not, who blocks it).
- * Plain data — the CLI renders it and `--json` prints it.
+ * Who blocks is asked of the simulated kernel of the host's version (`groupMemberViability`): the
+ * same state the ownership calls and the plan's simulation read. Plain data — the CLI renders it and
+ * `--json` prints it.
  */
 
 /** kernel-dma: bound to a driver that counts as a kernel DMA-API user; driver-managed: driver_managed_dma; unknown: an imported paste does not say (see unknowns.ts). */
 export type Role = 'kernel-dma' | 'driver-managed' | 'unbound' | 'unknown';
+
+/** 5.10–5.18 legacy VFIO viability, or the 5.19+ DMA ownership rule. */
+export type DmaEra = 'legacy' | 'ownership';
 
 export interface DeviceView {
   readonly bdf: string;
   readonly vendor: number;
   readonly device: number;
   readonly class: number;
+  readonly subsystemVendor: number;
+  readonly subsystemDevice: number;
   readonly vendorName: string | null;
   readonly deviceName: string | null;
   readonly className: string | null;
@@ -31,6 +41,8 @@ export interface DeviceView {
   readonly exempt: string | null;
   /** Non-normal header type: a bridge or root port, never moved to vfio-pci. */
   readonly bridge: boolean;
+  /** Host plumbing (bridge, host bridge, IOMMU, SMBus, dummy function, ...), or null for an endpoint. */
+  readonly infrastructure: string | null;
   readonly resetMethod: readonly string[] | null;
   readonly sriovNumvfs: number | null;
   readonly physfn: string | null;
@@ -41,6 +53,7 @@ export interface DeviceView {
   readonly unknown?: readonly string[];
 }
 
+/** unknown: a capture or a sample cannot show which process holds a group's VFIO files. */
 export type Ownership = 'kernel' | 'user' | 'idle' | 'unknown';
 
 export interface Blocker {
@@ -58,16 +71,24 @@ export interface GroupView {
   readonly holders: readonly DmaHolder[];
   readonly assignable: boolean;
   readonly blockers: readonly Blocker[];
+  /** At least one endpoint function: a group a user could pass through. */
+  readonly endpoint: boolean;
 }
 
 export interface HostView {
   readonly kernel: string;
   readonly era: DmaEra;
+  /** `pcie_acs_override=...` from the kernel command line (the out-of-tree patch), or null. */
+  readonly acsOverride: string | null;
+  /** The model ran this host under another release's rules (older than 5.10), and why. */
+  readonly modelNote: string | null;
   readonly groups: readonly GroupView[];
   /** PCI devices without an IOMMU group. */
   readonly ungrouped: readonly DeviceView[];
   /** Registered PCI drivers (/sys/bus/pci/drivers). */
   readonly drivers: readonly string[];
+  /** Module name → loaded/builtin/available/absent for the modules looked at; null: not known (a capture without evidence). */
+  readonly modules: Readonly<Record<string, ModuleState>> | null;
   /**
    * Processes holding /dev/iommu, each with the groups it holds through /dev/vfio/N or a device cdev.
    * An iommufd context alone owns nothing: ownership comes with VFIO_DEVICE_BIND_IOMMUFD (or
@@ -90,6 +111,10 @@ export interface InspectInput {
   readonly holders?: readonly DmaHolder[];
   readonly critical?: CriticalDevices;
   readonly holdersSeen?: HoldersSeen;
+  /** Module states (`HostEvidence.modules`); default unknown. */
+  readonly modules?: Readonly<Record<string, ModuleState>> | null;
+  /** The host's simulated kernel (built here when absent; tests). */
+  readonly model?: HostModel;
 }
 
 /** PCI header type from config byte 0x0e (bit 7 is the multifunction flag); the class when config is short. */
@@ -99,51 +124,65 @@ export function headerType(d: PciDeviceDesc): number {
   return d.class >> 8 === 0x0604 || d.class >> 8 === 0x0609 ? 1 : d.class >> 8 === 0x0607 ? 2 : 0;
 }
 
-export function deviceView(d: PciDeviceDesc, era: DmaEra, names: PciNames, critical: CriticalDevices): DeviceView {
-  const ex = exemption(era, { driver: d.driver, headerType: headerType(d) });
+/** A vfio bus driver: vfio-pci or one of its variant drivers (they register a vfio device; user space opens it). */
+export function isVfioDriver(driver: string | null): boolean {
+  return driver !== null && (driver === 'vfio-pci' || driver.endsWith('-vfio-pci') || driver.endsWith('_vfio_pci'));
+}
+
+function deviceView(d: PciDeviceDesc, v: MemberViability | undefined, names: PciNames, critical: CriticalDevices): DeviceView {
   const role: Role = d.driver === null ? 'unbound' : isDriverManagedDma(d.driver) ? 'driver-managed' : 'kernel-dma';
+  const hdr = headerType(d);
   return {
-    bdf: d.bdf, vendor: d.vendor, device: d.device, class: d.class,
+    bdf: d.bdf, vendor: d.vendor, device: d.device, class: d.class, subsystemVendor: d.subsystemVendor, subsystemDevice: d.subsystemDevice,
     vendorName: names.vendor(d.vendor), deviceName: names.device(d.vendor, d.device), className: names.className(d.class),
-    driver: d.driver, driverOverride: d.driverOverride, role, blocks: ex === null, exempt: ex,
-    bridge: headerType(d) !== 0, resetMethod: d.resetMethod, sriovNumvfs: d.sriovNumvfs, physfn: d.physfn,
-    bootVga: d.bootVga, critical: critical[d.bdf] ?? [],
+    driver: d.driver, driverOverride: d.driverOverride, role,
+    blocks: v?.blocks ?? false, exempt: v === undefined ? (d.iommuGroup === null ? 'no IOMMU group' : null) : v.blocks ? null : v.why,
+    bridge: hdr !== 0, infrastructure: infrastructureKind(d.class, hdr),
+    resetMethod: d.resetMethod, sriovNumvfs: d.sriovNumvfs, physfn: d.physfn, bootVga: d.bootVga, critical: critical[d.bdf] ?? [],
   };
 }
 
-/** Build the report of every group (sorted by id) from a host description. */
+/** Build the report of every group (sorted by id) from a host description. Throws only if the model cannot boot the host and none was given. */
 export function inspectHost(input: InspectInput): HostView {
   const { host, names } = input;
   const holders = input.holders ?? [], critical = input.critical ?? {};
-  const era = dmaEra(host.kernel);
-  // One pass over the devices: members per group (filtering the host per group would be O(groups × devices)).
-  const members = new Map<number, DeviceView[]>();
+  const holdersSeen = input.holdersSeen ?? (input.holders ? 'all' : 'none');
+  let model = input.model;
+  if (!model) {
+    const m = hostModel(host);
+    if (!m.ok) throw new Error(m.why);
+    model = m.value;
+  }
+  const era: DmaEra = model.profile.dmaOwnership ? 'ownership' : 'legacy';
+  const byGroup = new Map<number, PciDeviceDesc[]>();
   for (const d of host.pci) {
     if (d.iommuGroup === null) continue;
-    const list = members.get(d.iommuGroup);
-    const v = deviceView(d, era, names, critical);
-    if (list) list.push(v); else members.set(d.iommuGroup, [v]);
+    const list = byGroup.get(d.iommuGroup);
+    if (list) list.push(d); else byGroup.set(d.iommuGroup, [d]);
   }
   const groups = [...host.groups].sort((a, b) => a.id - b.id).map((g): GroupView => {
-    const devices = (members.get(g.id) ?? []).sort((a, b) => compareBdf(a.bdf, b.bdf));
+    const verdicts = memberViability(model, g.id);
+    const devices = (byGroup.get(g.id) ?? []).map((d) => deviceView(d, verdicts.get(d.bdf), names, critical)).sort((a, b) => compareBdf(a.bdf, b.bdf));
     const bdfs = new Set(devices.map((d) => d.bdf));
     const held = holders.filter((h) => h.group === g.id || (h.bdf !== null && bdfs.has(h.bdf)));
     const blockers: Blocker[] = devices.filter((d) => d.blocks).map((d) => ({
-      bdf: d.bdf, driver: d.driver, kind: 'kernel-driver' as const,
-      why: era === 'ownership'
-        ? `${d.bdf} is bound to ${d.driver}, which does not set driver_managed_dma (iommu_device_use_default_domain: owner_cnt > 0)`
-        : `${d.bdf} is bound to ${d.driver}, which vfio_dev_viable() does not allow (not a bridge, pci-stub or vfio driver)`,
+      bdf: d.bdf, driver: d.driver, kind: 'kernel-driver' as const, why: verdicts.get(d.bdf)?.why ?? '',
     }));
     for (const h of held) {
       blockers.push({ bdf: h.bdf ?? devices[0]?.bdf ?? '', driver: null, kind: 'in-use',
         why: h.bdf !== null ? `${h.path} (the vfio cdev of ${h.bdf}) is held open by ${h.comm} (pid ${h.pid})` : `${h.path} is held open by ${h.comm} (pid ${h.pid})` });
     }
-    const ownership: Ownership = held.length > 0 ? 'user' : devices.some((d) => d.role === 'kernel-dma') ? 'kernel' : 'idle';
-    return { id: g.id, type: g.type, devices, ownership, holders: held, assignable: blockers.length === 0, blockers };
+    // Only a group with a vfio device has /dev/vfio/N or a device cdev to hold: elsewhere "idle" is certain.
+    const ownership: Ownership = held.length > 0 ? 'user' : devices.some((d) => d.role === 'kernel-dma') ? 'kernel'
+      : holdersSeen === 'none' && devices.some((d) => isVfioDriver(d.driver)) ? 'unknown' : 'idle';
+    return {
+      id: g.id, type: g.type, devices, ownership, holders: held, assignable: blockers.length === 0, blockers,
+      endpoint: devices.some((d) => d.infrastructure === null),
+    };
   });
-  const ungrouped = host.pci.filter((d) => d.iommuGroup === null).map((d) => deviceView(d, era, names, critical));
+  const ungrouped = host.pci.filter((d) => d.iommuGroup === null).map((d) => deviceView(d, undefined, names, critical));
   const iommufdHolders = holders.filter((h) => h.path === '/dev/iommu').map((h): IommufdHolder => ({
     ...h, groups: [...new Set(holders.filter((x) => x.pid === h.pid && x.group !== null).map((x) => x.group as number))].sort((a, b) => a - b),
   }));
-  return { kernel: host.kernel, era, groups, ungrouped, drivers: host.pciDrivers, iommufdHolders, holdersSeen: input.holdersSeen ?? (input.holders ? 'all' : 'none') };
+  return { kernel: host.kernel, era, acsOverride: host.cmdline.find((p) => p.startsWith('pcie_acs_override=')) ?? null, modelNote: model.note, groups, ungrouped, drivers: host.pciDrivers, modules: input.modules ?? null, iommufdHolders, holdersSeen };
 }

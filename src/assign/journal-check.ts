@@ -1,6 +1,6 @@
 import { err, ok, type Result } from '../model/errno.js';
 import { shown } from '../host/shown.js';
-import type { Action } from './actions.js';
+import { isDeviceAction, type Action } from './actions.js';
 import { isFullBdf } from './bdf.js';
 import type { Journal, JournalEntry, JournalHeader } from './journal.js';
 import type { PlanDevice } from './plan.js';
@@ -28,6 +28,8 @@ export const ACTION_FIELDS: Readonly<Record<string, Readonly<Record<string, Fiel
   'new-id': { bdf: 'bdf', driver: 'driver', id: 'pci-id' },
   'unbind-other': { bdf: 'bdf', except: 'driver-or-empty' },
   'verify-not': { bdf: 'bdf', driver: 'driver' },
+  modprobe: { driver: 'driver' },
+  rmmod: { driver: 'driver' },
 };
 
 /** What remove_id/new_id take: "vendor device [subvendor subdevice]" in hex. */
@@ -184,7 +186,10 @@ export const INVERSE_OF: Readonly<Record<string, (a: Action, d: PlanDevice, h: J
  * the inverse each must have. A module-load action kind adds its row here (and its fields to
  * ACTION_FIELDS); until then such a step is refused.
  */
-export const HOST_INVERSE_OF: Readonly<Record<string, (a: Action, h: JournalHeader) => readonly Action[] | null>> = {};
+export const HOST_INVERSE_OF: Readonly<Record<string, (a: Action, h: JournalHeader) => readonly Action[] | null>> = {
+  // The only module step dmaown takes: load the journal's own driver, undone by unloading it (only when nothing is bound to it).
+  modprobe: (a, h) => (a.op === 'modprobe' && a.driver === h.driver ? [{ op: 'rmmod', driver: h.driver }] : null),
+};
 
 /** A second undo an action may have: a release's probe is undone by unbinding whatever driver the host chose. */
 export const ALT_INVERSE_OF: Readonly<Record<string, (a: Action, d: PlanDevice, h: JournalHeader) => readonly Action[] | null>> = {
@@ -204,22 +209,24 @@ export function checkAuthority(j: Journal, where: string): Result<void> {
   for (const e of j.entries) {
     line++;
     const at = `${where}: line ${line}`;
-    if (e.phase === 'begin' && !('bdf' in e.action)) {
-      // A step on the host rather than a device (a module load): its own table.
-      const a = e.action as { op: string };
-      const rule = Object.hasOwn(HOST_INVERSE_OF, a.op) ? HOST_INVERSE_OF[a.op] : undefined;
-      const want = rule ? rule(e.action, j.header) : null;
-      if (want === null) return err('EPERM', `${at}: ${shown(a.op, 40)} is not a step dmaown takes for this journal's driver`);
-      if (JSON.stringify(want) !== JSON.stringify(e.inverse)) return err('EPERM', `${at}: the inverse of ${a.op} is recorded as ${shown(e.inverse, 120)}, but what it undoes is ${shown(want, 120)} (a tampered journal)`);
-    } else if (e.phase === 'begin') {
-      const d = byBdf.get(e.action.bdf);
-      if (!d) return err('EPERM', `${at}: ${e.action.op} on ${e.action.bdf}, which is not one of the journal's devices`);
-      const rule = Object.hasOwn(INVERSE_OF, e.action.op) ? INVERSE_OF[e.action.op] : undefined;
-      const want = rule ? rule(e.action, d, j.header) : null;
-      if (want === null) return err('EPERM', `${at}: ${e.action.op} ${e.action.bdf} is not a step dmaown takes for this journal's driver and devices`);
-      const alt = Object.hasOwn(ALT_INVERSE_OF, e.action.op) ? ALT_INVERSE_OF[e.action.op]!(e.action, d, j.header) : null;
+    if (e.phase === 'begin') {
+      const a = e.action;
+      if (!isDeviceAction(a)) {
+        // A step on the host rather than a device (a module load): its own table.
+        const rule = Object.hasOwn(HOST_INVERSE_OF, a.op) ? HOST_INVERSE_OF[a.op] : undefined;
+        const want = rule ? rule(a, j.header) : null;
+        if (want === null) return err('EPERM', `${at}: ${shown(a.op, 40)} ${shown(a.driver, 60)} is not a step dmaown takes for this journal's driver ${shown(j.header.driver, 60)}`);
+        if (JSON.stringify(want) !== JSON.stringify(e.inverse)) return err('EPERM', `${at}: the inverse of ${a.op} is recorded as ${shown(e.inverse, 120)}, but what it undoes is ${shown(want, 120)} (a tampered journal)`);
+        continue;
+      }
+      const d = byBdf.get(a.bdf);
+      if (!d) return err('EPERM', `${at}: ${a.op} on ${a.bdf}, which is not one of the journal's devices`);
+      const rule = Object.hasOwn(INVERSE_OF, a.op) ? INVERSE_OF[a.op] : undefined;
+      const want = rule ? rule(a, d, j.header) : null;
+      if (want === null) return err('EPERM', `${at}: ${a.op} ${a.bdf} is not a step dmaown takes for this journal's driver and devices`);
+      const alt = Object.hasOwn(ALT_INVERSE_OF, a.op) ? ALT_INVERSE_OF[a.op]!(a, d, j.header) : null;
       if (JSON.stringify(want) !== JSON.stringify(e.inverse) && (alt === null || JSON.stringify(alt) !== JSON.stringify(e.inverse))) {
-        return err('EPERM', `${at}: the inverse of ${e.action.op} ${e.action.bdf} is recorded as ${shown(e.inverse, 120)}, but what it undoes is ${shown(want, 120)} (a tampered journal)`);
+        return err('EPERM', `${at}: the inverse of ${a.op} ${a.bdf} is recorded as ${shown(e.inverse, 120)}, but what it undoes is ${shown(want, 120)} (a tampered journal)`);
       }
     } else if (e.phase === 'persist') {
       if (e.root !== undefined && root !== undefined && e.root !== root) return err('EPERM', `${at}: persistence root ${shown(e.root, 100)} differs from the journal's ${shown(root, 100)}`);

@@ -19,9 +19,10 @@ test('with every sibling allowed: overrides, then every unbind, then every probe
   const r = makePlan(x570(), ['0000:09:00.0'], { allowGroupMembers: ['0000:09:00.1', '0000:09:00.2', '0000:09:00.3'] });
   assert.ok(r.ok);
   const ops = r.plan.steps.map((s) => s.action.op);
-  assert.deepEqual(ops, [...Array(4).fill('override'), ...Array(4).fill('unbind'), ...Array(4).fill('probe'), ...Array(4).fill('verify')]);
-  assert.equal(r.plan.steps[4]?.text, 'echo 0000:09:00.0 > /sys/bus/pci/drivers/nvidia/unbind');
-  assert.deepEqual(r.plan.steps[4]?.inverse, [{ op: 'override', bdf: '0000:09:00.0', value: null }, { op: 'bind', bdf: '0000:09:00.0', driver: 'nvidia' }]);
+  assert.deepEqual(ops, ['modprobe', ...Array(4).fill('override'), ...Array(4).fill('unbind'), ...Array(4).fill('probe'), ...Array(4).fill('verify')]);
+  assert.deepEqual(r.plan.steps[0]?.inverse, [{ op: 'rmmod', driver: 'vfio-pci' }], 'vfio-pci is not loaded on the x570: loaded first, unloaded by restore');
+  assert.equal(r.plan.steps[5]?.text, 'echo 0000:09:00.0 > /sys/bus/pci/drivers/nvidia/unbind');
+  assert.deepEqual(r.plan.steps[5]?.inverse, [{ op: 'override', bdf: '0000:09:00.0', value: null }, { op: 'bind', bdf: '0000:09:00.0', driver: 'nvidia' }]);
   assert.ok(!ops.includes('bind'), 'never new_id or bind into a driver');
 });
 

@@ -2,6 +2,7 @@ import type { Action } from './actions.js';
 import { actionText } from './actions.js';
 import type { DeviceView, GroupView, HostView } from './inspect.js';
 import type { GroupReasons } from './why.js';
+import { moduleName } from '../host/evidence.js';
 
 /**
  * A plan: the ordered sysfs writes that hand the requested devices (and, when allowed, the other
@@ -43,7 +44,7 @@ export type Via = 'group' | 'cdev';
 
 export type RefusalCode =
   | 'unknown-device' | 'no-iommu-group' | 'bridge' | 'sriov-pf' | 'host-critical' | 'group-member'
-  | 'blocking-bridge' | 'in-use' | 'no-cdev' | 'unknown';
+  | 'blocking-bridge' | 'in-use' | 'no-cdev' | 'driver-unavailable' | 'simulation' | 'unknown';
 
 export interface Refusal {
   readonly bdf: string;
@@ -125,24 +126,54 @@ export function makePlan(view: HostView, bdfs: readonly string[], opts: PlanOpti
       moves.push({ d, g, requested });
     }
   }
-  if (!view.drivers.includes(driver)) {
-    warnings.push(`${driver} is not loaded on this host (no /sys/bus/pci/drivers/${driver}): run \`modprobe ${driver}\` first — drivers_probe would report success and bind nothing`);
-  }
+  const load = driverLoad(view, driver);
+  if (load.kind === 'absent') refusals.push({ bdf: '', code: 'driver-unavailable', why: load.why, hint: load.hint });
+  if (load.kind === 'load' && load.warning !== null) warnings.push(load.warning);
   for (const a of allowed) {
     if (!moves.some((m) => m.d.bdf === a)) warnings.push(`--allow-group-member ${a}: not needed (not a blocking member of the planned groups)`);
   }
   const plan = buildPlan(view.kernel, driver, groups.map((g) => g.id), moves.map((m) => ({
     bdf: m.d.bdf, group: m.g.id, driver: m.d.driver, driverOverride: m.d.driverOverride, requested: m.requested,
-  })), warnings);
+  })), warnings, load.kind === 'load');
   const withVia: Plan = { ...plan, via: opts.via ?? 'group' };
   return refusals.length > 0 ? { ok: false, refusals, partial: withVia } : { ok: true, plan: withVia };
 }
 
-/** The steps for a set of devices: overrides, then every unbind, then every probe, then every verify. */
-export function buildPlan(kernel: string, driver: string, groups: readonly number[], devices: readonly PlanDevice[], warnings: readonly string[] = []): Plan {
+/**
+ * The drivers a plan may hand devices to: vfio-pci, a vfio-pci variant driver (`*-vfio-pci`,
+ * `*_vfio_pci`: they register vfio devices and set driver_managed_dma), or pci-stub (parks a device,
+ * driver_managed_dma, exempt from 5.10's viability walk). Returns why another name is refused, or null.
+ */
+export function userDriverProblem(driver: string): string | null {
+  if (driver === 'vfio-pci' || driver === 'pci-stub' || /^[a-z0-9_]{1,40}[-_]vfio[-_]pci$/.test(driver)) return null;
+  const shown = JSON.stringify(driver.length > 60 ? `${driver.slice(0, 57)}...` : driver);
+  return `--driver ${shown}: not a user-space driver dmaown can hand devices to (vfio-pci, a vfio-pci variant such as mlx5_vfio_pci, or pci-stub)`;
+}
+
+/** Is `driver` registered, or can it be loaded? From /sys/bus/pci/drivers and the host's module evidence. */
+export function driverLoad(view: HostView, driver: string):
+  | { readonly kind: 'loaded' }
+  | { readonly kind: 'load'; readonly warning: string | null }
+  | { readonly kind: 'absent'; readonly why: string; readonly hint: string } {
+  if (view.drivers.includes(driver)) return { kind: 'loaded' };
+  const state = view.modules?.[moduleName(driver)];
+  if (state === 'absent') {
+    return { kind: 'absent', why: `${driver} is not registered and its module is not available for kernel ${view.kernel} (not loaded, not built in, not in modules.dep)`,
+      hint: `install the kernel's module package that carries ${driver} (Ubuntu: linux-modules-extra-${view.kernel}), then plan again` };
+  }
+  if (state === 'available' || state === 'loaded' || state === 'builtin') return { kind: 'load', warning: null };
+  return { kind: 'load', warning: `${driver} is not loaded, and this host's source does not say whether its module is available for ${view.kernel}: the plan loads it first (modprobe ${driver})` };
+}
+
+/**
+ * The steps for a set of devices: load the driver if needed, then overrides, then every unbind, then
+ * every probe, then every verify. A device already on `driver` is ready: no step but its verify.
+ */
+export function buildPlan(kernel: string, driver: string, groups: readonly number[], devices: readonly PlanDevice[], warnings: readonly string[] = [], loadDriver = false): Plan {
   const steps: PlanStep[] = [];
   const step = (action: Action, inverse: Action[]): void => { steps.push({ action, inverse, text: actionText(action) }); };
-  const todo = devices.filter((d) => d.driver !== driver || d.driverOverride !== driver);
+  if (loadDriver) step({ op: 'modprobe', driver }, [{ op: 'rmmod', driver }]);
+  const todo = devices.filter((d) => d.driver !== driver);
   for (const d of todo) {
     if (d.driverOverride !== driver) step({ op: 'override', bdf: d.bdf, value: driver }, [{ op: 'override', bdf: d.bdf, value: d.driverOverride }]);
   }
@@ -155,6 +186,6 @@ export function buildPlan(kernel: string, driver: string, groups: readonly numbe
   for (const d of todo) {
     if (d.driver !== driver) step({ op: 'probe', bdf: d.bdf }, [{ op: 'unbind', bdf: d.bdf, driver }]);
   }
-  for (const d of devices) step({ op: 'verify', bdf: d.bdf, driver }, []);
+  for (const d of todo) step({ op: 'verify', bdf: d.bdf, driver }, []);
   return { format: 'dmaown-plan/1', kernel, driver, groups, devices, steps, warnings };
 }

@@ -1,9 +1,9 @@
 import type { HostDescription } from '../model/host-description.js';
 import type { Kernel } from '../model/uapi.js';
-import { currentDriver, type ActionFailure, type AssignPort } from './actions.js';
+import { groupMemberViability } from '../model/index.js';
+import type { ActionFailure } from './actions.js';
 import { applyPlan, type StepReport } from './apply.js';
-import { exemption, dmaEra } from './dma-rules.js';
-import { headerType } from './inspect.js';
+import { hostModel } from './host-model.js';
 import { memorySink } from './journal.js';
 import type { Plan, Via } from './plan.js';
 import { proofSummary, proveCdevPath, proveGroupPath, type GroupProof } from './vfio-proof.js';
@@ -24,6 +24,8 @@ export interface Simulation {
   readonly groups: readonly SimulatedGroup[];
   /** The VFIO path the groups were opened through (the plan's `via`). */
   readonly via: Via;
+  /** Set when the model ran the host under another release's rules (older than 5.10). */
+  readonly modelNote?: string;
   /** --via cdev: why this host is taken to have the vfio device cdev. */
   readonly viaEvidence?: string;
   readonly note?: string;
@@ -44,14 +46,16 @@ export interface SimulatedGroup {
  * an unsupported release) proves nothing: the simulation fails and says why, and nothing is applied.
  */
 export async function simulatePlan(host: HostDescription, plan: Plan): Promise<Simulation> {
-  const k = await modelKernel(host);
-  if (typeof k === 'string') {
+  const m = hostModel(host);
+  if (!m.ok) {
     return {
       ok: false, engine: 'model', kernel: host.kernel, steps: [], failedStep: null, groups: [], via: plan.via ?? 'group',
-      note: `the model could not build this host (${k}); the plan is not proven`,
+      note: `the model could not build this host (${m.why}); the plan is not proven`,
     };
   }
-  const sim = simulateOn(k, host, plan);
+  const k = m.value.kernel;
+  const sim0 = simulateOn(k, host.kernel, plan);
+  const sim = m.value.note === null ? sim0 : { ...sim0, modelNote: m.value.note };
   if (!sim.steps.every((s) => s.ok)) return sim;
   // Open each group from user space as a VMM would, through the plan's path (vfio-proof.ts).
   const groups = sim.groups.map((g): SimulatedGroup => {
@@ -64,25 +68,23 @@ export async function simulatePlan(host: HostDescription, plan: Plan): Promise<S
 
 /** The model's kernel for this host, or why it could not be built (a ModelBug, an unsupported release). */
 export async function modelKernel(host: HostDescription): Promise<Kernel | string> {
-  const { createKernel } = await import('../model/index.js');
-  try { return createKernel(host); } catch (e) { return (e as Error).message; }
+  const m = hostModel(host);
+  return m.ok ? m.value.kernel : m.why;
 }
 
-export function simulateOn(port: AssignPort, host: HostDescription, plan: Plan): Simulation {
-  const r = applyPlan(port, plan, { sink: memorySink(), id: 'simulation', created: '' });
-  const era = dmaEra(host.kernel);
+/**
+ * Run the plan on kernel `k` with the executor `apply` uses, then ask the model who still keeps user
+ * space from each planned group (`groupMemberViability`: owner_cnt on 5.19+, vfio_dev_viable before).
+ */
+export function simulateOn(k: Kernel, release: string, plan: Plan): Simulation {
+  const r = applyPlan(k, plan, { sink: memorySink(), id: 'simulation', created: '' });
   const groups = plan.groups.map((id) => {
-    const blockers: string[] = [];
-    for (const d of host.pci.filter((x) => x.iommuGroup === id)) {
-      const drv = currentDriver(port, d.bdf);
-      const driver = drv.ok ? drv.value : d.driver;
-      if (exemption(era, { driver, headerType: headerType(d) }) === null) blockers.push(`${d.bdf} (${driver})`);
-    }
+    const blockers = (groupMemberViability(k, id) ?? []).filter((v) => v.blocks).map((v) => `${v.name} (${v.driver ?? 'no driver'})`);
     return { id, viable: blockers.length === 0, blockers };
   });
   const failed = r.steps.find((s) => !s.ok);
   return {
-    ok: r.ok && groups.every((g) => g.viable), engine: 'model', kernel: host.kernel, steps: r.steps, via: plan.via ?? 'group',
+    ok: r.ok && groups.every((g) => g.viable), engine: 'model', kernel: release, steps: r.steps, via: plan.via ?? 'group',
     failedStep: failed?.failure ? { seq: failed.seq, text: failed.text, failure: failed.failure } : null, groups,
   };
 }

@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { err, ok, type Result } from '../model/errno.js';
 import type { HostDescription } from '../model/host-description.js';
-import { capturePort, describeHostReport, livePort, readCaptureFile, validateCapture, type SysfsCapture, type SysfsPort } from '../host/index.js';
+import { capturePort, describeHostReport, livePort, parseEvidence, readCaptureFile, readEvidence, validateCapture, type HostEvidence, type SysfsCapture, type SysfsPort } from '../host/index.js';
 import { importPastes, readInput, readPartial, type PartialView } from '../import/index.js';
 
 /**
@@ -33,6 +33,8 @@ export interface LoadedHost {
   readonly note: string | null;
   /** An imported host (`dmaown import`, `--paste`): where each fact came from and which are unknown. */
   readonly partial: PartialView | null;
+  /** VM or not, DMI, module states: read live, or a capture's `evidence` field. */
+  readonly evidence: HostEvidence;
 }
 
 /** The bundled samples directory: ../../samples from the compiled module, or ./samples of the checkout. */
@@ -59,12 +61,13 @@ export async function loadHost(sel: HostSelection, opts: { readonly writable?: b
   }
   const root = sel.kind === 'live' ? '/' : sel.root;
   const port = sel.kind === 'live' ? livePort({ allowWrites: opts.writable === true })
-    : livePort({ sysRoot: join(root, 'sys'), procRoot: join(root, 'proc'), allowWrites: opts.writable === true });
+    : livePort({ sysRoot: join(root, 'sys'), procRoot: join(root, 'proc'), modulesRoot: join(root, 'lib/modules'), allowWrites: opts.writable === true });
   const r = describeHostReport(port, sel.kind === 'live' ? {} : { kernel: treeKernel(root) });
   if (!r.ok) return r;
   return ok({
     kind: sel.kind, label: sel.kind === 'live' ? 'this host' : root, port, host: r.value.host,
     warnings: r.value.warnings.map((w) => `${w.path}: ${w.message}`), root, note: null, partial: null,
+    evidence: readEvidence(port, r.value.host.kernel),
   });
 }
 
@@ -75,13 +78,15 @@ function fromCapture(c: SysfsCapture, kind: LoadedHost['kind'], label: string): 
   const r = describeHostReport(port, { kernel: c.kernel, cmdline: c.cmdline ?? [] });
   if (!r.ok) return r;
   const extra = c.extra ?? {};
+  const evidence = parseEvidence(extra['evidence'], label);
+  if (!evidence.ok) return evidence;
   const note = typeof extra['note'] === 'string' ? extra['note'] : typeof extra['name'] === 'string' ? extra['name'] : null;
   // An import's own gaps (no config, no driver link) are listed in `partial`, not repeated per file.
   const gaps = partial.value === null ? null : /: (no config attribute|only \d+ bytes of config space|(vendor|device|subsystem_vendor|subsystem_device|class|revision) missing)/;
   return ok({
     kind, label, port, host: r.value.host,
     warnings: r.value.warnings.filter((w) => gaps === null || !gaps.test(w.message)).map((w) => `${w.path}: ${w.message}`),
-    root: null, note, partial: partial.value,
+    root: null, note, partial: partial.value, evidence: evidence.value,
   });
 }
 

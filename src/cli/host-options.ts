@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { HostSelection, LoadedHost } from '../assign/source.js';
 import type { HostView } from '../assign/inspect.js';
 import type { GroupReasons } from '../assign/why.js';
+import type { Diagnosis } from '../assign/diagnosis.js';
 import type { CliIo } from './io.js';
 
 /** Options every host-reading command shares (defined once on the program). */
@@ -16,6 +17,8 @@ export interface HostOptions {
   readonly pciIds?: string;
   /** apply --yes / restore: open live hosts and trees for writing. */
   readonly yes?: boolean;
+  /** Full lines: never shorten names to the terminal width. */
+  readonly wide?: boolean;
 }
 
 export function addHostOptions(cmd: Command): Command {
@@ -27,6 +30,7 @@ export function addHostOptions(cmd: Command): Command {
       (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--pci-ids <file>', 'pci.ids database for names (default: the system one)')
     .option('--json', 'print JSON (schemas in schema/)')
+    .option('--wide', 'full lines: do not shorten device names to the terminal width')
     .option('--no-color', 'no colour (also: NO_COLOR=1, or when stdout is not a terminal)');
 }
 
@@ -43,6 +47,8 @@ export function selectionOf(o: HostOptions): HostSelection | string {
 export interface Viewed {
   readonly loaded: LoadedHost;
   readonly view: HostView;
+  /** Why this host has no IOMMU groups (null when it has some): the same for every command. */
+  readonly diagnosis: Diagnosis | null;
   /** Why a group's devices share it: explainHost() run at most once, on the first multi-device group asked about. */
   readonly why: GroupReasons;
 }
@@ -52,8 +58,12 @@ export async function loadView(o: HostOptions, io: CliIo, sel: HostSelection): P
   const { loadHost } = await import('../assign/source.js');
   const { inspectHost } = await import('../assign/inspect.js');
   const { lazyPciNames, PCI_IDS_PATHS } = await import('../assign/pci-ids.js');
+  const { hostModel } = await import('../assign/host-model.js');
+  const { noGroupsDiagnosis } = await import('../assign/diagnosis.js');
   const h = await loadHost(sel, { writable: o.yes === true });
   if (!h.ok) return { ok: false, why: `${h.errno}: ${h.why}` };
+  const model = hostModel(h.value.host);
+  if (!model.ok) return { ok: false, why: `${h.value.label}: ${model.why}` };
   let holders: import('../host/processes.js').DmaHolder[] = [];
   let critical: import('../host/critical.js').CriticalDevices = {};
   let holdersSeen: import('../assign/inspect.js').HoldersSeen = 'none';
@@ -68,15 +78,17 @@ export async function loadView(o: HostOptions, io: CliIo, sel: HostSelection): P
   }
   const names = lazyPciNames(o.pciIds !== undefined ? [o.pciIds] : PCI_IDS_PATHS);
   const { groupReasons } = await import('../assign/why.js');
-  const view = inspectHost({ host: h.value.host, names, holders, critical, holdersSeen });
+  const view = inspectHost({ host: h.value.host, names, holders, critical, holdersSeen, model: model.value, modules: h.value.evidence.modules });
   const partial = h.value.partial;
-  if (partial === null) return { ok: true, value: { loaded: h.value, view, why: groupReasons(h.value.host) } };
+  // A paste that does not list groups does not say the host has none: no diagnosis then.
+  const diagnosis = partial !== null && partial.section.groups !== 'none' ? null : noGroupsDiagnosis(h.value);
+  if (partial === null) return { ok: true, value: { loaded: h.value, view, diagnosis, why: groupReasons(h.value.host) } };
   // An imported paste: what it did not say stays unknown, in the verdicts and in the reasons.
   const { markUnknown, explainUnknowns } = await import('../assign/unknowns.js');
   const { explainHost } = await import('../host/explain.js');
   const source = partial.section.sources.map((s) => s.file).join(' + ') || h.value.label;
   const marked = markUnknown(view, { driver: partial.unknownDriver, group: partial.section.groups === 'none' ? new Set() : partial.unknownGroup, config: partial.unknownConfig, source, missingGroups: partial.section.missingGroups ?? [] });
-  return { ok: true, value: { loaded: h.value, view: marked, why: groupReasons(h.value.host, (host) => explainUnknowns(explainHost(host), { parent: partial.unknownParent, ids: partial.unknownIds })) } };
+  return { ok: true, value: { loaded: h.value, view: marked, diagnosis, why: groupReasons(h.value.host, (host) => explainUnknowns(explainHost(host), { parent: partial.unknownParent, ids: partial.unknownIds })) } };
 }
 
 /** An input error naming the devices that are not on the host, and where to list them; null when all are there. */
@@ -96,6 +108,20 @@ export function hostJson(v: Viewed): Record<string, unknown> {
   const p = v.loaded.partial;
   return {
     label: v.loaded.label, kind: v.loaded.kind, kernel: v.view.kernel, era: v.view.era, note: v.loaded.note,
+    acsOverride: v.view.acsOverride, modelNote: v.view.modelNote,
     ...(p === null ? {} : { partial: { sources: p.section.sources, groups: p.section.groups, kernel: p.section.kernel, notes: p.section.notes } }),
   };
+}
+/**
+ * A host without IOMMU groups: every command that gives a verdict answers with the same diagnosis
+ * (JSON: `diagnosis` plus the command's empty answer; text: the diagnosis) and exit 1. Null when the
+ * host has groups and the command should go on.
+ */
+export async function answerNoGroups(v: Viewed, o: HostOptions, io: CliIo, json: Record<string, unknown>): Promise<number | null> {
+  if (v.diagnosis === null) return null;
+  const { printJson, EXIT } = await import('./io.js');
+  const { diagnosisText } = await import('../assign/diagnosis.js');
+  if (o.json) printJson(io, { ...json, host: hostJson(v), diagnosis: v.diagnosis });
+  else io.out(`${v.loaded.label}: kernel ${v.view.kernel}\n${diagnosisText(v.diagnosis)}\n`);
+  return EXIT.negative;
 }

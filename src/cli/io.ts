@@ -7,6 +7,8 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** stdout is a terminal: colour allowed (unless NO_COLOR or --no-color). */
   readonly isTTY: boolean;
+  /** The terminal's width in columns, when stdout is one. */
+  readonly columns?: number;
 }
 
 export function processIo(): CliIo {
@@ -17,6 +19,7 @@ export function processIo(): CliIo {
     err: (t) => { process.stderr.write(t); },
     env: process.env,
     isTTY: process.stdout.isTTY === true,
+    ...(process.stdout.isTTY && process.stdout.columns ? { columns: process.stdout.columns } : {}),
   };
 }
 

@@ -46,17 +46,26 @@ test('the minimum JSON shape: groups[].id, devices[].bdf/driver, assignable, blo
   assert.ok(g.blockers.some((b) => b.bdf === '0000:01:00.1' && b.driver === 'snd_hda_intel'));
 });
 
-test('no IOMMU groups here: the diagnosis, then a clearly labelled sample (or this host if it has groups)', async () => {
+test('no IOMMU groups here: JSON describes this host (groups: [], a diagnosis object); a terminal also sees a labelled sample', async () => {
   const j = await run(['--json']);
   assert.equal(j.code, 0, j.err);
-  const doc = JSON.parse(j.out) as { schema: string; diagnosis: string | null; sample: string | null; host: { kind: string } };
+  const doc = JSON.parse(j.out) as { schema: string; diagnosis: { code: string; evidence: string[]; remedy: string } | null; groups: unknown[]; host: { kind: string } };
   assert.equal(schemaErrors(doc), null);
-  if (doc.sample !== null) {
-    assert.equal(typeof doc.diagnosis, 'string');
-    assert.equal(doc.host.kind, 'sample');
-    const t = await run([]);
-    assert.match(t.out, /SAMPLE HOST "desktop-gpu" — not this machine/);
-  } else assert.equal(doc.host.kind, 'live');
+  assert.equal(doc.host.kind, 'live', 'never a sample in JSON');
+  if (doc.groups.length > 0) { assert.equal(doc.diagnosis, null); return; }
+  assert.ok(doc.diagnosis);
+  assert.ok(doc.diagnosis.evidence.length > 0);
+  if (doc.diagnosis.code === 'vm-without-viommu') assert.doesNotMatch(doc.diagnosis.remedy, /enable (VT-d|AMD-Vi|the IOMMU) in the firmware/);
+  const pipe = await run([]);
+  assert.match(pipe.out, /This host has no IOMMU groups/);
+  assert.doesNotMatch(pipe.out, /SAMPLE HOST/, 'no sample for a pipe');
+  const tty = await run([], { isTTY: true, env: { NO_COLOR: '1' } });
+  assert.match(tty.out, /This host has no IOMMU groups[\s\S]*SAMPLE HOST "desktop-gpu" — not this machine/);
+  for (const cmd of [['check', '00:00.0'], ['plan', '00:00.0'], ['explain']]) {
+    const r = await run([...cmd, '--json']);
+    const d = JSON.parse(r.out || '{}') as { diagnosis?: { code: string } | null };
+    assert.equal(d.diagnosis?.code, doc.diagnosis.code, `${cmd.join(' ')}: the same diagnosis (${r.err})`);
+  }
 });
 
 test('check: the GPU of the x570 needs its group members (exit 1), JSON valid', async () => {
@@ -67,13 +76,18 @@ test('check: the GPU of the x570 needs its group members (exit 1), JSON valid', 
   assert.equal(schemaErrors(doc), null);
   assert.equal(doc.groups[0]?.verdict, 'needs-group-members');
   const t = await run(['check', '09:00.0', '--capture', file, ...IDS]);
-  assert.match(t.out, /needs-group-members/);
+  assert.match(t.out, /group 23: assignable with the other members\n {2}consent needed: --allow-group-member 09:00.1 --allow-group-member 09:00.2/);
 });
 
-test('check: a device already on vfio-pci in its own group is assignable (exit 0)', async () => {
+test('check: a device already on vfio-pci in its own group is ready (exit 0), and its plan has no step', async () => {
   const r = await run(['check', '0000:04:00.0', '--sample', 'server-sriov', '--json']);
   assert.equal(r.code, 0, r.out);
-  assert.equal((JSON.parse(r.out) as { groups: { verdict: string }[] }).groups[0]?.verdict, 'assignable');
+  assert.equal((JSON.parse(r.out) as { groups: { verdict: string }[] }).groups[0]?.verdict, 'ready');
+  const p = await run(['plan', '0000:04:00.0', '--sample', 'server-sriov', '--json']);
+  assert.equal(p.code, 0, p.err);
+  assert.deepEqual((JSON.parse(p.out) as { steps: unknown[] }).steps, [], 'no rewritten driver_override, no verify');
+  const t = await run(['plan', '0000:04:00.0', '--sample', 'server-sriov']);
+  assert.match(t.out, /Ready: every device is already on vfio-pci in a viable group — nothing to do/);
 });
 
 test('plan: the whole GPU group, simulated viable; {"steps":[...],"simulated":{"ok":true}}', async () => {

@@ -8,21 +8,21 @@ const dev = (bdf: string, driver: string | null, extra: Partial<DeviceView> = {}
   bdf, vendor: 0x8086, device: 0x1521, class: 0x020000, vendorName: null, deviceName: null, className: null,
   driver, driverOverride: null, role: driver === null ? 'unbound' : driver.startsWith('vfio') || driver === 'pcieport' ? 'driver-managed' : 'kernel-dma',
   blocks: driver !== null && !driver.startsWith('vfio') && driver !== 'pcieport', exempt: null, bridge: false, resetMethod: null,
-  sriovNumvfs: null, physfn: null, bootVga: null, critical: [], ...extra,
+  sriovNumvfs: null, physfn: null, bootVga: null, critical: [], subsystemVendor: 0, subsystemDevice: 0, infrastructure: null, ...extra,
 });
 const view = (groups: GroupView[], holdersSeen: HostView['holdersSeen']): HostView =>
-  ({ kernel: '6.8.0', era: 'ownership', groups, ungrouped: [], drivers: ['vfio-pci'], iommufdHolders: [], holdersSeen });
+  ({ kernel: '6.8.0', era: 'ownership', groups, ungrouped: [], drivers: ['vfio-pci'], modules: null, acsOverride: null, modelNote: null, iommufdHolders: [], holdersSeen });
 
 test('states: ready (endpoints on vfio, viable), assignable (viable, or only held), blocked (a kernel driver)', () => {
   const holder = { pid: 4242, comm: 'qemu-system-x86', path: '/dev/vfio/3', group: 3, bdf: null };
   const groups: GroupView[] = [
-    { id: 1, type: 'DMA', devices: [dev('0000:01:00.0', 'vfio-pci')], ownership: 'idle', holders: [], assignable: true, blockers: [] },
-    { id: 2, type: 'DMA', devices: [dev('0000:02:00.0', null)], ownership: 'idle', holders: [], assignable: true, blockers: [] },
-    { id: 3, type: 'DMA', devices: [dev('0000:03:00.0', 'vfio-pci')], ownership: 'user', holders: [holder], assignable: false,
+    { id: 1, type: 'DMA', devices: [dev('0000:01:00.0', 'vfio-pci')], ownership: 'idle', holders: [], assignable: true, blockers: [], endpoint: true },
+    { id: 2, type: 'DMA', devices: [dev('0000:02:00.0', null)], ownership: 'idle', holders: [], assignable: true, blockers: [], endpoint: true },
+    { id: 3, type: 'DMA', devices: [dev('0000:03:00.0', 'vfio-pci')], ownership: 'user', holders: [holder], assignable: false, endpoint: true,
       blockers: [{ bdf: '0000:03:00.0', driver: null, kind: 'in-use', why: 'held' }] },
-    { id: 4, type: 'DMA', devices: [dev('0000:04:00.0', 'igb')], ownership: 'kernel', holders: [], assignable: false,
+    { id: 4, type: 'DMA', devices: [dev('0000:04:00.0', 'igb')], ownership: 'kernel', holders: [], assignable: false, endpoint: true,
       blockers: [{ bdf: '0000:04:00.0', driver: 'igb', kind: 'kernel-driver', why: 'igb' }] },
-    { id: 5, type: 'DMA', devices: [dev('0000:00:1c.0', 'pcieport', { bridge: true, class: 0x060400 })], ownership: 'idle', holders: [], assignable: true, blockers: [] },
+    { id: 5, type: 'DMA', devices: [dev('0000:00:1c.0', 'pcieport', { bridge: true, class: 0x060400 })], ownership: 'idle', holders: [], assignable: true, blockers: [], endpoint: true },
   ];
   const f = hostFacts({ view: view(groups, 'all'), cmdline: [], source: 't', noGroups: null, now: new Date(1_000_000) });
   assert.deepEqual(f.groups.map((g) => [g.id, g.state, g.viable, g.owner, g.kind]), [
@@ -39,7 +39,7 @@ test('states: ready (endpoints on vfio, viable), assignable (viable, or only hel
 });
 
 test('no-IOMMU groups (named vfio-noiommu) do not count as an enabled IOMMU', () => {
-  const groups: GroupView[] = [{ id: 0, type: null, devices: [dev('0000:01:00.0', 'vfio-pci')], ownership: 'idle', holders: [], assignable: true, blockers: [] }];
+  const groups: GroupView[] = [{ id: 0, type: null, devices: [dev('0000:01:00.0', 'vfio-pci')], ownership: 'idle', holders: [], assignable: true, blockers: [], endpoint: true }];
   const f = hostFacts({ view: view(groups, 'all'), cmdline: [], groupNames: new Map([[0, 'vfio-noiommu']]), source: 't', noGroups: null, now: new Date(0) });
   assert.equal(f.iommuEnabled, false);
   assert.equal(f.noIommu, true);

@@ -1,6 +1,6 @@
 import type { DeviceView, GroupView, HostView } from '../assign/inspect.js';
 import type { DmaHolder } from '../host/processes.js';
-import { isVfioDriver } from '../assign/dma-rules.js';
+import { isVfioDriver } from '../assign/inspect.js';
 
 /**
  * What every export format says about a host, derived once from the HostView of

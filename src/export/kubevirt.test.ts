@@ -67,17 +67,18 @@ const dev = (bdf: string, driver: string | null, extra: Partial<DeviceView> = {}
   bdf, vendor: 0x10de, device: 0x2236, class: 0x030200, vendorName: 'NVIDIA Corporation', deviceName: 'GA102GL [A10]', className: null,
   driver, driverOverride: null, role: driver === null ? 'unbound' : driver === 'vfio-pci' ? 'driver-managed' : 'kernel-dma',
   blocks: driver !== null && driver !== 'vfio-pci', exempt: null, bridge: false, resetMethod: null, sriovNumvfs: null, physfn: null,
-  bootVga: null, critical: [], ...extra,
+  bootVga: null, critical: [], subsystemVendor: 0, subsystemDevice: 0, infrastructure: null, ...extra,
 });
 const group = (id: number, devices: DeviceView[]): GroupView => ({
   id, type: 'DMA', devices, ownership: devices.some((d) => d.role === 'kernel-dma') ? 'kernel' : 'idle', holders: [],
   assignable: !devices.some((d) => d.blocks),
   blockers: devices.filter((d) => d.blocks).map((d) => ({ bdf: d.bdf, driver: d.driver, kind: 'kernel-driver' as const, why: 'x' })),
+  endpoint: true,
 });
 
 test('a vfio-pci device in a group that is not viable: KubeVirt would offer it, so the warning says the VM would fail', () => {
   const a = dev('0000:41:00.0', 'vfio-pci'), b = dev('0000:81:00.0', 'vfio-pci'), audio = dev('0000:81:00.1', 'snd_hda_intel', { device: 0x1aef, class: 0x040300 });
-  const view: HostView = { kernel: '6.8.0', era: 'ownership', groups: [group(1, [a]), group(2, [b, audio])], ungrouped: [], drivers: ['vfio-pci'], iommufdHolders: [], holdersSeen: 'all' };
+  const view: HostView = { kernel: '6.8.0', era: 'ownership', groups: [group(1, [a]), group(2, [b, audio])], ungrouped: [], drivers: ['vfio-pci'], modules: null, acsOverride: null, modelNote: null, iommufdHolders: [], holdersSeen: 'all' };
   const k = kubevirtExport(hostFacts({ view, cmdline: [], source: 't', noGroups: null, now: new Date() }));
   assert.deepEqual(k.patch.spec.configuration.permittedHostDevices.pciHostDevices, [{ pciVendorSelector: '10de:2236', resourceName: 'nvidia.com/pci-10de-2236' }]);
   assert.equal(k.warnings.length, 1);

@@ -116,7 +116,7 @@ test('--ttl and --watch set the expiry; never below three watch intervals', asyn
 
 test('a file over 64 KiB is refused rather than written for NFD to ignore', async () => {
   const { hostFacts } = await import('./facts.js');
-  const view = { kernel: `6.8.0-${'x'.repeat(70000)}`, era: 'ownership' as const, groups: [], ungrouped: [], drivers: [], iommufdHolders: [], holdersSeen: 'none' as const };
+  const view = { kernel: `6.8.0-${'x'.repeat(70000)}`, era: 'ownership' as const, groups: [], ungrouped: [], drivers: [], modules: null, acsOverride: null, modelNote: null, iommufdHolders: [], holdersSeen: 'none' as const };
   const r = nfdText(hostFacts({ view, cmdline: [], source: 't', noGroups: null, now: new Date() }), { expiry: new Date() });
   assert.equal(r.ok, false);
 });

@@ -69,7 +69,7 @@ test('no groups: iommu_enabled 0, the diagnosis cause, every device with an empt
 test('ACS override and no-IOMMU mode come from the kernel command line', async () => {
   const { hostFacts } = await import('./facts.js');
   const { prometheusText } = await import('./prometheus.js');
-  const view = { kernel: '6.8.0', era: 'ownership' as const, groups: [], ungrouped: [], drivers: [], iommufdHolders: [], holdersSeen: 'none' as const };
+  const view = { kernel: '6.8.0', era: 'ownership' as const, groups: [], ungrouped: [], drivers: [], modules: null, acsOverride: null, modelNote: null, iommufdHolders: [], holdersSeen: 'none' as const };
   const f = hostFacts({ view, cmdline: ['pcie_acs_override=downstream,multifunction', 'vfio.enable_unsafe_noiommu_mode=1'], source: 't', noGroups: null, now: new Date(0) });
   const text = prometheusText(f);
   assert.match(text, /^dmaown_acs_override\{value="downstream,multifunction"\} 1$/m);

@@ -14,6 +14,7 @@ export { describeReasons, explainHost, shortBdf, type GroupExplanation, type Hos
 export { livePort, type LivePortOptions } from './live-port.js';
 export { materializeCapture, type MaterializedTree } from './materialize.js';
 export { CAPTURE_PCI_FILES, captureToJson, writeCapture } from './write-capture.js';
+export { readEvidence, parseEvidence, evidenceJson, moduleName, NO_EVIDENCE, EVIDENCE_MODULES, type HostEvidence, type ModuleState } from './evidence.js';
 export { diagnoseNoGroups, type NoGroupsCause, type NoGroupsVerdict } from './no-groups.js';
 // Written by the CLI engineer (src/host/critical.ts, src/host/processes.ts), re-exported here.
 export { findCriticalDevices, type CriticalDevices, type CriticalEnv } from './critical.js';

@@ -11,6 +11,8 @@ export interface LivePortOptions {
   readonly procRoot?: string | null;
   /** Directory that '/dev' maps to; default '/dev' for the real /sys, none for another root. */
   readonly devRoot?: string | null;
+  /** Directory that '/lib/modules' maps to; default '/lib/modules' for the real /sys, none for another root. */
+  readonly modulesRoot?: string | null;
   /** Writes are refused with EROFS unless this is true. */
   readonly allowWrites?: boolean;
 }
@@ -80,11 +82,13 @@ export function livePort(opts: LivePortOptions = {}): SysfsPort {
   const real = opts.sysRoot === undefined || opts.sysRoot === '/sys';
   const procRoot = opts.procRoot === undefined ? (real ? '/proc' : null) : opts.procRoot;
   const devRoot = opts.devRoot === undefined ? (real ? '/dev' : null) : opts.devRoot;
+  const modulesRoot = opts.modulesRoot === undefined ? (real ? '/lib/modules' : null) : opts.modulesRoot;
   const map = (path: string): string | null => {
     if (path.split('/').includes('..')) return null;
     if (path === '/sys' || path.startsWith('/sys/')) return sysRoot + path.slice(4);
     if (procRoot !== null && (path === '/proc' || path.startsWith('/proc/'))) return procRoot + path.slice(5);
     if (devRoot !== null && (path === '/dev' || path.startsWith('/dev/'))) return devRoot + path.slice(4);
+    if (modulesRoot !== null && (path === '/lib/modules' || path.startsWith('/lib/modules/'))) return modulesRoot + path.slice(12);
     return null;
   };
   const fail = (path: string, e: unknown): Result<never> =>

@@ -7,6 +7,7 @@ import { capturePort } from './capture-port.js';
 import { describeHost } from './describe.js';
 import { livePort } from './live-port.js';
 import { diagnoseNoGroups } from './no-groups.js';
+import { readEvidence } from './evidence.js';
 import type { SysfsPort } from './port.js';
 import { readCaptureFile } from './read-capture.js';
 
@@ -33,7 +34,7 @@ const intelCpu = 'vendor_id\t: GenuineIntel\nflags\t\t: fpu vme sse2\n';
 test('this machine (a VM without IOMMU) is diagnosed as such, never "enable VT-d in the BIOS"', () => {
   const h = describeHost(livePort());
   assert.ok(h.ok);
-  const v = diagnoseNoGroups(h.value, livePort());
+  const v = diagnoseNoGroups(h.value, readEvidence(livePort(), h.value.kernel));
   assert.equal(v.cause, 'vm-without-viommu');
   assert.match(v.evidence.join('\n'), /hypervisor/);
   assert.doesNotMatch(v.advice, /BIOS|VT-d in the firmware/);
@@ -41,19 +42,19 @@ test('this machine (a VM without IOMMU) is diagnosed as such, never "enable VT-d
 
 test('groups present, and passthrough told apart', () => {
   const { host, port } = q35();
-  assert.equal(diagnoseNoGroups(host, port).cause, 'groups-present');
-  const pt = diagnoseNoGroups({ ...host, groups: host.groups.map((g) => ({ ...g, type: 'identity' })) }, port);
+  assert.equal(diagnoseNoGroups(host, readEvidence(port, '')).cause, 'groups-present');
+  const pt = diagnoseNoGroups({ ...host, groups: host.groups.map((g) => ({ ...g, type: 'identity' })) }, readEvidence(port, ''));
   assert.equal(pt.cause, 'passthrough');
 });
 
 test('bare metal: disabled on the cmdline, not enabled on Intel, absent on AMD', () => {
   const { host } = q35();
   const metal = bare(host, { pci: host.pci.filter((d) => d.vendor === 0x8086).map((d) => ({ ...d, iommuGroup: null })) });
-  assert.equal(diagnoseNoGroups({ ...metal, cmdline: ['intel_iommu=off'] }, fakeProc({ '/proc/cpuinfo': intelCpu })).cause, 'iommu-disabled');
-  const ne = diagnoseNoGroups({ ...metal, cmdline: [] }, fakeProc({ '/proc/cpuinfo': intelCpu }));
+  assert.equal(diagnoseNoGroups({ ...metal, cmdline: ['intel_iommu=off'] }, readEvidence(fakeProc({ '/proc/cpuinfo': intelCpu }), '')).cause, 'iommu-disabled');
+  const ne = diagnoseNoGroups({ ...metal, cmdline: [] }, readEvidence(fakeProc({ '/proc/cpuinfo': intelCpu }), ''));
   assert.equal(ne.cause, 'iommu-not-enabled');
   assert.match(ne.advice, /intel_iommu=on/);
-  const amd = diagnoseNoGroups({ ...metal, cmdline: [] }, fakeProc({ '/proc/cpuinfo': 'vendor_id\t: AuthenticAMD\nflags\t: fpu\n' }));
+  const amd = diagnoseNoGroups({ ...metal, cmdline: [] }, readEvidence(fakeProc({ '/proc/cpuinfo': 'vendor_id\t: AuthenticAMD\nflags\t: fpu\n' }), ''));
   assert.equal(amd.cause, 'iommu-absent');
   assert.match(amd.advice, /AMD-Vi/);
 });
@@ -61,9 +62,9 @@ test('bare metal: disabled on the cmdline, not enabled on Intel, absent on AMD',
 test('a VM is recognised from DMI or virtio devices alone (a cloud GPU guest)', () => {
   const { host } = q35();
   const vm = bare(host, {});
-  assert.equal(diagnoseNoGroups(vm, fakeProc({ '/sys/class/dmi/id/sys_vendor': 'Amazon EC2\n' })).cause, 'vm-without-viommu');
+  assert.equal(diagnoseNoGroups(vm, readEvidence(fakeProc({ '/sys/class/dmi/id/sys_vendor': 'Amazon EC2\n' }), '')).cause, 'vm-without-viommu');
   // the q35 capture has QEMU (1b36) bridges: recognised without cpuinfo or DMI
-  const v = diagnoseNoGroups(vm, fakeProc({}));
+  const v = diagnoseNoGroups(vm, readEvidence(fakeProc({}), ''));
   assert.equal(v.cause, 'vm-without-viommu');
   assert.match(v.evidence.join('\n'), /QEMU/);
 });

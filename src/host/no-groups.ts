@@ -1,5 +1,5 @@
 import type { HostDescription } from '../model/host-description.js';
-import type { SysfsPort } from './port.js';
+import type { HostEvidence } from './evidence.js';
 
 /**
  * Why a host shows no (translated) IOMMU groups — told apart, because the advice differs:
@@ -30,16 +30,11 @@ const VM_PCI_VENDORS: ReadonlyMap<number, string> = new Map([
   [0x5853, 'Xen'], [0x1414, 'Microsoft Hyper-V'], [0x80ee, 'VirtualBox'],
 ]);
 
-const text = (port: SysfsPort, path: string): string | null => {
-  const r = port.read(path);
-  return r.ok ? r.value : null;
-};
-
 /**
- * Diagnoses a host without IOMMU groups from its description plus /proc/cpuinfo and DMI (read through
- * the port; missing files, as in a capture, just remove that evidence).
+ * Diagnoses a host without IOMMU groups from its description plus the CPU's hypervisor flag and DMI
+ * (`readEvidence` live, a capture's `evidence` field; what is unknown just removes that evidence).
  */
-export function diagnoseNoGroups(host: HostDescription, port: SysfsPort): NoGroupsVerdict {
+export function diagnoseNoGroups(host: HostDescription, ev: HostEvidence): NoGroupsVerdict {
   const evidence: string[] = [];
   if (host.groups.length > 0 || host.pci.some((d) => d.iommuGroup !== null)) {
     const types = [...new Set(host.groups.map((g) => g.type))];
@@ -52,13 +47,11 @@ export function diagnoseNoGroups(host: HostDescription, port: SysfsPort): NoGrou
     }
     return { cause: 'groups-present', evidence: [`${host.groups.length} IOMMU groups`], advice: 'IOMMU groups exist.' };
   }
-  const cpuinfo = text(port, '/proc/cpuinfo');
-  const flags = cpuinfo === null ? '' : (/^flags\s*:(.*)$/m.exec(cpuinfo)?.[1] ?? '');
-  const cpuVendor = cpuinfo === null ? null : (/^vendor_id\s*:\s*(\S+)/m.exec(cpuinfo)?.[1] ?? null);
-  const dmi = [text(port, '/sys/class/dmi/id/sys_vendor'), text(port, '/sys/class/dmi/id/product_name')].filter((s): s is string => s !== null).map((s) => s.trim());
+  const cpuVendor = ev.cpuVendor;
+  const dmi = [ev.dmi.sysVendor, ev.dmi.productName].filter((s): s is string => s !== null);
   const vmPci = [...new Set(host.pci.map((d) => VM_PCI_VENDORS.get(d.vendor)).filter((v): v is string => v !== undefined))];
-  const inVm = /\bhypervisor\b/.test(flags) || dmi.some((s) => VM_DMI.test(s)) || vmPci.length > 0;
-  if (/\bhypervisor\b/.test(flags)) evidence.push('CPU flag "hypervisor" in /proc/cpuinfo: this is a virtual machine');
+  const inVm = ev.hypervisor === true || dmi.some((s) => VM_DMI.test(s)) || vmPci.length > 0;
+  if (ev.hypervisor === true) evidence.push('CPU flag "hypervisor" in /proc/cpuinfo: this is a virtual machine');
   for (const s of dmi) if (VM_DMI.test(s)) evidence.push(`DMI says "${s}"`);
   if (vmPci.length > 0) evidence.push(`virtual-machine PCI devices: ${vmPci.join(', ')}`);
   evidence.push(host.iommus.length === 0 ? 'no IOMMU unit under /sys/class/iommu' : `IOMMU units: ${host.iommus.join(', ')}`);

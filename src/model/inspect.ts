@@ -3,6 +3,7 @@
  * `owner`, which domain is current), a device's driver, a vfio group's state. Plain data copies.
  */
 import type { Kernel } from './uapi.js';
+import { vfioDevViability } from './vfio-notifier.js';
 
 export type DomainKind = 'default' | 'blocking' | 'user' | 'private' | 'none';
 
@@ -72,4 +73,50 @@ export function inspectVfioGroup(kernel: Kernel, id: number): VfioGroupView | nu
 /** Kernel log lines (dmesg) the model printed, oldest first. */
 export function kernelLog(kernel: Kernel): readonly string[] {
   return kernel.state.log;
+}
+
+/** One member of a group, judged by the rule this kernel applies when user space asks to own the group. */
+export interface MemberViability {
+  readonly name: string;
+  readonly driver: string | null;
+  /** True when this member keeps user space from owning the group. */
+  readonly blocks: boolean;
+  /** Why it blocks, or why it does not (unbound, driver_managed_dma, bridge header, ...). */
+  readonly why: string;
+  /** The kernel function whose rule decided. */
+  readonly fn: string;
+}
+
+/**
+ * Who keeps user space from owning group `id`, by the rule of this kernel's profile — the same state
+ * the ownership calls read, so a report and a simulation cannot disagree:
+ * - O1+ (5.19+): `iommu_group_claim_dma_owner()` fails with EPERM while `owner_cnt` holds counts taken by
+ *   `iommu_device_use_default_domain()` from a bus `dma_configure` (drivers without `driver_managed_dma`);
+ * - L (5.10–5.18): `vfio_group_viable()` → `vfio_dev_viable()` for each member: unbound (or on the
+ *   vfio group's unbound_list), a non-normal header, `vfio_driver_allowed[]` (pci-stub), or a registered
+ *   vfio device of the group. Returns null for an unknown group.
+ */
+export function groupMemberViability(kernel: Kernel, id: number): MemberViability[] | null {
+  const k = kernel.state;
+  const g = k.groups.get(id);
+  if (!g) return null;
+  const vg = k.vfioGroups.get(id) ?? null;
+  const out: MemberViability[] = [];
+  for (const name of g.devices) {
+    const dev = k.devices.get(name);
+    if (!dev) continue;
+    const driver = dev.driver;
+    if (k.profile.dmaOwnership) {
+      const fn = 'iommu_group_claim_dma_owner';
+      if (dev.defaultDomainUses > 0) {
+        out.push({ name, driver, blocks: true, fn, why: `${name} is bound to ${driver ?? '?'}, which does not set driver_managed_dma: iommu_device_use_default_domain() counted it (group ${id}: owner_cnt=${g.ownerCnt})` });
+      } else if (driver === null) out.push({ name, driver, blocks: false, fn, why: 'unbound' });
+      else out.push({ name, driver, blocks: false, fn, why: `${driver} sets driver_managed_dma` });
+      continue;
+    }
+    const v = vfioDevViability(vg, dev);
+    out.push({ name, driver, blocks: v.blocks, fn: 'vfio_dev_viable', why: v.blocks
+      ? `${name} is bound to ${driver ?? '?'}, which vfio_dev_viable() does not allow (not unbound, a bridge, pci-stub or a vfio device)` : v.why });
+  }
+  return out;
 }

@@ -15,14 +15,21 @@ const VFIO_DRIVER_ALLOWED: ReadonlySet<string> = new Set(['pci-stub']);
 
 /**
  * `vfio_dev_viable()`: on the unbound_list, driverless, a non-normal PCI header (any bridge, any driver),
- * an allowed driver (pci-stub), or a registered vfio device of this group. Returns why not, or null.
+ * an allowed driver (pci-stub), or a registered vfio device of this group. `vg` null: the group has no
+ * vfio_group yet (no member is a vfio device). Returns whether the device blocks, and why (or why not).
  */
-export function vfioDevViable(k: KernelState, vg: VfioGroup, dev: Device): string | null {
-  if (vg.unboundList.has(dev.name) || dev.driver === null) return null;
-  if (dev.pci && dev.hdrType !== PCI_HEADER_TYPE_NORMAL) return null;
-  if (VFIO_DRIVER_ALLOWED.has(dev.driver)) return null;
-  if (vg.devices.includes(dev.name)) return null;
-  return `${dev.name} bound to ${dev.driver}`;
+export function vfioDevViability(vg: VfioGroup | null, dev: Device): { readonly blocks: boolean; readonly why: string } {
+  if (dev.driver === null || vg?.unboundList.has(dev.name)) return { blocks: false, why: 'unbound' };
+  if (dev.pci && dev.hdrType !== PCI_HEADER_TYPE_NORMAL) return { blocks: false, why: 'bridge (non-normal header type; exempt before 5.19)' };
+  if (VFIO_DRIVER_ALLOWED.has(dev.driver)) return { blocks: false, why: `${dev.driver} (vfio_driver_allowed)` };
+  if (vg?.devices.includes(dev.name)) return { blocks: false, why: `${dev.driver} (a vfio device of this group)` };
+  return { blocks: true, why: `${dev.name} bound to ${dev.driver}` };
+}
+
+/** `vfio_dev_viable()` as the notifier and the viability walk use it: why the device is not viable, or null. */
+export function vfioDevViable(_k: KernelState, vg: VfioGroup, dev: Device): string | null {
+  const v = vfioDevViability(vg, dev);
+  return v.blocks ? v.why : null;
 }
 
 /** `vfio_group_viable()`: every device of the iommu group viable (walks all members). Returns the first offender or null. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { colorsFor, EXIT, printJson, type CliIo } from '../io.js';
-import { hostJson, loadView, selectionOf } from '../host-options.js';
+import { answerNoGroups, hostJson, loadView, selectionOf } from '../host-options.js';
 import { addPlanOptions, planFor, simulated, type PlanOptions, type Planned } from './plan.js';
 import { addPersistOptions, persistFor, persistMethod, type PersistChoice, type PersistOptions } from './persist-options.js';
 
@@ -107,6 +107,7 @@ export async function runApply(args: readonly string[], o: ApplyOptions, io: Cli
 async function applyUnderLock(args: readonly string[], o: ApplyOptions, io: CliIo, c: ReturnType<typeof colorsFor>, stateDir: string): Promise<number> {
   const x = (await isPlanFile(args)) ? await planFromFile(args[0] ?? '', o, io) : await planFor(args, o, io);
   if (x.kind === 'error') { io.err(`dmaown apply: ${x.why}\n`); return x.code; }
+  if (x.kind === 'no-groups') return (await answerNoGroups(x.viewed, o, io, { schema: 'dmaown-apply/1', dryRun: !o.yes, refusals: [], plan: null, simulated: null, result: null, journal: null })) ?? EXIT.negative;
   const { renderPlan, renderRefusals } = await import('../render/plan.js');
   if (x.kind === 'refused') {
     if (o.json) printJson(io, { schema: 'dmaown-apply/1', host: hostJson(x.viewed), dryRun: !o.yes, refusals: x.refusals, plan: null, simulated: null, result: null, journal: null });

@@ -8,18 +8,21 @@ interface CaptureOptions extends HostOptions { readonly output?: string }
 /**
  * `dmaown capture [-o FILE]`: write this host (or --sysfs-root) as a sysfs-capture/1 file — PCI, IOMMU
  * group, driver and IOMMU-unit entries only; never network addresses, serial numbers or the full
- * kernel command line. Every other command reads it back with --capture FILE.
+ * kernel command line. A top-level `evidence` field records what the diagnosis and the plan need
+ * besides /sys/bus/pci: the CPU's hypervisor flag and vendor, DMI vendor/product, and whether the
+ * vfio-pci and pci-stub modules are loaded, built in, available for this kernel, or absent. Every other command reads it back with --capture FILE.
  */
 export async function runCapture(o: CaptureOptions, io: CliIo): Promise<number> {
   const sel = selectionOf(o);
   if (typeof sel === 'string') { io.err(`dmaown: ${sel}\n`); return EXIT.usage; }
   const { loadHost } = await import('../../assign/source.js');
-  const { captureToJson, writeCapture } = await import('../../host/index.js');
+  const { captureToJson, evidenceJson, writeCapture } = await import('../../host/index.js');
   const h = await loadHost(sel);
   if (!h.ok) { io.err(`dmaown capture: ${h.errno}: ${h.why}\n`); return EXIT.usage; }
   const c = writeCapture(h.value.port);
   if (!c.ok) { io.err(`dmaown capture: ${c.errno}: ${c.why}\n`); return EXIT.usage; }
-  const text = captureToJson(c.value);
+  // The evidence the no-groups diagnosis and the plan's module step use: VM or not, DMI, module states.
+  const text = captureToJson({ ...c.value, extra: { ...(c.value.extra ?? {}), evidence: evidenceJson(h.value.evidence) } });
   if (o.output === undefined || o.output === '-') { io.out(text); return EXIT.ok; }
   try {
     writeFileSync(o.output, text, { flag: 'wx' });

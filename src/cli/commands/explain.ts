@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { colorsFor, EXIT, printJson, type CliIo } from '../io.js';
-import { hostJson, loadView, selectionOf, type HostOptions } from '../host-options.js';
+import { answerNoGroups, hostJson, loadView, selectionOf, type HostOptions } from '../host-options.js';
 
 /**
  * `dmaown explain [GROUP|BDF]`: why devices share IOMMU groups — the kernel's pci_device_group() run on
@@ -13,6 +13,8 @@ export async function runExplain(target: string | undefined, o: HostOptions, io:
   if (typeof sel === 'string') { io.err(`dmaown explain: ${sel}\n`); return EXIT.usage; }
   const r = await loadView(o, io, sel);
   if (!r.ok) { io.err(`dmaown explain: ${r.why}\n`); return EXIT.usage; }
+  const none = await answerNoGroups(r.value, o, io, { schema: 'dmaown-explain/1', groups: [], mismatches: [] });
+  if (none !== null) return none;
   const { explainHost } = await import('../../host/explain.js');
   const partial = r.value.loaded.partial;
   const all = partial === null ? explainHost(r.value.loaded.host)

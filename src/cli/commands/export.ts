@@ -54,12 +54,7 @@ export async function runExport(o: ExportCliOptions, io: CliIo, ctl: WatchContro
     const r = await loadView(o, io, sel);
     if (!r.ok) return usage(r.why);
     const v = r.value;
-    let noGroups = null;
-    if (v.view.groups.length === 0) {
-      const { diagnoseNoGroups } = await import('../../host/no-groups.js');
-      const d = diagnoseNoGroups(v.loaded.host, v.loaded.port);
-      noGroups = { cause: d.cause, advice: d.advice };
-    }
+    const noGroups = v.diagnosis === null ? null : { cause: v.diagnosis.code, advice: v.diagnosis.remedy };
     const t = now();
     const facts = ex.hostFacts({
       view: v.view, cmdline: v.loaded.host.cmdline, groupNames: new Map(v.loaded.host.groups.map((g) => [g.id, g.name])),

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Plan, Refusal } from '../../assign/plan.js';
 import type { Simulation } from '../../assign/simulate.js';
 import { colorsFor, EXIT, printJson, type CliIo } from '../io.js';
-import { hostJson, loadView, missingDevices, selectionOf, type HostOptions, type Viewed } from '../host-options.js';
+import { answerNoGroups, hostJson, loadView, missingDevices, selectionOf, type HostOptions, type Viewed } from '../host-options.js';
 
 export interface PlanOptions extends HostOptions {
   readonly persist?: boolean | string;
@@ -16,7 +16,8 @@ export interface PlanOptions extends HostOptions {
 export type Planned =
   | { readonly kind: 'plan'; readonly viewed: Viewed; readonly plan: Plan; readonly simulated: Simulation }
   | { readonly kind: 'refused'; readonly viewed: Viewed; readonly refusals: readonly Refusal[] }
-  | { readonly kind: 'error'; readonly code: number; readonly why: string };
+  | { readonly kind: 'error'; readonly code: number; readonly why: string }
+  | { readonly kind: 'no-groups'; readonly viewed: Viewed };
 
 /** Parse, load, plan and simulate — shared by `plan` and `apply BDF...`. */
 export async function planFor(bdfs: readonly string[], o: PlanOptions, io: CliIo): Promise<Planned> {
@@ -24,14 +25,16 @@ export async function planFor(bdfs: readonly string[], o: PlanOptions, io: CliIo
   const p = parseBdfs(bdfs), a = parseBdfs(o.allowGroupMember ?? []);
   if (!p.ok) return { kind: 'error', code: EXIT.usage, why: p.why };
   if (!a.ok) return { kind: 'error', code: EXIT.usage, why: a.why };
-  const { DRIVER_NAME_RE } = await import('../../assign/journal-check.js');
-  if (o.driver !== undefined && !DRIVER_NAME_RE.test(o.driver)) return { kind: 'error', code: EXIT.usage, why: `--driver ${JSON.stringify(o.driver.slice(0, 80))}: not a driver name (vfio-pci, pci-stub, ...)` };
+  const { userDriverProblem } = await import('../../assign/plan.js');
+  const badDriver = userDriverProblem(o.driver ?? 'vfio-pci');
+  if (badDriver !== null) return { kind: 'error', code: EXIT.usage, why: badDriver };
   const via = o.via ?? 'group';
   if (via !== 'group' && via !== 'cdev') return { kind: 'error', code: EXIT.usage, why: `--via ${via}: choose group (/dev/vfio/N) or cdev (/dev/vfio/devices/vfioN with /dev/iommu)` };
   const sel = selectionOf(o);
   if (typeof sel === 'string') return { kind: 'error', code: EXIT.usage, why: sel };
   const r = await loadView(o, io, sel);
   if (!r.ok) return { kind: 'error', code: EXIT.usage, why: r.why };
+  if (r.value.diagnosis !== null) return { kind: 'no-groups', viewed: r.value };
   const missing = missingDevices(r.value, [...p.value, ...a.value]);
   if (missing !== null) return { kind: 'error', code: EXIT.usage, why: missing };
   const { makePlan } = await import('../../assign/plan.js');
@@ -56,6 +59,7 @@ export async function simulated(viewed: Viewed, plan: Plan): Promise<Planned> {
 
 export function planJson(x: Planned): Record<string, unknown> {
   if (x.kind === 'error') return {};
+  if (x.kind === 'no-groups') return { schema: 'dmaown-plan/1', host: hostJson(x.viewed), diagnosis: x.viewed.diagnosis, refusals: [], steps: [], simulated: null };
   if (x.kind === 'refused') return { schema: 'dmaown-plan/1', host: hostJson(x.viewed), refusals: x.refusals, steps: [], simulated: null };
   return { schema: 'dmaown-plan/1', host: hostJson(x.viewed), ...x.plan, refusals: [], simulated: x.simulated };
 }
@@ -65,6 +69,7 @@ export async function runPlan(bdfs: readonly string[], o: PlanOptions, io: CliIo
   const c = colorsFor(io, o.color);
   const x = await planFor(bdfs, o, io);
   if (x.kind === 'error') { io.err(`dmaown plan: ${x.why}\n`); return x.code; }
+  if (x.kind === 'no-groups') return (await answerNoGroups(x.viewed, o, io, { schema: 'dmaown-plan/1', refusals: [], steps: [], simulated: null })) ?? EXIT.negative;
   const { renderPlan, renderRefusals } = await import('../render/plan.js');
   // --persist: the files (or kernel parameter) apply would write, shown here too; nothing is written.
   const { persistFor, persistMethod } = await import('./persist-options.js');

@@ -27,11 +27,8 @@ export async function reportInput(o: HostOptions, io: CliIo): Promise<{ ok: true
   const r = await loadView(o, io, sel);
   if (!r.ok) return r;
   const v = r.value;
-  let diagnosis: string | null = null;
-  if (v.view.groups.length === 0) {
-    const { noGroupsDiagnosis } = await import('../../assign/diagnosis.js');
-    diagnosis = noGroupsDiagnosis(v.loaded, null);
-  }
+  // The same diagnosis every command gives (assign/diagnosis.ts), as one sentence for the page.
+  const diagnosis = v.diagnosis === null ? null : `${v.diagnosis.remedy} (${v.diagnosis.code}: ${v.diagnosis.evidence.join('; ')})`;
   return {
     ok: true,
     value: { viewed: v, label: v.loaded.label, kind: v.loaded.kind, sourceArgs: sourceArgs(sel), host: v.loaded.host, view: v.view, why: v.why, diagnosis, note: v.loaded.note },

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { colorsFor, EXIT, printJson, type CliIo } from '../io.js';
-import { hostJson } from '../host-options.js';
+import { answerNoGroups, hostJson } from '../host-options.js';
 import { planFor, type PlanOptions } from './plan.js';
 import type { VmFormat } from '../../assign/vm-config.js';
 
@@ -23,6 +23,7 @@ export async function runVmConfig(bdfs: readonly string[], o: VmConfigCliOptions
   if (!Number.isInteger(guestBus) || guestBus < 1 || guestBus > 0xff) { io.err(`dmaown vm-config: --guest-bus ${o.guestBus}: a bus number 1..255 (0x10 or 16)\n`); return EXIT.usage; }
   const x = await planFor(bdfs, o, io);
   if (x.kind === 'error') { io.err(`dmaown vm-config: ${x.why}\n`); return x.code; }
+  if (x.kind === 'no-groups') return (await answerNoGroups(x.viewed, o, io, { schema: 'dmaown-vm-config/1', format, ready: null, refusals: [], config: null })) ?? EXIT.negative;
   const { renderRefusals } = await import('../render/plan.js');
   if (x.kind === 'refused' || !x.simulated.ok) {
     if (o.json) printJson(io, { schema: 'dmaown-vm-config/1', host: hostJson(x.viewed), format, ready: null, refusals: x.kind === 'refused' ? x.refusals : [], config: null });

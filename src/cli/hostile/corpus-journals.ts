@@ -29,7 +29,7 @@ const MUTATIONS: readonly (readonly [string, (l: Line[]) => void, RegExp])[] = [
   ['device requested missing', (l) => { const { requested: _r, ...d } = DEV; l[0]!['devices'] = [d]; }, /header\.devices\[0\]\.requested must be true or false/],
   ['device twice', (l) => { l[0]!['devices'] = [DEV, DEV]; }, /header\.devices\[1\]: 0000:01:00\.0 is listed twice/],
   ['host identity bad', (l) => { l[0]!['host'] = { machine: 1 }; }, /header\.host must hold machine, boot, kernel and devices/],
-  ['action unknown op', (l) => { (l[1]!['action'] as Line)['op'] = 'rmmod'; }, /line 2: action: unknown action "rmmod"/],
+  ['action unknown op', (l) => { (l[1]!['action'] as Line)['op'] = 'format-disk'; }, /line 2: action: unknown action "format-disk"/],
   ['action op __proto__', (l) => { (l[1]!['action'] as Line)['op'] = '__proto__'; }, /line 2: action: unknown action "__proto__"/],
   ['action extra field', (l) => { (l[1]!['action'] as Line)['path'] = '/etc/shadow'; }, /line 2: action: override has no field "path"/],
   ['action bdf foreign', (l) => { l[1] = { seq: 0, phase: 'begin', action: { op: 'probe', bdf: '0000:05:00.0' }, inverse: [{ op: 'unbind', bdf: '0000:05:00.0', driver: 'vfio-pci' }] }; }, /line 2: probe on 0000:05:00\.0, which is not one of the journal's devices/],

@@ -1,5 +1,6 @@
 import type { DeviceView } from '../../assign/inspect.js';
 import type { Colors } from '../io.js';
+import { cut } from './fit.js';
 
 const h4 = (n: number): string => n.toString(16).padStart(4, '0');
 
@@ -8,11 +9,15 @@ export function shortBdf(bdf: string): string {
   return bdf.startsWith('0000:') ? bdf.slice(5) : bdf;
 }
 
+/** `VGA compatible controller [0300]: NVIDIA Corporation TU106 [...]` — the lspci -nn name without BDF and ids. */
+export function deviceName(d: DeviceView): string {
+  const cls = `${d.className ?? 'Class'} [${h4(d.class >> 8)}]`;
+  return `${cls}: ${[d.vendorName ?? `Vendor ${h4(d.vendor)}`, d.deviceName ?? `Device ${h4(d.device)}`].join(' ')}`;
+}
+
 /** `01:00.0 VGA compatible controller [0300]: NVIDIA Corporation TU106 [...] [10de:1f06]` — lspci -nn. */
 export function lspciLine(d: DeviceView): string {
-  const cls = `${d.className ?? 'Class'} [${h4(d.class >> 8)}]`;
-  const name = [d.vendorName ?? `Vendor ${h4(d.vendor)}`, d.deviceName ?? `Device ${h4(d.device)}`].join(' ');
-  return `${shortBdf(d.bdf)} ${cls}: ${name} [${h4(d.vendor)}:${h4(d.device)}]`;
+  return `${shortBdf(d.bdf)} ${deviceName(d)} [${h4(d.vendor)}:${h4(d.device)}]`;
 }
 
 export function roleText(d: DeviceView): string {
@@ -24,17 +29,29 @@ export function roleText(d: DeviceView): string {
   }
 }
 
-/** The device line with driver and role, coloured by whether it blocks. */
-export function deviceLine(d: DeviceView, c: Colors): string {
-  const drv = d.driver ?? (d.role === 'unknown' ? '?' : '-');
-  const tag = d.blocks ? c.red(`${drv}: ${roleText(d)}`) : d.role === 'unknown' ? c.yellow(`${drv}: ${roleText(d)}`) : c.green(`${drv}: ${roleText(d)}`);
-  const extra = [
-    d.bridge ? 'bridge' : null,
-    d.driverOverride ? `override=${d.driverOverride}` : null,
+/** Notes worth a second line: bridge, override, SR-IOV, no FLR, host-critical. */
+export function deviceNotes(d: DeviceView): string[] {
+  return [
+    d.driverOverride ? `driver_override=${d.driverOverride}` : null,
     d.sriovNumvfs ? `SR-IOV PF, ${d.sriovNumvfs} VFs` : null,
     d.physfn ? `VF of ${shortBdf(d.physfn)}` : null,
-    !d.bridge && d.resetMethod !== null && !d.resetMethod.includes('flr') ? c.yellow(`no FLR (reset_method: ${d.resetMethod.join(' ') || 'none'})`) : null,
-    d.critical.length ? c.yellow(`host-critical: ${d.critical.join('; ')}`) : null,
-  ].filter((x) => x !== null);
-  return `    ${lspciLine(d)}  ${tag}${extra.length ? `  (${extra.join(', ')})` : ''}`;
+    !d.bridge && d.resetMethod !== null && !d.resetMethod.includes('flr') ? `no FLR (reset_method: ${d.resetMethod.join(' ') || 'none'})` : null,
+    d.bootVga ? 'boot VGA' : null,
+    d.critical.length ? `host-critical: ${d.critical.join('; ')}` : null,
+  ].filter((x): x is string => x !== null);
+}
+
+/**
+ * `  01:00.0  10de:1f06  nvidia           kernel DMA user  VGA compatible controller [0300]: NVIDIA…` —
+ * BDF, ids, driver and role always whole; the name cut to `width`; notes on one line below.
+ */
+export function deviceLine(d: DeviceView, c: Colors, width = Infinity): string {
+  const bdf = shortBdf(d.bdf).padEnd(7), ids = `${h4(d.vendor)}:${h4(d.device)}`;
+  const drv = (d.driver ?? (d.role === 'unknown' ? '?' : '-')).padEnd(16), role = roleText(d).padEnd(15);
+  const head = `  ${bdf}  ${ids}  ${drv} ${role}  `;
+  const name = cut(deviceName(d), Math.max(12, width - head.length));
+  const tag = d.blocks ? c.red(`${drv} ${role}`) : d.role === 'unknown' ? c.yellow(`${drv} ${role}`) : c.green(`${drv} ${role}`);
+  const notes = deviceNotes(d);
+  const noteLine = notes.length ? `\n${' '.repeat(11)}${c.yellow(cut(notes.join(', '), Math.max(20, width - 11)))}` : '';
+  return `  ${bdf}  ${ids}  ${tag}  ${name}${noteLine}`;
 }

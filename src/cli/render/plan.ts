@@ -14,11 +14,13 @@ export function renderRefusals(refusals: readonly Refusal[], c: Colors): string 
 export function renderPlan(p: Plan, sim: Simulation | null, c: Colors): string {
   const lines = [c.bold(`Plan: ${p.devices.map((d) => d.bdf).join(', ')} → ${p.driver} (groups ${p.groups.join(', ')})`)];
   for (const w of p.warnings) lines.push(c.yellow(`warning: ${w}`));
+  if (p.steps.length === 0) lines.push(c.green(`Ready: every device is already on ${p.driver} in a viable group — nothing to do.`));
   p.steps.forEach((s, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${s.text}`));
   if (sim) {
     const path = sim.via === 'cdev' ? 'the vfio device cdev path: /dev/iommu, /dev/vfio/devices/vfioN, BIND_IOMMUFD, IOAS_ALLOC, ATTACH_IOMMUFD_PT'
       : 'the VFIO group path: /dev/vfio/vfio, /dev/vfio/N, SET_CONTAINER, SET_IOMMU, GET_DEVICE_FD';
     lines.push('', c.bold(`Simulated on kernel ${sim.kernel} (dmaown model), then opened through ${path}:`));
+    if (sim.modelNote) lines.push(c.dim(`  ${sim.modelNote}`));
     if (sim.viaEvidence) lines.push(c.dim(`  vfio cdev on this host: ${sim.viaEvidence}`));
     if (sim.failedStep) {
       const f = sim.failedStep;

@@ -1,0 +1,48 @@
+import { isVfioDriver, type GroupView, type HostView } from './inspect.js';
+import { makePlan, type Refusal } from './plan.js';
+
+/**
+ * One word per group for the listing, from the user's side of the passthrough job:
+ *   ready          viable, and an endpoint is already on a vfio driver: a VMM can open it now
+ *   in-use         a process holds the group's VFIO files (user-owned)
+ *   free           viable, nothing on a kernel driver, nothing yet on vfio: assignable now by binding only
+ *   needs-rebind   endpoints (or other members) are on kernel drivers; a plan moving the whole group is not refused
+ *   refused        such a plan is refused: a host-critical member, a bridge on a DMA driver, an SR-IOV PF with VFs, ...
+ *   infrastructure no endpoint function: bridges, ports, host bridges, IOMMU, dummy functions (not listed by default)
+ *   unknown        an imported paste does not say which driver a member has (nothing else blocks)
+ */
+export type GroupState = 'ready' | 'in-use' | 'free' | 'needs-rebind' | 'refused' | 'infrastructure' | 'unknown';
+
+export interface GroupStatus {
+  readonly state: GroupState;
+  /** The endpoint functions a user would hand over (the plan's devices). */
+  readonly endpoints: readonly string[];
+  /** needs-rebind / refused: the refusals of the whole-group plan (group-member consent excluded). */
+  readonly refusals: readonly Refusal[];
+}
+
+export function groupStatus(view: HostView, g: GroupView, driver = 'vfio-pci'): GroupStatus {
+  const endpoints = g.devices.filter((d) => d.infrastructure === null).map((d) => d.bdf);
+  if (endpoints.length === 0) return { state: 'infrastructure', endpoints, refusals: [] };
+  if (g.holders.length > 0) return { state: 'in-use', endpoints, refusals: [] };
+  if (!g.assignable && g.blockers.every((b) => b.kind === 'unknown')) return { state: 'unknown', endpoints, refusals: [] };
+  if (g.assignable) {
+    const onVfio = g.devices.some((d) => d.infrastructure === null && isVfioDriver(d.driver));
+    return { state: onVfio ? 'ready' : 'free', endpoints, refusals: [] };
+  }
+  const r = makePlan(view, endpoints, { driver, allowGroupMembers: g.devices.map((d) => d.bdf) });
+  const refusals = r.ok ? [] : r.refusals.filter((x) => x.code !== 'group-member' && x.code !== 'driver-unavailable' && x.code !== 'unknown');
+  return { state: refusals.length > 0 ? 'refused' : 'needs-rebind', endpoints, refusals };
+}
+
+export interface StateCounts {
+  readonly endpointGroups: number;
+  readonly infrastructureGroups: number;
+  readonly byState: Readonly<Record<GroupState, number>>;
+}
+
+export function countStates(states: readonly GroupStatus[]): StateCounts {
+  const byState: Record<GroupState, number> = { ready: 0, 'in-use': 0, free: 0, 'needs-rebind': 0, refused: 0, infrastructure: 0, unknown: 0 };
+  for (const s of states) byState[s.state]++;
+  return { endpointGroups: states.length - byState.infrastructure, infrastructureGroups: byState.infrastructure, byState };
+}

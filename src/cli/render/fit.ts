@@ -1,0 +1,29 @@
+/**
+ * Fitting text output to the terminal: the width to lay out for (the terminal's columns, else
+ * $COLUMNS, else 100; clamped to 60–240), and shortening of names so that ids and BDFs are kept.
+ */
+export function outputWidth(columns: number | undefined, env: Readonly<Record<string, string | undefined>>): number {
+  const fromEnv = Number(env['COLUMNS']);
+  const w = columns !== undefined && columns > 0 ? columns : Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 100;
+  return Math.max(60, Math.min(240, w));
+}
+
+/** `s` cut to `n` characters with an ellipsis (unchanged when it fits; Infinity: never cut). */
+export function cut(s: string, n: number): string {
+  if (s.length <= n) return s;
+  return n <= 1 ? s.slice(0, Math.max(0, n)) : `${s.slice(0, n - 1)}…`;
+}
+
+/** Words of `s` wrapped to `width`, every line after the first indented by `indent`. */
+export function wrap(s: string, width: number, indent: string): string[] {
+  if (!Number.isFinite(width)) return [s];
+  const lead = /^ */.exec(s)?.[0] ?? '';
+  const out: string[] = [];
+  let line = lead;
+  for (const w of s.slice(lead.length).split(' ')) {
+    const room = width - (out.length === 0 ? 0 : indent.length);
+    if (line.trim() !== '' && line.length + 1 + w.length > room) { out.push(line); line = w; } else line = line.trim() === '' ? `${line}${w}` : `${line} ${w}`;
+  }
+  if (line.trim() !== '') out.push(line);
+  return out.map((l, i) => (i === 0 ? l : `${indent}${l}`));
+}
