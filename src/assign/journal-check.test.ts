@@ -18,6 +18,8 @@ const sample: Readonly<Record<string, Action>> = {
   'new-id': { op: 'new-id', bdf: '0000:01:00.0', driver: 'vfio-pci', id: '10de 1f06' },
   'unbind-other': { op: 'unbind-other', bdf: '0000:01:00.0', except: 'nvidia' },
   'verify-not': { op: 'verify-not', bdf: '0000:01:00.0', driver: 'vfio-pci' },
+  modprobe: { op: 'modprobe', driver: 'vfio-pci' },
+  rmmod: { op: 'rmmod', driver: 'vfio-pci' },
 };
 
 test('every action kind of the table parses, and each of its fields is checked (a row per kind: new kinds slot in)', () => {
@@ -34,6 +36,17 @@ test('every action kind of the table parses, and each of its fields is checked (
   }
   assert.ok(!parseAction({ op: 'toString', bdf: '0000:01:00.0' }, 'w').ok);
   assert.ok(!parseAction({ op: '__proto__' }, 'w').ok);
+});
+
+test('a journal may load only its own driver, undone only by unloading it (when unused)', () => {
+  const j = (action: Action, inverse: Action[]): Journal => ({ header, entries: [{ seq: 0, phase: 'begin', action, inverse }] });
+  assert.ok(checkAuthority(j({ op: 'modprobe', driver: 'vfio-pci' }, [{ op: 'rmmod', driver: 'vfio-pci' }]), 'j').ok);
+  const other = checkAuthority(j({ op: 'modprobe', driver: 'nvidia' }, [{ op: 'rmmod', driver: 'nvidia' }]), 'j');
+  assert.ok(!other.ok && /modprobe "nvidia" is not a step dmaown takes for this journal's driver "vfio-pci"/.test(other.why), JSON.stringify(other));
+  const unloadOther = checkAuthority(j({ op: 'modprobe', driver: 'vfio-pci' }, [{ op: 'rmmod', driver: 'nvme' }]), 'j');
+  assert.ok(!unloadOther.ok && /a tampered journal/.test(unloadOther.why));
+  const asAction = checkAuthority(j({ op: 'rmmod', driver: 'vfio-pci' }, []), 'j');
+  assert.ok(!asAction.ok, 'rmmod is only ever an inverse');
 });
 
 test('a journal may ask only for the inverse each step implies, on its own devices', () => {

@@ -21,13 +21,14 @@ const dev = (bdf: string, driver: string | null, extra: Partial<DeviceView> = {}
   bdf, vendor: 0x10de, device: 0x1f06, class: 0x030000, vendorName: null, deviceName: null, className: null,
   driver, driverOverride: null, role: driver === null ? 'unbound' : driver === 'vfio-pci' ? 'driver-managed' : 'kernel-dma',
   blocks: driver !== null && driver !== 'vfio-pci', exempt: null, bridge: false, resetMethod: null, sriovNumvfs: null, physfn: null,
-  bootVga: null, critical: [], ...extra,
-}) as DeviceView;
+  bootVga: null, critical: [], subsystemVendor: 0, subsystemDevice: 0, infrastructure: null, ...extra,
+});
 const group = (id: number, devices: DeviceView[]): GroupView => ({
   id, type: 'DMA', devices, ownership: devices.some((d) => d.role === 'kernel-dma') ? 'kernel' : 'idle', holders: [],
   assignable: !devices.some((d) => d.blocks),
   blockers: devices.filter((d) => d.blocks).map((d) => ({ bdf: d.bdf, driver: d.driver, kind: 'kernel-driver' as const, why: 'x' })),
-}) as GroupView;
+  endpoint: true,
+});
 
 /** Every sample of a textfile as a promtool input series with a constant value, as scraped from `instance`. */
 function series(text: string, instance: string, values: string): { series: string; values: string }[] {
@@ -44,7 +45,7 @@ test('the alerts fire on the exported metrics of a broken passthrough GPU and an
   // n1: the GPU meant for passthrough (driver_override vfio-pci) is back on nvidia; group 1 not viable.
   // n2: a NIC on vfio-pci that nobody holds (owner idle). n3: a GPU on vfio-pci held by QEMU.
   const facts = (groups: GroupView[], holdersSeen: HostView['holdersSeen'] = 'all') => hostFacts({
-    view: { kernel: '6.8.0', era: 'ownership', groups, ungrouped: [], drivers: ['vfio-pci'], iommufdHolders: [], holdersSeen } as HostView,
+    view: { kernel: '6.8.0', era: 'ownership', groups, ungrouped: [], drivers: ['vfio-pci'], modules: null, acsOverride: null, modelNote: null, iommufdHolders: [], holdersSeen },
     cmdline: [], source: 'this host', noGroups: null, now: new Date(0),
   });
   const n1 = prometheusText(facts([group(1, [dev('0000:01:00.0', 'nvidia', { driverOverride: 'vfio-pci' }), dev('0000:01:00.1', 'snd_hda_intel', { device: 0x10f9, class: 0x040300 })])]));
