@@ -215,7 +215,7 @@ export function checkAuthority(j: Journal, where: string): Result<void> {
         // A step on the host rather than a device (a module load): its own table.
         const rule = Object.hasOwn(HOST_INVERSE_OF, a.op) ? HOST_INVERSE_OF[a.op] : undefined;
         const want = rule ? rule(a, j.header) : null;
-        if (want === null) return err('EPERM', `${at}: ${shown(a.op, 40)} ${shown(a.driver, 60)} is not a step dmaown takes for this journal's driver ${shown(j.header.driver, 60)}`);
+        if (want === null) return err('EPERM', `${at}: ${a.op} ${shown(a.driver, 60)} is not a step dmaown takes for this journal's driver ${shown(j.header.driver, 60)}`);
         if (JSON.stringify(want) !== JSON.stringify(e.inverse)) return err('EPERM', `${at}: the inverse of ${a.op} is recorded as ${shown(e.inverse, 120)}, but what it undoes is ${shown(want, 120)} (a tampered journal)`);
         continue;
       }
