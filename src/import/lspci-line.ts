@@ -19,14 +19,14 @@ export function parseLspciDescription(text: string): IdFacts | null {
       revision: revision(numeric[4] ?? ''), name: t,
     };
   }
-  const cls = /^([^[\]:]*?[A-Za-z][^[\]:]*?)\s*\[([0-9a-f]{4})\]:?\s+(.*)$/i.exec(t);
+  const cls = classPrefix(t);
   if (cls) {
-    const rest = cls[3] as string;
+    const rest = cls.rest;
     const ids = lastIds(rest);
     return {
-      class: parseInt(cls[2] as string, 16), progIf: progIf(rest),
+      class: cls.code, progIf: progIf(rest),
       vendor: ids?.[0] ?? null, device: ids?.[1] ?? null, revision: revision(rest),
-      name: `${cls[1] as string}: ${stripTail(rest)}`,
+      name: `${cls.name}: ${stripTail(rest)}`,
     };
   }
   const plain = /^([A-Za-z][^:[\]]{2,60}):\s+(\S.*)$/.exec(t);
@@ -37,6 +37,21 @@ export function parseLspciDescription(text: string): IdFacts | null {
     return { class: 0xffff, progIf: progIf(rest), vendor: ids?.[0] ?? null, device: ids?.[1] ?? null, revision: revision(rest), name: `${plain[1] as string}: ${stripTail(rest)}` };
   }
   return null;
+}
+
+/**
+ * `Class name [cccc]: rest` or `Class name [cccc] rest`: the first '[' must open a 4-hex-digit class
+ * code after a name with a letter and no ':' or ']'. Scanned once (a backtracking regex here is
+ * quadratic on long lines).
+ */
+function classPrefix(t: string): { name: string; code: number; rest: string } | null {
+  const open = t.indexOf('[');
+  if (open <= 0) return null;
+  const name = t.slice(0, open).trim();
+  if (name === '' || name.includes(':') || name.includes(']') || !/[A-Za-z]/.test(name)) return null;
+  const code = /^\[([0-9a-fA-F]{4})\]:?\s+/.exec(t.slice(open, open + 12));
+  if (!code) return null;
+  return { name, code: parseInt(code[1] as string, 16), rest: t.slice(open + code[0].length) };
 }
 
 function lastIds(s: string): [number, number] | null {
