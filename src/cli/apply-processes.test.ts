@@ -4,8 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './testing.js';
-import { deviceState, dmaownProcess, treeFixture } from './testing-trees.js';
-import { lockToolsMissing } from './testing-trees.js';
+import { deviceState, dmaownProcess, lockToolsMissing, treeFixture } from './testing-trees.js';
 
 /**
  * The apply/restore machinery against real processes on a host tree: killed with SIGKILL after every
@@ -97,10 +96,10 @@ function locker(state: string): { result: Promise<string>; release: () => void }
   return { result, release: () => { child.stdin.end(); } };
 }
 
-test('a stale lock file (garbage, a dead pid) is no lock: 30 trials of two processes racing for it — exactly one gets it each time', { skip: lockToolsMissing() }, async () => {
+test('a stale lock file (garbage, a dead pid) is no lock: 40 trials of two processes racing for it — exactly one gets it each time', { skip: lockToolsMissing() }, async () => {
   const f = await treeFixture('dmaown-race-');
   try {
-    for (let i = 0; i < 30; i++) {
+    for (let i = 0; i < 40; i++) {
       writeFileSync(join(f.state, 'lock'), i % 2 === 0 ? 'pid 999999\n' : 'garbage\u0000\n', { mode: 0o600 });
       const x = locker(f.state), y = locker(f.state);
       const results = (await Promise.all([x.result, y.result])).sort();

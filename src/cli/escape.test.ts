@@ -5,8 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, 
 import { join } from 'node:path';
 import { dirFilePort } from '../host/file-port.js';
 import { run } from './testing.js';
-import { deviceState, treeFixture, type TreeFixture } from './testing-trees.js';
-import { lockToolsMissing } from './testing-trees.js';
+import { deviceState, lockToolsMissing, treeFixture, type TreeFixture } from './testing-trees.js';
 
 /**
  * Every write escape of issue #11, tried against a temporary tree: each must be refused, and the

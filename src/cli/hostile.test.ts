@@ -12,8 +12,7 @@ import { traceCases } from './hostile/corpus-traces.js';
 import { journalCases } from './hostile/corpus-journals.js';
 import { planCases } from './hostile/corpus-plans.js';
 import { argumentCases } from './hostile/corpus-args.js';
-import { treeFixture } from './testing-trees.js';
-import { lockToolsMissing } from './testing-trees.js';
+import { lockToolsMissing, treeFixture } from './testing-trees.js';
 
 /**
  * Issue #11's corpus: every hostile input — captures, traces, trees, journals, plan files,

@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { compareIdentity, hostIdentity } from '../assign/host-identity.js';
 import { captureHost } from '../assign/testing/hosts.js';
 import { run } from './testing.js';
-import { deviceState, treeFixture, type TreeFixture } from './testing-trees.js';
-import { lockToolsMissing } from './testing-trees.js';
+import { deviceState, lockToolsMissing, treeFixture, type TreeFixture } from './testing-trees.js';
 
 /** Issue #12 point 4: a journal belongs to its host and boot. */
 
