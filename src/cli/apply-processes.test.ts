@@ -88,12 +88,14 @@ test('two concurrent applies: the one paused holding the lock wins, the other is
 });
 
 /** A child that takes the lock, reports, and holds it until its stdin closes. */
-function locker(state: string): { result: Promise<string>; release: () => void } {
+function locker(state: string): { result: Promise<string>; release: () => Promise<void> } {
   const code = `import('${join(process.cwd(), 'dist/assign/state-dir.js')}').then((m) => { const l = m.takeLock(${JSON.stringify(state)}); process.stdout.write(l.ok ? 'got\\n' : 'busy ' + l.errno + '\\n'); process.stdin.resume(); process.stdin.on('end', () => process.exit(0)); })`;
   const child = spawn(process.execPath, ['-e', code], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   const result = new Promise<string>((resolve) => { child.stdout.on('data', (b: Buffer) => { out += b.toString(); if (out.includes('\n')) resolve(out.trim()); }); });
-  return { result, release: () => { child.stdin.end(); } };
+  const exited = new Promise<void>((resolve) => { child.on('exit', () => resolve()); });
+  // Released when the process is gone: the next trial must not race a holder still exiting.
+  return { result, release: () => { child.stdin.end(); return exited; } };
 }
 
 test('a stale lock file (garbage, a dead pid) is no lock: 40 trials of two processes racing for it — exactly one gets it each time', { skip: lockToolsMissing() }, async () => {
@@ -103,7 +105,7 @@ test('a stale lock file (garbage, a dead pid) is no lock: 40 trials of two proce
       writeFileSync(join(f.state, 'lock'), i % 2 === 0 ? 'pid 999999\n' : 'garbage\u0000\n', { mode: 0o600 });
       const x = locker(f.state), y = locker(f.state);
       const results = (await Promise.all([x.result, y.result])).sort();
-      x.release(); y.release();
+      await Promise.all([x.release(), y.release()]);
       assert.deepEqual(results, ['busy EBUSY', 'got'], `trial ${i}`);
     }
     // The holder killed with SIGKILL: the kernel drops the lock with the process, a new apply takes it.
