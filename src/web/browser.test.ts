@@ -99,7 +99,10 @@ btest('desktop sample: the GPU’s group, blocker and plan read from the page; s
   const url = pathToFileURL(file).href;
   const { page, problems } = await open(b, url, (u) => u === url);
   await page.click('g.node[data-bdf="0000:01:00.0"]');
-  assert.match(await text(page, '#details [data-field=group] h3'), /^IOMMU group 8 · ✖ blocked by 01:00\.0 \(nvidia\)/);
+  assert.match(await text(page, '#details [data-field=group] h3'), /^IOMMU group 8 · ✖ held by host drivers: 01:00\.0 \(nvidia\), 01:00\.1 \(snd_hda_intel\) \+2$/);
+  assert.equal(await page.$eval('#boxes > g.grp[data-group="8"] .glabel', (e) => e.textContent), 'group 8 · ✖ held by nvidia +3');
+  assert.deepEqual(await page.$$eval('g.node.blocker', (es) => es.map((e) => e.getAttribute('data-bdf'))).then((x) => x.filter((b) => b?.startsWith('0000:01:'))),
+    ['0000:01:00.0', '0000:01:00.1', '0000:01:00.2', '0000:01:00.3']);
   assert.match(await text(page, '#details [data-field=blockers]'), /0000:01:00\.0 is bound to nvidia, which does not set driver_managed_dma/);
   assert.match(await text(page, '#details [data-field=why]'), /functions of one multifunction device \(slot 01:00\)/);
   assert.equal(await text(page, '#details [data-field=command]'),

@@ -181,7 +181,8 @@ export async function pageMain(G: { row: number; indent: number; left: number; t
     }
     const name = [d.vendorName, d.deviceName ?? d.className].filter((x) => x !== null).join(' ') || `class ${d.class}`;
     const rows2: [string, string][] = [
-      ['ids', `[${d.vendor}:${d.device}] class ${d.class}${d.className ? ` (${d.className})` : ''}`], ['kind', n.kindName],
+      ['ids', `[${d.vendor}:${d.device}] class ${d.class}${d.className ? ` (${d.className})` : ''}`],
+      ['kind', `${n.kindName}${d.infrastructure ? ` — infrastructure (${d.infrastructure})` : ''}`],
       ['driver', d.driver ?? '(none)'], ['driver_override', d.driverOverride ?? '(none)'],
       ['role', d.role === 'kernel-dma' ? 'kernel DMA user' : d.role === 'driver-managed' ? 'driver-managed DMA' : 'unbound'],
       ['reset', d.resetMethod === null ? 'unknown (no reset_method)' : d.resetMethod.length === 0 ? 'none' : d.resetMethod.join(' ')],

@@ -5,7 +5,7 @@ import { PAGE_CSS } from './page-style.js';
 import { pageMain } from './page-script.js';
 import type { ReportData } from './report-data.js';
 import { shapeSvg, topologySvg } from './svg.js';
-import { VERDICT_GLYPH, type Verdict } from './verdict.js';
+import { VERDICT_GLYPH, VERDICT_WORDS, type Verdict } from './verdict.js';
 
 /**
  * One self-contained HTML document: styles, script and data inline, no URL to fetch. A
@@ -22,10 +22,11 @@ function header(d: ReportData): string {
     ['command line', d.iommu.cmdline.length > 0 ? d.iommu.cmdline.join(' ') : '(no IOMMU parameters)'],
     ['PCI functions', String(t.functions)], ['IOMMU groups', String(t.groups)],
   ].map(([k, v]) => `<span>${esc(k ?? '')}: <b>${esc(v ?? '')}</b></span>`).join('');
-  const verdicts: Verdict[] = ['ready', 'assignable', 'blocked', 'infrastructure'];
-  const withDevices = t.ready + t.assignable + t.blocked;
-  const totals = `${withDevices} groups with devices: ${t.ready} ready, ${t.assignable} assignable now, ${t.blocked} blocked; ${t.infrastructure} infrastructure`;
-  const legend = verdicts.map((v) => `<span class="l-${v}" data-legend="${v}">${VERDICT_GLYPH[v]} ${v}</span>`).join('');
+  // The totals in the words of `dmaown status`'s footer.
+  const verdicts: Verdict[] = ['ready', 'assignable', 'held', 'blocked', ...(['in-use', 'unknown'] as const).filter((v) => t[v] > 0), 'infrastructure'];
+  const withDevices = t.groups - t.infrastructure;
+  const totals = `${withDevices} groups with devices: ${verdicts.filter((v) => v !== 'infrastructure').map((v) => `${t[v]} ${VERDICT_WORDS[v]}`).join(', ')}; ${t.infrastructure} infrastructure`;
+  const legend = verdicts.map((v) => `<span class="l-${v}" data-legend="${v}">${VERDICT_GLYPH[v]} ${VERDICT_WORDS[v]}</span>`).join('');
   const what = d.kind === 'sample' ? `<p class="warn">SAMPLE HOST "${esc(d.label.replace(/^sample /, ''))}" — not this machine</p>` : '';
   return `<header><h1>dmaown · IOMMU groups of ${esc(d.kind === 'live' ? 'this host' : d.label)}</h1>${what}
 <p class="facts">${facts}</p>

@@ -2,7 +2,6 @@ import type { GroupView, HostView } from '../assign/inspect.js';
 import { makePlan, type Plan, type Refusal } from '../assign/plan.js';
 import { simulatePlan, type Simulation } from '../assign/simulate.js';
 import type { HostDescription } from '../model/host-description.js';
-import { endpointsOf } from './verdict.js';
 
 /**
  * The plan that hands devices to user space, as the page shows it: the steps, warnings and
@@ -82,8 +81,7 @@ export async function planData(host: HostDescription, view: HostView, devices: r
  * report makes one per group): its first endpoint requested, every other blocking endpoint allowed.
  */
 export async function groupPlan(host: HostDescription, view: HostView, g: GroupView, sourceArgs: readonly string[], simulate: boolean): Promise<PlanData | null> {
-  const endpoints = endpointsOf(g);
-  const first = endpoints[0];
+  const first = g.devices.find((d) => d.infrastructure === null);
   if (first === undefined) return null;
   const allow = g.devices.filter((d) => d.bdf !== first.bdf && d.blocks && !d.bridge).map((d) => d.bdf);
   const one: HostView = { ...view, groups: [g], ungrouped: [] };

@@ -1,11 +1,12 @@
 import type { DeviceView, GroupView, HostView } from '../assign/inspect.js';
 import type { GroupReasons } from '../assign/why.js';
+import type { GroupState } from '../assign/group-state.js';
 import type { HostDescription } from '../model/host-description.js';
 import { iommuSummary, type IommuSummary } from './iommu-summary.js';
 import { groupPlan, type PlanData } from './plan-data.js';
 import { rowText, shownText } from './row-text.js';
 import { pciTree, type NodeKind } from './tree.js';
-import { endpointsOf, groupVerdict, verdictLabel, verdictText, type Verdict } from './verdict.js';
+import { groupVerdict, verdictLabel, verdictText, VERDICTS, type GroupVerdict, type Verdict } from './verdict.js';
 
 /**
  * Everything the page shows, as plain JSON embedded in it: the header facts, the tree in pre-order
@@ -43,6 +44,8 @@ export interface DeviceData {
   readonly resetMethod: readonly string[] | null; readonly bootVga: boolean | null;
   readonly sriovNumvfs: number | null; readonly sriovTotalvfs: number | null; readonly physfn: string | null;
   readonly critical: readonly string[];
+  /** Host plumbing (bridge or port, host bridge, SMBus, …), or null for an endpoint a user could pass through. */
+  readonly infrastructure: string | null;
 }
 
 export interface NodeData {
@@ -68,6 +71,8 @@ export interface GroupData {
   readonly id: number;
   readonly type: string | null;
   readonly verdict: Verdict;
+  /** The state `dmaown status` gives this group (assign/group-state.ts). */
+  readonly state: GroupState;
   readonly verdictText: string;
   /** Short form for the box: '✖ blocked by nvidia +3'. */
   readonly label: string;
@@ -109,7 +114,7 @@ function deviceData(v: DeviceView, d: HostDescription['pci'][number]): DeviceDat
     vendorName: v.vendorName, deviceName: v.deviceName, className: v.className,
     driver: v.driver, driverOverride: v.driverOverride, role: v.role, blocks: v.blocks, exempt: v.exempt,
     resetMethod: v.resetMethod, bootVga: v.bootVga, sriovNumvfs: v.sriovNumvfs, sriovTotalvfs: d.sriovTotalvfs, physfn: v.physfn,
-    critical: v.critical,
+    critical: v.critical, infrastructure: v.infrastructure,
   };
 }
 
@@ -121,47 +126,49 @@ export async function reportData(input: ReportInput, opts: ReportOptions = {}): 
   for (const g of view.groups) for (const d of g.devices) views.set(d.bdf, d);
   for (const d of view.ungrouped) views.set(d.bdf, d);
   const descs = new Map(host.pci.map((d) => [d.bdf, d]));
-  const verdicts = new Map(view.groups.map((g) => [g.id, groupVerdict(g)]));
+  const gv = new Map<number, GroupVerdict>(view.groups.map((g) => [g.id, groupVerdict(view, g)]));
+  const verdicts = new Map([...gv].map(([id, v]) => [id, v.verdict]));
   const parents = new Set(tree.map((n) => n.parent));
   const nodes = tree.map((n, i): NodeData => {
     const v = views.get(n.id), d = descs.get(n.id);
     const dev = v && d ? deviceData(v, d) : null;
     const group = d?.iommuGroup ?? null;
     const verdict = group === null ? 'nogroup' : verdicts.get(group) ?? 'nogroup';
-    const blocker = dev !== null && dev.blocks && verdict === 'blocked';
+    const blocker = dev !== null && dev.blocks && (verdict === 'held' || verdict === 'blocked');
     const hasKids = parents.has(i);
     return { ...n, group, verdict, blocker, hasKids, text: shownText(rowText(n.id, n.kindName, dev), hasKids, blocker), dev };
   });
   const limit = opts.simulateLimit ?? (host.pci.length > (opts.collapseAbove ?? 256) ? 16 : Number.MAX_SAFE_INTEGER);
   // Which group plans to simulate when not all can be: those with a display controller (what people
   // pass through most) first, then by group id.
-  const simulated = new Set(view.groups.filter((g) => groupVerdict(g) !== 'infrastructure')
+  const endpointsOf = (g: GroupView) => g.devices.filter((d) => d.infrastructure === null);
+  const simulated = new Set(view.groups.filter((g) => verdicts.get(g.id) !== 'infrastructure')
     .map((g, i) => ({ g, key: (endpointsOf(g).some((d) => d.class >> 16 === 0x03) ? 0 : 1e9) + i }))
     .sort((a, b) => a.key - b.key).slice(0, limit).map((x) => x.g.id));
   let done = 0;
-  const totals = { ready: 0, assignable: 0, blocked: 0, infrastructure: 0 };
+  const totals = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
   const groups: GroupData[] = [];
   for (const g of view.groups) {
-    const verdict = groupVerdict(g);
-    totals[verdict]++;
-    const plan = verdict === 'infrastructure' ? null : await groupPlan(host, view, g, input.sourceArgs, simulated.has(g.id));
+    const v = gv.get(g.id) as GroupVerdict;
+    totals[v.verdict]++;
+    const plan = v.verdict === 'infrastructure' ? null : await groupPlan(host, view, g, input.sourceArgs, simulated.has(g.id));
     if (plan?.sim) done++;
-    groups.push(groupData(g, verdict, input.why, plan));
+    groups.push(groupData(g, v, input.why, plan));
   }
-  const acs = host.cmdline.find((c) => c.startsWith('pcie_acs_override'));
+  const acs = view.acsOverride;
   return {
     format: 'dmaown-report/1', label: input.label, kind: input.kind, note: input.note, sourceArgs: input.sourceArgs,
     kernel: host.kernel, era: view.era, iommu: iommuSummary(host), diagnosis: input.diagnosis,
-    acsOverride: acs === undefined ? null : `${acs}: ${ACS_OVERRIDE_WARNING}`,
+    acsOverride: acs === null ? null : `${acs}: ${ACS_OVERRIDE_WARNING}`,
     totals: { ...totals, functions: host.pci.length, groups: view.groups.length }, nodes, groups,
     simulated: { done, limit: limit === Number.MAX_SAFE_INTEGER ? -1 : limit }, live: opts.live === true,
   };
 }
 
-function groupData(g: GroupView, verdict: Verdict, why: GroupReasons, plan: PlanData | null): GroupData {
+function groupData(g: GroupView, v: GroupVerdict, why: GroupReasons, plan: PlanData | null): GroupData {
   return {
-    id: g.id, type: g.type, verdict, verdictText: verdictText(g, verdict), label: verdictLabel(g, verdict),
-    members: g.devices.map((d) => d.bdf), endpoints: endpointsOf(g).map((d) => d.bdf),
+    id: g.id, type: g.type, verdict: v.verdict, state: v.status.state, verdictText: verdictText(g, v), label: verdictLabel(g, v),
+    members: g.devices.map((d) => d.bdf), endpoints: v.status.endpoints,
     blockers: g.blockers.map((b) => ({ bdf: b.bdf, driver: b.driver, kind: b.kind, why: b.why })),
     ownership: g.ownership, reasons: g.devices.length > 1 ? why(g.id) : [], plan,
   };

@@ -9,6 +9,8 @@ import { reportHtml } from './page.js';
 import { reportData, type ReportData } from './report-data.js';
 import { pciTree } from './tree.js';
 import { inputOf } from './testing.js';
+import { inspectHost } from '../assign/inspect.js';
+import { lazyPciNames } from '../assign/pci-ids.js';
 
 const desktop = () => inputOf({ kind: 'sample', name: 'desktop-gpu' }, ['--sample', 'desktop-gpu']);
 
@@ -34,19 +36,24 @@ test('the tree: root complex, root ports, endpoints below their port, VFs fanned
 test('report data: verdicts, blockers, the explain chain and a simulated plan per group', async () => {
   const data = await reportData(await desktop());
   const g8 = data.groups.find((g) => g.id === 8);
-  assert.equal(g8?.verdict, 'blocked');
+  assert.equal(g8?.verdict, 'held');
+  assert.equal(g8?.state, 'needs-rebind');
+  assert.equal(g8?.label, '✖ held by nvidia +3');
   assert.deepEqual(g8?.blockers.map((b) => b.driver), ['nvidia', 'snd_hda_intel', 'xhci_hcd', 'nvidia-gpu']);
   assert.match(g8?.reasons.join(' ') ?? '', /multifunction device \(slot 01:00\)/);
   assert.equal(g8?.plan?.command, 'dmaown plan 01:00.0 --allow-group-member 01:00.1 --allow-group-member 01:00.2 --allow-group-member 01:00.3 --sample desktop-gpu');
   assert.equal(g8?.plan?.sim?.ok, true);
   assert.equal(data.groups.find((g) => g.id === 1)?.verdict, 'infrastructure');
   assert.equal(data.groups.find((g) => g.id === 1)?.plan, null);
-  assert.deepEqual({ ...data.totals }, { ready: 0, assignable: 0, blocked: 7, infrastructure: 3, functions: 21, groups: 10 });
+  assert.deepEqual({ ...data.totals }, { ready: 0, assignable: 0, held: 7, blocked: 0, 'in-use': 0, infrastructure: 3, unknown: 0, functions: 21, groups: 10 });
+  assert.match(reportHtml(data), /<p id="totals">7 groups with devices: 0 ready, 0 assignable now, 7 held by host drivers, 0 blocked; 3 infrastructure<\/p>/);
   assert.equal(data.iommu.hardware, 'Intel VT-d (dmar0, dmar1)');
   assert.equal(data.acsOverride, null);
   // The sriov sample: a vfio-pci VF is ready; the PF's plan is refused (VFs enabled).
   const s = await reportData(await inputOf({ kind: 'sample', name: 'server-sriov' }));
   assert.equal(s.groups.find((g) => g.id === 11)?.verdict, 'ready');
+  assert.equal(s.groups.find((g) => g.id === 7)?.verdict, 'blocked');
+  assert.equal(s.groups.find((g) => g.id === 7)?.label, '⊘ blocked: SR-IOV PF with VFs');
   assert.deepEqual(s.groups.find((g) => g.id === 7)?.plan?.refusals.map((r) => r.code), ['sriov-pf']);
 });
 
@@ -59,7 +66,8 @@ test('simulations are capped on large hosts and the page says which were not run
 
 test('ACS override: the header warns', async () => {
   const d = await desktop();
-  const data = await reportData({ ...d, host: { ...d.host, cmdline: [...d.host.cmdline, 'pcie_acs_override=downstream,multifunction'] } });
+  const host = { ...d.host, cmdline: [...d.host.cmdline, 'pcie_acs_override=downstream,multifunction'] };
+  const data = await reportData({ ...d, host, view: inspectHost({ host, names: lazyPciNames([]) }) });
   assert.match(data.acsOverride ?? '', /^pcie_acs_override=downstream,multifunction: .*do not reflect hardware isolation/);
   assert.match(reportHtml(data), /id="acs-override"/);
 });
