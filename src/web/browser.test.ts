@@ -151,6 +151,17 @@ btest('desktop sample: the GPU’s group, blocker and plan read from the page; s
   assert.deepEqual(problems, []);
   await page.close();
 
+  // A browser without DecompressionStream: the tree is there, the panel says what is missing, no error.
+  const old = await b.newPage({ viewport: { width: 1280, height: 800 } });
+  const oldErrors: string[] = [];
+  old.on('pageerror', (e) => oldErrors.push(e.message));
+  await old.addInitScript(() => { delete (globalThis as { DecompressionStream?: unknown }).DecompressionStream; });
+  await old.goto(url);
+  await old.waitForFunction(() => /DecompressionStream/.test(document.getElementById('details')?.textContent ?? ''));
+  assert.equal(await old.$$eval('#rows > g.node[data-bdf]', (es) => es.length), 21);
+  assert.deepEqual(oldErrors, []);
+  await old.close();
+
   const dark = await open(b, url, (u) => u === url, 'dark');
   assert.equal(await dark.page.$eval('body', (e) => getComputedStyle(e).backgroundColor), 'rgb(15, 18, 22)');
   await dark.page.click('g.node[data-bdf="0000:01:00.0"]');

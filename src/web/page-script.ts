@@ -9,6 +9,11 @@ import type { PlanData } from './plan-data.js';
  * `dmaown serve` is a GET that the server answers by simulating on the model.
  */
 export async function pageMain(G: { row: number; indent: number; left: number; top: number; text: number; label: number; shapes: Record<string, string> }): Promise<void> {
+  if (typeof DecompressionStream === 'undefined') {
+    const d = document.getElementById('details');
+    if (d) d.textContent = 'This browser cannot unpack the report\'s data (it needs DecompressionStream: Chrome 80+, Firefox 113+, Safari 16.4+). The tree is complete; details, search and the plans need a newer browser.';
+    return;
+  }
   const packed = atob((document.getElementById('dmaown-data')?.textContent ?? '').trim());
   const bytes = new Uint8Array(packed.length);
   for (let i = 0; i < packed.length; i++) bytes[i] = packed.charCodeAt(i);
