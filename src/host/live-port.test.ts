@@ -50,3 +50,13 @@ test('writeCapture of this machine reads back to the same HostDescription', () =
   for (const k of Object.keys(cap.value.entries)) assert.match(k, /^(bus\/pci|devices\/|kernel\/iommu_groups|class\/iommu)/);
   for (const w of cap.value.cmdline) assert.match(w, /^(intel_iommu|amd_iommu|iommu|vfio|pci=|pcie_)/);
 });
+
+test('module loading: only the live host opened for writes can modprobe (never a tree, never read-only); names are checked', async () => {
+  const { livePort } = await import('./live-port.js');
+  assert.equal(livePort({ sysRoot: '/tmp/x/sys', allowWrites: true }).loadModule, undefined, 'a --sysfs-root tree cannot load modules');
+  assert.equal(livePort().loadModule, undefined, 'read-only');
+  const live = livePort({ allowWrites: true });
+  assert.ok(live.loadModule);
+  const bad = live.loadModule('vfio-pci; rm -rf /');
+  assert.ok(!bad.ok && bad.errno === 'EINVAL' && /not a module name/.test(bad.why));
+});

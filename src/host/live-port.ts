@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { closeSync, constants, fstatSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, writeSync } from 'node:fs';
 import { dirname, basename } from 'node:path';
 import { err, ok, type Result } from '../model/errno.js';
@@ -102,7 +103,19 @@ export function livePort(opts: LivePortOptions = {}): SysfsPort {
       return fail(path, e);
     }
   }
+  const modprobe = (args: readonly string[]): Result<void> => {
+    const name = args[args.length - 1] ?? '';
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) return err('EINVAL', `modprobe ${JSON.stringify(name.slice(0, 80))}: not a module name`);
+    // An argument vector, never a shell string; bounded in time and output.
+    const r = spawnSync('modprobe', args, { encoding: 'utf8', timeout: 60_000, maxBuffer: 1 << 16, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (r.error) return err(fsErrno(r.error), `modprobe ${args.join(' ')}: ${r.error.message}`);
+    if (r.status !== 0) return err('EIO', `modprobe ${args.join(' ')} exited ${r.status ?? r.signal}: ${(r.stderr ?? '').trim().slice(0, 300)}`);
+    return ok(undefined);
+  };
+  const modules = real && opts.allowWrites === true
+    ? { loadModule: (name: string) => modprobe([name]), unloadModule: (name: string) => modprobe(['-r', name]) } : {};
   return {
+    ...modules,
     read: (path) => run(path, (p) => decode(readWhole(p))),
     readBytes: (path) => run(path, (p) => readWhole(p).slice()),
     readLink: (path) => run(path, (p) => readlinkSync(p)),

@@ -20,4 +20,7 @@ export interface SysfsPort {
   list(path: string): Result<string[]>;
   /** write(2) of `data` to a sysfs attribute. Read-only adapters answer EROFS. */
   write(path: string, data: string): Result<void>;
+  /** `modprobe NAME` / `modprobe -r NAME`: only the live host with writes allowed has them. */
+  loadModule?(name: string): Result<void>;
+  unloadModule?(name: string): Result<void>;
 }
