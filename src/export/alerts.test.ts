@@ -21,7 +21,7 @@ const dev = (bdf: string, driver: string | null, extra: Partial<DeviceView> = {}
   bdf, vendor: 0x10de, device: 0x1f06, class: 0x030000, vendorName: null, deviceName: null, className: null,
   driver, driverOverride: null, role: driver === null ? 'unbound' : driver === 'vfio-pci' ? 'driver-managed' : 'kernel-dma',
   blocks: driver !== null && driver !== 'vfio-pci', exempt: null, bridge: false, resetMethod: null, sriovNumvfs: null, physfn: null,
-  bootVga: null, critical: [], subsystemVendor: 0, subsystemDevice: 0, infrastructure: null, ...extra,
+  bootVga: null, critical: [], subsystemVendor: 0x10de, subsystemDevice: 0x13a2, infrastructure: null, ...extra,
 });
 const group = (id: number, devices: DeviceView[]): GroupView => ({
   id, type: 'DMA', devices, ownership: devices.some((d) => d.role === 'kernel-dma') ? 'kernel' : 'idle', holders: [],
@@ -49,7 +49,7 @@ test('the alerts fire on the exported metrics of a broken passthrough GPU and an
     cmdline: [], source: 'this host', noGroups: null, now: new Date(0),
   });
   const n1 = prometheusText(facts([group(1, [dev('0000:01:00.0', 'nvidia', { driverOverride: 'vfio-pci' }), dev('0000:01:00.1', 'snd_hda_intel', { device: 0x10f9, class: 0x040300 })])]));
-  const n2 = prometheusText(facts([group(7, [dev('0000:05:00.0', 'vfio-pci', { vendor: 0x8086, device: 0x1521, class: 0x020000 })])]));
+  const n2 = prometheusText(facts([group(7, [dev('0000:05:00.0', 'vfio-pci', { vendor: 0x8086, device: 0x1521, class: 0x020000, subsystemVendor: 0x8086, subsystemDevice: 0x0001 })])]));
   const held = group(3, [dev('0000:03:00.0', 'vfio-pci', { driverOverride: 'vfio-pci' })]);
   const n3 = prometheusText(facts([{ ...held, ownership: 'user', holders: [{ pid: 9, comm: 'qemu', path: '/dev/vfio/3', group: 3, bdf: null }] }]));
   const dir = mkdtempSync(join(tmpdir(), 'dmaown-alerts-'));
@@ -66,7 +66,7 @@ test('the alerts fire on the exported metrics of a broken passthrough GPU and an
           alert_rule_test: [
             { eval_time: '2h', alertname: 'DmaownPassthroughGpuGroupNotViable', exp_alerts: [{
               exp_labels: { severity: 'warning', instance: 'n1', job: 'node', segment: '0000', bus: '01', device: '00', function: '0', iommu_group: '1',
-                vendor_id: '0x10de', device_id: '0x1f06', class_id: '0x030000', driver: 'nvidia', driver_override: 'vfio-pci', role: 'kernel-dma', blocks: 'true' },
+                vendor_id: '0x10de', device_id: '0x1f06', class_id: '0x030000', subsystem_vendor_id: '0x10de', subsystem_device_id: '0x13a2', driver: 'nvidia', driver_override: 'vfio-pci', role: 'kernel-dma', blocks: 'true' },
               exp_annotations: {
                 summary: 'GPU 01:00.0 on n1: IOMMU group 1 is not viable',
                 description: "driver_override is vfio-pci but the device is on 'nvidia' or a group member is on a host driver; VMs cannot be given this GPU. Run `dmaown check` on the node.",
@@ -75,7 +75,7 @@ test('the alerts fire on the exported metrics of a broken passthrough GPU and an
             { eval_time: '23h', alertname: 'DmaownVfioDeviceIdle', exp_alerts: [] },
             { eval_time: '26h', alertname: 'DmaownVfioDeviceIdle', exp_alerts: [{
               exp_labels: { severity: 'info', instance: 'n2', job: 'node', segment: '0000', bus: '05', device: '00', function: '0', iommu_group: '7',
-                vendor_id: '0x8086', device_id: '0x1521', class_id: '0x020000', driver: 'vfio-pci', role: 'driver-managed', blocks: 'false' },
+                vendor_id: '0x8086', device_id: '0x1521', class_id: '0x020000', subsystem_vendor_id: '0x8086', subsystem_device_id: '0x0001', driver: 'vfio-pci', role: 'driver-managed', blocks: 'false' },
               exp_annotations: {
                 summary: '05:00.0 on n2 is on vfio-pci and unused for 24h',
                 description: 'No process holds IOMMU group 7. Give it to a VM or return it with `dmaown restore`.',

@@ -1,5 +1,5 @@
 import type { DeviceView } from '../assign/inspect.js';
-import { deviceReady, hex, type GroupFacts, type HostFacts } from './facts.js';
+import { deviceReady, GROUP_STATES, hex, type GroupFacts, type HostFacts } from './facts.js';
 
 /**
  * Ansible local facts: the JSON of `/etc/ansible/facts.d/dmaown.fact` (or printed by an executable
@@ -12,8 +12,9 @@ export const FACTS_SCHEMA = 'dmaown-facts/1';
 function deviceFacts(d: DeviceView, g: GroupFacts | null): Record<string, unknown> {
   return {
     vendor: hex(d.vendor, 4), device: hex(d.device, 4), class: hex(d.class, 6),
+    subsystem_vendor: hex(d.subsystemVendor, 4), subsystem_device: hex(d.subsystemDevice, 4),
     vendor_name: d.vendorName, device_name: d.deviceName,
-    driver: d.driver, driver_override: d.driverOverride, role: d.role, bridge: d.bridge,
+    driver: d.driver, driver_override: d.driverOverride, role: d.role, bridge: d.bridge, infrastructure: d.infrastructure,
     iommu_group: g === null ? null : g.id, ready: deviceReady(d, g), critical: d.critical,
   };
 }
@@ -30,7 +31,6 @@ export function ansibleFacts(f: HostFacts): Record<string, unknown> {
     for (const d of g.devices) devices[d.bdf] = deviceFacts(d, g);
   }
   for (const d of f.ungrouped) devices[d.bdf] = deviceFacts(d, null);
-  const endpoint = f.groups.filter((g) => g.kind === 'endpoint');
   return {
     schema: FACTS_SCHEMA,
     generated_at: new Date(f.time * 1000).toISOString(),
@@ -43,12 +43,7 @@ export function ansibleFacts(f: HostFacts): Record<string, unknown> {
     },
     vfio_pci: f.vfioPci,
     holders_seen: f.holdersSeen,
-    summary: {
-      ready: endpoint.filter((g) => g.state === 'ready').length,
-      assignable: endpoint.filter((g) => g.state === 'assignable').length,
-      blocked: endpoint.filter((g) => g.state === 'blocked').length,
-      infrastructure: f.groups.length - endpoint.length,
-    },
+    summary: Object.fromEntries(GROUP_STATES.map((st) => [st.replace('-', '_'), f.groups.filter((g) => g.state === st).length])),
     groups,
     devices,
   };

@@ -1,32 +1,34 @@
-import type { DeviceView, GroupView, HostView } from '../assign/inspect.js';
+import type { DeviceView, GroupView, HostView, Ownership } from '../assign/inspect.js';
 import type { DmaHolder } from '../host/processes.js';
+import type { ModuleState } from '../host/evidence.js';
 import { isVfioDriver } from '../assign/inspect.js';
+import { groupStatus, type GroupState } from '../assign/group-state.js';
 
 /**
  * What every export format says about a host, derived once from the HostView of
- * `src/assign/inspect.ts` (the same view `dmaown status` prints) plus the kernel command line and the
- * no-groups diagnosis. Formats (prometheus, nfd, kubevirt, ansible) only render these facts, so the
- * four files never disagree about a group.
+ * `src/assign/inspect.ts` and the group states of `src/assign/group-state.ts` — the same verdicts
+ * `dmaown status` prints — plus the no-groups diagnosis. Formats (prometheus, nfd, kubevirt, ansible)
+ * only render these facts, so the four files never disagree with each other or with `status`.
  *
- * - viable: no member is bound to a driver that keeps user space from claiming the group under this
- *   kernel's rule (a group held open by a VM is viable: it is in use, not blocked).
- * - state: 'ready' — viable and every endpoint function already on a vfio driver; 'assignable' —
- *   viable (or blocked only by holders) but some endpoint still needs rebinding; 'blocked' — a member's
- *   kernel driver blocks it.
- * - owner: kernel / user (a process holds /dev/vfio/N or a cdev) / idle / unknown (nobody's open files
- *   were seen, as on a capture, and no kernel DMA user decides it).
+ * - viable: no member blocks user ownership under this kernel's rule (the simulated kernel's verdict);
+ *   a group held open by a VM is viable (in use, not blocked); a member whose driver an imported paste
+ *   does not show makes viability unknown, reported as not viable.
+ * - state: status's word for the group — ready, in-use, free, needs-rebind, refused, infrastructure,
+ *   unknown.
+ * - owner: kernel / user (a process holds /dev/vfio/N or a cdev) / idle / unknown (a capture cannot
+ *   show who holds a group with a vfio device).
  */
-export type GroupState = 'ready' | 'assignable' | 'blocked';
-export type Owner = 'kernel' | 'user' | 'idle' | 'unknown';
+export type { GroupState };
+export type Owner = Ownership;
 export const OWNERS: readonly Owner[] = ['kernel', 'user', 'idle', 'unknown'];
-export const GROUP_STATES: readonly GroupState[] = ['ready', 'assignable', 'blocked'];
+export const GROUP_STATES: readonly GroupState[] = ['ready', 'in-use', 'free', 'needs-rebind', 'refused', 'infrastructure', 'unknown'];
 
-/** vfio-pci as a driver the kernel has (registered in /sys/bus/pci/drivers) or not. */
-export type VfioPciModule = 'loaded' | 'not-loaded';
+/** vfio-pci's module: loaded, built in, available for this kernel, absent — or unknown (a capture without module evidence). */
+export type VfioPciModule = ModuleState | 'unknown';
 
 export interface GroupFacts {
   readonly id: number;
-  /** 'endpoint': at least one function that is not a bridge; 'infrastructure': bridges and root ports only. */
+  /** 'endpoint': at least one endpoint function; 'infrastructure': bridges, ports, host bridges, dummy functions only. */
   readonly kind: 'endpoint' | 'infrastructure';
   readonly viable: boolean;
   readonly state: GroupState;
@@ -71,34 +73,39 @@ export interface FactsInput {
   readonly now: Date;
 }
 
-const isEndpoint = (d: DeviceView): boolean => !d.bridge && d.class >> 16 !== 0x06;
-
-function groupFacts(g: GroupView, holdersSeen: HostView['holdersSeen']): GroupFacts {
-  const viable = g.blockers.every((b) => b.kind !== 'kernel-driver');
-  const endpoints = g.devices.filter(isEndpoint);
-  const ready = viable && endpoints.length > 0 && endpoints.every((d) => d.driver !== null && isVfioDriver(d.driver));
-  const owner: Owner = g.ownership === 'idle' && holdersSeen === 'none' ? 'unknown' : g.ownership;
+function groupFacts(view: HostView, g: GroupView): GroupFacts {
+  // groupStatus plans the whole group with makePlan, which indexes every device of the view it is
+  // given: with the whole host that is O(devices) per group (23 s of CPU at 10k functions). A view
+  // holding only this group gives the same answer (the plan names only this group's members).
+  const own: HostView = { ...view, groups: [g], ungrouped: [] };
   return {
-    id: g.id, kind: endpoints.length > 0 ? 'endpoint' : 'infrastructure', viable,
-    state: ready ? 'ready' : viable ? 'assignable' : 'blocked', owner, holders: g.holders, devices: g.devices,
+    id: g.id, kind: g.endpoint ? 'endpoint' : 'infrastructure',
+    viable: g.blockers.every((b) => b.kind === 'in-use'),
+    state: groupStatus(own, g).state, owner: g.ownership, holders: g.holders, devices: g.devices,
   };
+}
+
+/** vfio-pci's module state: the host's module evidence, else what /sys/bus/pci/drivers shows. */
+function vfioPciModule(view: HostView): VfioPciModule {
+  const m = view.modules?.['vfio_pci'];
+  if (m !== undefined) return m;
+  return view.drivers.includes('vfio-pci') ? 'loaded' : 'unknown';
 }
 
 /** The facts of one export, from the host view and what the kernel command line says. */
 export function hostFacts(input: FactsInput): HostFacts {
   const { view, cmdline } = input;
-  const acs = cmdline.find((w) => w.startsWith('pcie_acs_override='));
   const names = input.groupNames ?? new Map<number, string | null>();
   const noiommuGroups = view.groups.filter((g) => names.get(g.id) === 'vfio-noiommu').length;
   const noIommu = noiommuGroups > 0 || cmdline.some((w) => /^vfio\.enable_unsafe_noiommu_mode=(1|y|Y)$/.test(w));
   return {
     kernel: view.kernel, era: view.era, source: input.source,
     iommuEnabled: view.groups.length > noiommuGroups,
-    groups: view.groups.map((g) => groupFacts(g, view.holdersSeen)),
+    groups: view.groups.map((g) => groupFacts(view, g)),
     ungrouped: view.ungrouped,
-    acsOverride: acs === undefined ? null : acs.slice('pcie_acs_override='.length),
+    acsOverride: view.acsOverride === null ? null : view.acsOverride.replace(/^pcie_acs_override=/, ''),
     noIommu,
-    vfioPci: view.drivers.includes('vfio-pci') ? 'loaded' : 'not-loaded',
+    vfioPci: vfioPciModule(view),
     holdersSeen: view.holdersSeen,
     noGroups: view.groups.length === 0 ? input.noGroups : null,
     time: Math.floor(input.now.getTime() / 1000),

@@ -38,7 +38,7 @@ test('server-sriov: the VF and the NVMe already on vfio-pci are permitted; the s
   const list = (JSON.parse(r.out) as { spec: { configuration: { permittedHostDevices: { pciHostDevices: { pciVendorSelector: string }[] } } } })
     .spec.configuration.permittedHostDevices.pciHostDevices;
   assert.deepEqual(list.map((e) => e.pciVendorSelector), ['8086:0b60', '8086:154c']);
-  assert.match(r.err, /selector 8086:154c .* also matches 0000:01:02\.0 \(iavf, group \d+ blocked\)/);
+  assert.match(r.err, /selector 8086:154c .* also matches 0000:01:02\.0 \(iavf, group \d+ needs-rebind\)/);
   assert.match(r.err, /selector 8086:0b60 .* also matches 0000:02:00\.0 \(nvme/);
 });
 
@@ -82,5 +82,5 @@ test('a vfio-pci device in a group that is not viable: KubeVirt would offer it, 
   const k = kubevirtExport(hostFacts({ view, cmdline: [], source: 't', noGroups: null, now: new Date() }));
   assert.deepEqual(k.patch.spec.configuration.permittedHostDevices.pciHostDevices, [{ pciVendorSelector: '10de:2236', resourceName: 'nvidia.com/pci-10de-2236' }]);
   assert.equal(k.warnings.length, 1);
-  assert.match(k.warnings[0] ?? '', /also matches 0000:81:00\.0 on vfio-pci in group 2 blocked: KubeVirt would offer it and a VM given it would fail to start/);
+  assert.match(k.warnings[0] ?? '', /also matches 0000:81:00\.0 on vfio-pci in group 2 needs-rebind: KubeVirt would offer it and a VM given it would fail to start/);
 });

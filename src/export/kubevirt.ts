@@ -48,7 +48,7 @@ export function kubevirtExport(f: HostFacts, planned: ReadonlySet<string> = new 
     ...f.groups.flatMap((g) => g.devices.map((d) => ({ d, g }))),
     ...f.ungrouped.map((d) => ({ d, g: null })),
   ];
-  const ready = (x: { d: DeviceView; g: GroupFacts | null }): boolean => !x.d.bridge && (deviceReady(x.d, x.g) || planned.has(x.d.bdf));
+  const ready = (x: { d: DeviceView; g: GroupFacts | null }): boolean => x.d.infrastructure === null && (deviceReady(x.d, x.g) || planned.has(x.d.bdf));
   const bySelector = new Map<string, { first: DeviceView; bdfs: string[] }>();
   for (const x of all) {
     if (!ready(x)) continue;

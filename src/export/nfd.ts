@@ -1,4 +1,4 @@
-import { deviceReady, hex, type HostFacts } from './facts.js';
+import { deviceReady, GROUP_STATES, hex, type HostFacts } from './facts.js';
 
 /**
  * A Node Feature Discovery feature file for the `local` source
@@ -33,11 +33,12 @@ export function nfdLabels(f: HostFacts): Map<string, string> {
   l.set('iommu.enabled', String(f.iommuEnabled));
   l.set('iommu.groups', String(f.groups.length));
   if (f.noGroups !== null) l.set('iommu.no-groups-cause', f.noGroups.cause);
-  l.set('vfio-pci.loaded', String(f.vfioPci === 'loaded'));
+  l.set('vfio-pci.loaded', String(f.vfioPci === 'loaded' || f.vfioPci === 'builtin'));
+  l.set('vfio-pci.module', f.vfioPci);
   l.set('acs-override', String(f.acsOverride !== null));
   l.set('noiommu', String(f.noIommu));
   const endpoint = f.groups.filter((g) => g.kind === 'endpoint');
-  for (const s of ['ready', 'assignable', 'blocked'] as const) l.set(`groups.${s}`, String(endpoint.filter((g) => g.state === s).length));
+  for (const s of GROUP_STATES) if (s !== 'infrastructure') l.set(`groups.${s}`, String(endpoint.filter((g) => g.state === s).length));
   const gpuGroups = endpoint.filter((g) => g.devices.some((d) => d.class >> 16 === 0x03));
   l.set('gpu.viable-group', String(gpuGroups.some((g) => g.viable)));
   l.set('gpu.ready', String(gpuGroups.flatMap((g) => g.devices.filter((d) => d.class >> 16 === 0x03 && deviceReady(d, g))).length));
@@ -45,7 +46,7 @@ export function nfdLabels(f: HostFacts): Map<string, string> {
   const perClass = new Map<string, { ready: number; viable: number }>();
   for (const g of endpoint) {
     for (const d of g.devices) {
-      if (d.bridge) continue;
+      if (d.infrastructure !== null) continue;
       const c = hex(d.class >> 8, 4);
       const e = perClass.get(c) ?? { ready: 0, viable: 0 };
       if (deviceReady(d, g)) e.ready++;

@@ -1,11 +1,11 @@
 import type { DeviceView } from '../assign/inspect.js';
-import { GROUP_STATES, hex, OWNERS, type GroupFacts, type HostFacts } from './facts.js';
+import { hex, type GroupFacts, type HostFacts } from './facts.js';
 
 /**
  * A node_exporter textfile-collector file (`*.prom`, the Prometheus text exposition format 0.0.4):
  * one HELP and TYPE per metric family, every sample a gauge, names prefixed `dmaown_`. PCI addresses
  * use node_exporter's own pcidevice collector labels and formats (`segment` %04x, `bus` %02x,
- * `device` %02x, `function` %x; ids as `0x%04x` / class `0x%06x`), so
+ * `device` %02x, `function` %x; ids and subsystem ids as `0x%04x`, class `0x%06x`), so
  * `dmaown_device_info * on(segment, bus, device, function) group_left(...) node_pcidevice_info` joins.
  * The IOMMU group label is `iommu_group` (`group` is a PromQL keyword).
  */
@@ -46,7 +46,7 @@ function deviceLabels(d: DeviceView, group: GroupFacts | null): string {
   const m = /^([0-9a-f]{4,8}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$/.exec(d.bdf);
   return `segment="${m?.[1] ?? ''}",bus="${m?.[2] ?? ''}",device="${m?.[3] ?? ''}",function="${m?.[4] ?? ''}",` +
     `iommu_group="${group === null ? '' : group.id}",vendor_id="0x${hex(d.vendor, 4)}",device_id="0x${hex(d.device, 4)}",` +
-    `class_id="0x${hex(d.class, 6)}",driver="${labelValue(d.driver ?? '')}",driver_override="${labelValue(d.driverOverride ?? '')}",` +
+    `class_id="0x${hex(d.class, 6)}",subsystem_vendor_id="0x${hex(d.subsystemVendor, 4)}",subsystem_device_id="0x${hex(d.subsystemDevice, 4)}",driver="${labelValue(d.driver ?? '')}",driver_override="${labelValue(d.driverOverride ?? '')}",` +
     `role="${d.role}",blocks="${d.blocks ? 'true' : 'false'}"`;
 }
 
@@ -65,15 +65,15 @@ export function prometheusText(f: HostFacts): string {
     .add(f.acsOverride === null ? 0 : 1, { value: f.acsOverride ?? '' });
   push(fam('noiommu', '1 when VFIO no-IOMMU mode is on (vfio.enable_unsafe_noiommu_mode=1 or vfio-noiommu groups): user space DMA is not translated.'))
     .add(f.noIommu ? 1 : 0);
-  push(fam('vfio_pci_loaded', '1 when vfio-pci is registered as a PCI driver (/sys/bus/pci/drivers/vfio-pci).')).add(f.vfioPci === 'loaded' ? 1 : 0);
+  push(fam('vfio_pci_module', "vfio-pci's module: loaded, builtin, available (for this kernel, not loaded), absent, unknown (a capture without module evidence); value is always 1.")).add(1, { state: f.vfioPci });
   const ng = push(fam('no_iommu_groups', 'Present only on a host without IOMMU groups: why, as the diagnosis cause; value is always 1.'));
   if (f.noGroups !== null) ng.add(1, { cause: f.noGroups.cause });
 
   const viable = push(fam('group_viable', '1 when no member of the IOMMU group is bound to a driver that keeps user space from claiming it.'));
   const devices = push(fam('group_devices', 'Number of devices in the IOMMU group.'));
   const endpoint = push(fam('group_endpoint', '1 when the group holds at least one function that is not a bridge (0: root ports and bridges only).'));
-  const state = push(fam('group_state', 'IOMMU group state: ready (viable, endpoints on vfio), assignable (viable or only held), blocked (a kernel driver blocks it); 1 for the current state.'));
-  const owner = push(fam('group_owner', 'Who owns DMA for the group: kernel, user (a process holds it), idle, unknown (no process list, as on a capture); 1 for the current owner.'));
+  const state = push(fam('group_state', 'The IOMMU group as dmaown status words it: ready, in-use, free, needs-rebind, refused, infrastructure, unknown; one series per group, value is always 1.'));
+  const owner = push(fam('group_owner', 'Who owns DMA for the group: kernel, user (a process holds it), idle, unknown (a capture cannot show who holds a vfio group); one series per group, value is always 1.'));
   const holder = push(fam('group_holder_info', 'A process holding the group through /dev/vfio/N, a vfio device cdev or /dev/iommu; value is always 1.'));
   const info = push(fam('device_info', 'A PCI function as dmaown sees it (labels as node_pcidevice_info plus driver, role and IOMMU group); value is always 1.'));
   for (const g of f.groups) {
@@ -81,8 +81,8 @@ export function prometheusText(f: HostFacts): string {
     viable.raw(g.viable ? 1 : 0, id);
     devices.raw(g.devices.length, id);
     endpoint.raw(g.kind === 'endpoint' ? 1 : 0, id);
-    for (const s of GROUP_STATES) state.raw(s === g.state ? 1 : 0, `${id},state="${s}"`);
-    for (const o of OWNERS) owner.raw(o === g.owner ? 1 : 0, `${id},owner="${o}"`);
+    state.raw(1, `${id},state="${g.state}"`);
+    owner.raw(1, `${id},owner="${g.owner}"`);
     for (const h of g.holders) holder.add(1, { iommu_group: String(g.id), pid: String(h.pid), comm: h.comm, path: h.path });
     for (const d of g.devices) info.raw(1, deviceLabels(d, g));
   }
