@@ -25,6 +25,8 @@ export interface GroupCheck {
   readonly blockers: GroupView['blockers'];
   /** needs-group-members: the members that must be allowed (`--allow-group-member`). */
   readonly consent: readonly string[];
+  /** Members of this group the user already allowed (`--allow-group-member`). */
+  readonly allowed: readonly string[];
   readonly exempt: readonly { readonly bdf: string; readonly driver: string | null; readonly why: string }[];
   readonly critical: readonly { readonly bdf: string; readonly why: readonly string[] }[];
   readonly refusals: readonly Refusal[];
@@ -41,6 +43,8 @@ export interface CheckResult {
 
 export interface CheckOptions {
   readonly driver?: string;
+  /** Members the user consents to move too (`--allow-group-member`). */
+  readonly allowGroupMembers?: readonly string[];
   readonly why?: GroupReasons;
 }
 
@@ -62,13 +66,13 @@ export async function checkDevices(view: HostView, host: HostDescription, bdfs: 
     buckets.set(id, [...(buckets.get(id) ?? []), b]);
   }
   const groups: GroupCheck[] = [];
-  const base = { driver: opts.driver ?? 'vfio-pci', ...(opts.why ? { why: opts.why } : {}) };
+  const base = { driver: opts.driver ?? 'vfio-pci', allowGroupMembers: opts.allowGroupMembers ?? [], ...(opts.why ? { why: opts.why } : {}) };
   for (const [id, requested] of [...buckets].sort((a, b) => (a[0] ?? -1) - (b[0] ?? -1))) {
     const g = view.groups.find((x) => x.id === id);
     let r = makePlan(view, requested, base);
     const members = !r.ok ? r.refusals.filter((x) => x.code === 'group-member').map((x) => x.bdf) : [];
     const onlyMembers = !r.ok && members.length === r.refusals.length;
-    if (onlyMembers) r = makePlan(view, requested, { ...base, allowGroupMembers: members });
+    if (onlyMembers) r = makePlan(view, requested, { ...base, allowGroupMembers: [...base.allowGroupMembers, ...members] });
     let refusals: readonly Refusal[] = r.ok ? [] : r.refusals;
     let verdict: Verdict = refusals.some((x) => x.code === 'unknown') ? 'unknown' : 'refused', simulated: Simulation | null = null;
     if (r.ok) {
@@ -80,6 +84,7 @@ export async function checkDevices(view: HostView, host: HostDescription, bdfs: 
     const all: readonly DeviceView[] = g?.devices ?? [];
     groups.push({
       group: id, requested, verdict, blockers: g?.blockers ?? [], consent: onlyMembers ? members : [], refusals, simulated,
+      allowed: (opts.allowGroupMembers ?? []).filter((b) => g?.devices.some((d) => d.bdf === b) === true),
       reasons: id !== null && opts.why ? opts.why(id) : [],
       exempt: all.filter((d) => !d.blocks && d.role !== 'unknown').map((d) => ({ bdf: d.bdf, driver: d.driver, why: d.exempt ?? '' })),
       critical: all.filter((d) => d.critical.length > 0).map((d) => ({ bdf: d.bdf, why: d.critical })),

@@ -193,3 +193,40 @@ test('apply a plan file to a sysfs tree (no kernel behind it: nothing binds) rol
     assert.equal(r.code, 0, r.out);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
+
+test('check takes the consent it asks for: with every --allow-group-member it names, the verdict is needs-rebind (exit 0)', async () => {
+  const first = await run(['check', '01:00.0', '--sample', 'desktop-gpu', '--json']);
+  const consent = (JSON.parse(first.out) as { groups: { consent: string[] }[] }).groups[0]?.consent ?? [];
+  assert.deepEqual(consent, ['0000:01:00.1', '0000:01:00.2', '0000:01:00.3']);
+  const again = await run(['check', '01:00.0', '--sample', 'desktop-gpu', '--json', ...consent.flatMap((b) => ['--allow-group-member', b])]);
+  assert.equal(again.code, 0, again.err);
+  const doc = JSON.parse(again.out) as { schema: string; groups: { verdict: string; allowed: string[] }[] };
+  assert.equal(schemaErrors(doc), null);
+  assert.equal(doc.groups[0]?.verdict, 'needs-rebind');
+  assert.deepEqual(doc.groups[0]?.allowed, consent);
+  const help = await run(['check', '--help']);
+  for (const o of ['--capture', '--sample', '--sysfs-root', '--json', '--allow-group-member']) assert.match(help.out, new RegExp(o), `check --help lists ${o}`);
+});
+
+test('a capture whose evidence.modules is malformed is an input error naming the field (exit 2); an absent driver module refuses the plan', async () => {
+  const { mkdtempSync, writeFileSync, readFileSync: read } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'dmaown-evidence-'));
+  const src = JSON.parse(read(join(sharedDir(), 'hosts', 'amd-x570-rtx2060s-5.15.json'), 'utf8')) as Record<string, unknown>;
+  const bad = join(dir, 'bad.json');
+  writeFileSync(bad, JSON.stringify({ ...src, evidence: { modules: { vfio_pci: 'maybe' } } }));
+  const r = await run(['plan', '0b:00.0', '--capture', bad]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /bad\.json: "evidence"\.modules\.vfio_pci must be one of loaded, builtin, available, absent; got "maybe"/);
+  const absent = join(dir, 'absent.json');
+  writeFileSync(absent, JSON.stringify({ ...src, evidence: { modules: { vfio_pci: 'absent' } } }));
+  const p = await run(['plan', '0b:00.0', '--capture', absent, '--json']);
+  assert.equal(p.code, 1);
+  assert.ok((JSON.parse(p.out) as { refusals: { code: string }[] }).refusals.some((x) => x.code === 'driver-unavailable'));
+  const available = join(dir, 'available.json');
+  writeFileSync(available, JSON.stringify({ ...src, evidence: { modules: { vfio_pci: 'available' } } }));
+  const ok = await run(['plan', '0b:00.0', '--capture', available, '--json']);
+  assert.equal(ok.code, 0, ok.err);
+  const doc = JSON.parse(ok.out) as { steps: { action: { op: string } }[]; warnings: string[] };
+  assert.equal(doc.steps[0]?.action.op, 'modprobe');
+  assert.ok(!doc.warnings.some((w) => /does not say whether its module is available/.test(w)), 'available: no doubt to warn about');
+});

@@ -26,6 +26,7 @@ export async function main(argv: string[], rawIo: CliIo = processIo()): Promise<
     .version(version(), '-V, --version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(dmaown --help for usage)')
     .addHelpText('after', `${EPILOG}\n\nExamples:\n${COMMANDS.flatMap((c) => c.examples).map((e) => `  $ ${e}`).join('\n')}\n`);
   for (const entry of COMMANDS) {

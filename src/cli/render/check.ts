@@ -14,6 +14,7 @@ const VERDICT: Readonly<Record<GroupCheck['verdict'], string>> = {
 function memberPart(g: GroupCheck, d: DeviceView): string {
   if (g.requested.includes(d.bdf)) return 'requested';
   if (g.consent.includes(d.bdf)) return `must leave ${d.driver}`;
+  if (g.allowed.includes(d.bdf)) return `allowed to leave ${d.driver ?? 'unbound'}`;
   if (d.blocks) return `blocks (${d.driver})`;
   return d.exempt ?? 'stays';
 }
@@ -45,7 +46,7 @@ export function renderCheck(r: CheckResult, v: HostView, c: Colors, width: numbe
     }
     for (const x of g.critical) lines.push(c.yellow(`  host-critical: ${shortBdf(x.bdf)}: ${x.why.join('; ')}`));
   }
-  const planArgs = r.groups.flatMap((g) => [...g.requested.map(shortBdf), ...g.consent.map((b) => `--allow-group-member ${shortBdf(b)}`)]).join(' ');
+  const planArgs = r.groups.flatMap((g) => [...g.requested.map(shortBdf), ...[...g.allowed, ...g.consent].map((b) => `--allow-group-member ${shortBdf(b)}`)]).join(' ');
   if (r.groups.every((g) => g.verdict === 'ready')) lines.push(c.green('Ready: these devices are on the user-space driver in viable groups.'));
   else if (r.groups.some((g) => g.verdict === 'unknown')) lines.push(c.yellow('Unknown: the pasted output lacks facts this verdict needs (see above).'));
   else if (r.groups.every((g) => g.verdict !== 'refused')) lines.push(c.green(`Assignable: \`dmaown plan ${planArgs}\` shows the steps (simulated: the groups become viable).`));
