@@ -30,7 +30,8 @@ export function groupStatus(view: HostView, g: GroupView, driver = 'vfio-pci'): 
     const onVfio = g.devices.some((d) => d.infrastructure === null && isVfioDriver(d.driver));
     return { state: onVfio ? 'ready' : 'free', endpoints, refusals: [] };
   }
-  const r = makePlan(view, endpoints, { driver, allowGroupMembers: g.devices.map((d) => d.bdf) });
+  // The plan sees only this group (and the host's drivers and modules): O(group), not O(host) per group.
+  const r = makePlan({ ...view, groups: [g], ungrouped: [] }, endpoints, { driver, allowGroupMembers: g.devices.map((d) => d.bdf) });
   const refusals = r.ok ? [] : r.refusals.filter((x) => x.code !== 'group-member' && x.code !== 'driver-unavailable' && x.code !== 'unknown');
   return { state: refusals.length > 0 ? 'refused' : 'needs-rebind', endpoints, refusals };
 }
