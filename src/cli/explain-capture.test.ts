@@ -74,3 +74,11 @@ test('capture of this machine (no IOMMU groups) reads back to the same host', as
   const strip = (s: string): unknown => { const d = JSON.parse(s) as { host: Record<string, unknown> }; d.host = {}; return d; };
   assert.deepEqual(strip(fromFile.out), strip(fromLive.out));
 });
+
+test('explain of a device alone in its group speaks of that group, never "every group holds one function" of a host that has shared groups', async () => {
+  const file = join(sharedDir(), 'hosts', 'qemu-q35-6.1.json');
+  const r = await run(['explain', '00:05.2', '--capture', file]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /IOMMU group 2 holds only 00:05\.2: nothing shares it\./);
+  assert.doesNotMatch(r.out, /Every IOMMU group holds one PCI function/);
+});

@@ -3,12 +3,13 @@ import { shortBdf } from '../../host/explain.js';
 import type { Colors } from '../io.js';
 
 /** Text form of `dmaown explain`: each multi-device group, its members and why they share it. */
-export function renderExplain(x: HostExplanation, c: Colors): string {
+export function renderExplain(x: HostExplanation, c: Colors, alone: string | null = null): string {
   const lines: string[] = [];
+  if (alone !== null) lines.push(alone);
   if (x.scope === 'hypothetical') {
     lines.push(c.yellow('This host has no IOMMU groups; this is how the kernel would group it with an IOMMU on.'));
   }
-  if (x.groups.length === 0) lines.push('Every IOMMU group holds one PCI function: nothing shares a group.');
+  if (x.groups.length === 0 && alone === null) lines.push('Every IOMMU group holds one PCI function: nothing shares a group.');
   for (const g of x.groups) {
     const title = g.group === null ? 'predicted group (the kernel has none like it)' : `IOMMU group ${g.group}`;
     const state = !g.certain ? c.yellow('prediction uncertain') : g.matches ? c.green('prediction matches the kernel') : c.red('prediction differs');
