@@ -82,3 +82,15 @@ test('explain of a device alone in its group speaks of that group, never "every 
   assert.match(r.out, /IOMMU group 2 holds only 00:05\.2: nothing shares it\./);
   assert.doesNotMatch(r.out, /Every IOMMU group holds one PCI function/);
 });
+
+test('explain of a function alone in its group says why: an RCiEP isolated by the kernel quirk, ACS on every bridge to the root', async () => {
+  const q35 = join(sharedDir(), 'hosts', 'qemu-q35-6.1.json');
+  const r = await run(['explain', '00:05.2', '--capture', q35, '--json']);
+  const doc = JSON.parse(r.out) as { schema: string; alone: { group: number; reasons: string[] } };
+  assert.equal(schemaErrors(doc), null);
+  assert.equal(doc.alone.group, 2);
+  assert.match(doc.alone.reasons.join('\n'), /root complex integrated endpoint/);
+  assert.match(doc.alone.reasons.join('\n'), /isolated by the kernel's ACS quirk pci_quirk_rciep_acs/);
+  const d = await run(['explain', '02:00.0', '--sample', 'desktop-gpu']);
+  assert.match(d.out, /IOMMU group 9 holds only 02:00\.0: nothing shares it\.\n {2}- every bridge from 00:06\.0 up to the root isolates 02:00\.0 with ACS: 00:06\.0 \(PCIe root port\) enables ACS/);
+});

@@ -1,6 +1,8 @@
 import type { HostDescription } from '../model/host-description.js';
 import { pciDeviceGroup, type GroupReason } from '../model/pci/device-group.js';
 import { pciTopologyFromHost } from '../model/pci/host-topology.js';
+import { pciAcsEnabled, pciAcsPathEnabled, REQ_ACS_FLAGS } from '../model/pci/acs.js';
+import { PCI_EXP_TYPE_RC_END, pciKindName, pciPcieType } from '../model/pci/config.js';
 import { bdfKey } from './sys-path.js';
 
 /** One IOMMU group (as the kernel formed it, or as predicted) with the reasons its members share it. */
@@ -168,4 +170,39 @@ export function explainHost(host: HostDescription): HostExplanation {
     }
   }
   return { scope, predicted, kernel, unknown, groups, mismatches };
+}
+
+/**
+ * Why a function is alone in its IOMMU group — the conditions under which pci_device_group() finds
+ * nothing to join: no conventional bridge above it takes its requester ID; every bridge from its
+ * parent up to the root bus passes pci_acs_enabled() (pci_acs_path_enabled, REQ_ACS_FLAGS), naming
+ * the quirk when one decides; and its function isolates itself from its slot siblings (or has none).
+ */
+export function whyAlone(host: HostDescription, bdf: string): string[] {
+  const view = pciTopologyFromHost(host, new Map());
+  const dev = view.device(bdf);
+  if (dev === undefined) return [];
+  const out: string[] = [];
+  const me = shortBdf(bdf);
+  const parent = view.parentBridge(bdf);
+  if (parent === null) {
+    out.push(pciPcieType(dev.config) === PCI_EXP_TYPE_RC_END
+      ? `${me} is a root complex integrated endpoint: no bridge above it can take its requester ID or route its traffic around the IOMMU`
+      : `${me} sits on the root bus: no bridge above it`);
+  } else {
+    const path: string[] = [];
+    for (let br: string | null = parent; br !== null; br = view.parentBridge(br)) {
+      const b = view.device(br);
+      if (b === undefined) break;
+      path.push(`${shortBdf(br)} (${pciKindName(b.config)}) ${pciAcsEnabled(b, REQ_ACS_FLAGS, view.ctx).why}`);
+      if (b.onRootBus) break;
+    }
+    const v = pciAcsPathEnabled(view, parent, REQ_ACS_FLAGS, view.ctx);
+    if (v.enabled === true) out.push(`every bridge from ${shortBdf(parent)} up to the root isolates ${me} with ACS: ${path.join('; ')}`);
+    else out.push(`the path above ${me} is ${v.enabled === 'unknown' ? 'of unknown ACS' : 'not ACS-isolated'} (${v.why}), yet the kernel gave it its own group`);
+  }
+  const slot = bdf.slice(0, bdf.lastIndexOf('.'));
+  const siblings = host.pci.filter((d) => d.bdf !== bdf && d.bdf.startsWith(`${slot}.`));
+  if (siblings.length > 0) out.push(`${me} shares slot ${shortBdf(slot)} with ${list(siblings.map((d) => d.bdf))}, and its function ${pciAcsEnabled(dev, REQ_ACS_FLAGS, view.ctx).why}`);
+  return out;
 }

@@ -37,12 +37,19 @@ export async function runExplain(target: string | undefined, o: HostOptions, io:
   const x = { ...all, groups };
   // A target alone in its group: say so of that group, not of the host (why it is alone is not derived yet).
   let alone: string | null = null;
+  let aloneJson: { group: number; device: string; reasons: string[] } | null = null;
   if (target !== undefined && groups.length === 0) {
     const id = /^\d+$/.test(target) ? Number(target) : r.value.loaded.host.pci.find((d) => d.bdf === (target.length <= 7 ? `0000:${target}` : target))?.iommuGroup ?? null;
     const members = r.value.loaded.host.pci.filter((d) => id !== null && d.iommuGroup === id).map((d) => d.bdf);
     alone = id === null ? `${target} has no IOMMU group.` : `IOMMU group ${id} holds only ${members.map((b) => (b.startsWith('0000:') ? b.slice(5) : b)).join(' ')}: nothing shares it.`;
+    if (id !== null && members.length === 1) {
+      const { whyAlone } = await import('../../host/explain.js');
+      const reasons = whyAlone(r.value.loaded.host, members[0]!);
+      aloneJson = { group: id, device: members[0]!, reasons };
+      alone += reasons.map((w) => `\n  - ${w}`).join('');
+    }
   }
-  if (o.json) printJson(io, { schema: 'dmaown-explain/1', host: hostJson(r.value), ...x });
+  if (o.json) printJson(io, { schema: 'dmaown-explain/1', host: hostJson(r.value), ...x, ...(aloneJson ? { alone: aloneJson } : {}) });
   else io.out(`${r.value.loaded.label}: kernel ${r.value.view.kernel}\n${(await import('../render/explain.js')).renderExplain(x, c, alone)}`);
   return all.mismatches.length > 0 ? EXIT.negative : EXIT.ok;
 }
