@@ -230,3 +230,17 @@ test('a capture whose evidence.modules is malformed is an input error naming the
   assert.equal(doc.steps[0]?.action.op, 'modprobe');
   assert.ok(!doc.warnings.some((w) => /does not say whether its module is available/.test(w)), 'available: no doubt to warn about');
 });
+
+test('pcie_acs_override= on the command line: status, check and plan warn that the groups do not reflect hardware isolation', async () => {
+  const { mkdtempSync, writeFileSync, readFileSync: read } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'dmaown-acs-'));
+  const src = JSON.parse(read(join(sharedDir(), 'hosts', 'qemu-q35-6.1.json'), 'utf8')) as { cmdline?: string[] };
+  const file = join(dir, 'acs.json');
+  writeFileSync(file, JSON.stringify({ ...src, cmdline: [...(src.cmdline ?? []), 'pcie_acs_override=downstream,multifunction'] }));
+  for (const argv of [['status'], ['check', '03:00.0'], ['plan', '03:00.0', '--allow-group-member', '00:07.0']]) {
+    const r = await run([...argv, '--capture', file]);
+    assert.match(r.out, /pcie_acs_override=downstream,multifunction is on the kernel command line: these\s+groups\s+are\s+split\s+by\s+a\s+patch\s+that\s+pretends\s+ACS\s+isolation/, argv.join(' '));
+  }
+  const j = await run(['status', '--capture', file, '--json']);
+  assert.equal((JSON.parse(j.out) as { host: { acsOverride: string } }).host.acsOverride, 'pcie_acs_override=downstream,multifunction');
+});

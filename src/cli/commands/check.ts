@@ -31,6 +31,9 @@ export async function runCheck(bdfs: readonly string[], o: CheckOptions, io: Cli
   else {
     const { renderCheck } = await import('../render/check.js');
     const { outputWidth } = await import('../render/fit.js');
+    const { acsOverrideWarning } = await import('../render/status.js');
+    const acs = acsOverrideWarning(r.value.view);
+    if (acs !== null) io.out(`${c.yellow(`warning: ${acs}`)}\n`);
     io.out(`${r.value.loaded.label}: kernel ${r.value.view.kernel}\n${renderCheck(res, r.value.view, c, o.wide ? Infinity : outputWidth(io.columns, io.env))}`);
   }
   return res.ok ? EXIT.ok : EXIT.negative;

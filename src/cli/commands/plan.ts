@@ -80,6 +80,9 @@ export async function runPlan(bdfs: readonly string[], o: PlanOptions, io: CliIo
   if (o.json) printJson(io, persist ? { ...planJson(x), persist: persist.plan } : planJson(x));
   else if (x.kind === 'refused') io.out(`${renderRefusals(x.refusals, c)}\n`);
   else {
+    const { acsOverrideWarning } = await import('../render/status.js');
+    const acs = acsOverrideWarning(x.viewed.view);
+    if (acs !== null) io.out(`${c.yellow(`warning: ${acs}`)}\n`);
     io.out(renderPlan(x.plan, x.simulated, c));
     if (persist) io.out(`\n${(await import('../render/persist.js')).renderPersist(persist.plan, persist.root, c)}`);
   }
