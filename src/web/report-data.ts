@@ -5,7 +5,7 @@ import type { HostDescription } from '../model/host-description.js';
 import { iommuSummary, type IommuSummary } from './iommu-summary.js';
 import { groupPlan, type PlanData } from './plan-data.js';
 import { rowText, shownText } from './row-text.js';
-import { pciTree, type NodeKind } from './tree.js';
+import { pciTree, type TreeNode } from './tree.js';
 import { groupVerdict, verdictLabel, verdictText, VERDICTS, type GroupVerdict, type Verdict } from './verdict.js';
 
 /**
@@ -48,14 +48,8 @@ export interface DeviceData {
   readonly infrastructure: string | null;
 }
 
-export interface NodeData {
-  readonly id: string;
-  readonly parent: number;
-  readonly depth: number;
-  readonly kind: NodeKind;
-  readonly kindName: string;
-  readonly size: number;
-  readonly collapsed: boolean;
+/** A tree row as the page draws it: the layout's node (tree.ts) plus its group, verdict and text. */
+export interface NodeData extends TreeNode {
   readonly group: number | null;
   /** The group's verdict ('nogroup' without one), for the row's colour. */
   readonly verdict: Verdict | 'nogroup';
