@@ -60,7 +60,7 @@ const trimCalls = () => { if (st && Array.isArray(st.calls) && st.calls.length >
 
 // Ownership API (drivers/iommu/iommu.c) called directly: claim/release on groups that have no
 // kernel-driver user, use/unuse of the default domain on devices of unowned groups.
-const ig = await load('iommu-group.js');
+const ig = await load('iommu/group.js');
 if (ig?.iommuGroupClaimDmaOwner && ig?.iommuGroupReleaseDmaOwner && st?.groups) {
   const free = [];
   for (const g of st.groups.values()) {
@@ -77,7 +77,7 @@ if (ig?.iommuGroupClaimDmaOwner && ig?.iommuGroupReleaseDmaOwner && st?.groups) 
     return f;
   }, 2);
   out.parts.claimRelease.groupsUsed = free.length;
-} else out.parts.claimRelease = { skipped: 'dist/model/iommu-group.js lacks iommuGroupClaimDmaOwner/ReleaseDmaOwner' };
+} else out.parts.claimRelease = { skipped: 'dist/model/iommu/group.js lacks iommuGroupClaimDmaOwner/ReleaseDmaOwner' };
 if (ig?.iommuDeviceUseDefaultDomain && ig?.iommuDeviceUnuseDefaultDomain && st?.devices) {
   const devs = [...st.devices.values()].slice(0, 1024);
   out.parts.useUnuse = rate((i) => {
@@ -87,7 +87,7 @@ if (ig?.iommuDeviceUseDefaultDomain && ig?.iommuDeviceUnuseDefaultDomain && st?.
     if ((i & 1023) === 0) trimCalls();
     return f;
   }, 2);
-} else out.parts.useUnuse = { skipped: 'dist/model/iommu-group.js lacks iommuDeviceUseDefaultDomain/UnuseDefaultDomain' };
+} else out.parts.useUnuse = { skipped: 'dist/model/iommu/group.js lacks iommuDeviceUseDefaultDomain/UnuseDefaultDomain' };
 
 // Through the uAPI, as user space does it: sysfs writes.
 const nvmes = topo.functions.filter((f) => f.driver === 'nvme').slice(0, 256).map((f) => f.bdf);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { sharedDir } from '../testing/shared.js';
 import { FILE_OPS, type FileOpsTable } from '../model/index.js';
-import { getGroup, iommuGroupReleaseDmaOwner } from '../model/iommu-group.js';
+import { getGroup, iommuGroupReleaseDmaOwner } from '../model/iommu/group.js';
 import { validateTrace } from '../conform/trace.js';
 import { fuzzProfile, runSequence } from './fuzz.js';
 import { FUZZ_PROFILES, loadFuzzProfiles } from './profiles.js';

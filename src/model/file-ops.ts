@@ -5,10 +5,10 @@
  * a test may build a kernel with another.
  */
 import type { FileOpsTable } from './file-table.js';
-import { VFIO_CDEV_FOPS } from './vfio-cdev.js';
-import { VFIO_CONTAINER_FOPS } from './vfio-container.js';
-import { VFIO_DEVICE_FOPS } from './vfio-device.js';
-import { VFIO_GROUP_FOPS } from './vfio-group.js';
+import { VFIO_CDEV_FOPS } from './vfio/cdev.js';
+import { VFIO_CONTAINER_FOPS } from './vfio/container.js';
+import { VFIO_DEVICE_FOPS } from './vfio/device.js';
+import { VFIO_GROUP_FOPS } from './vfio/group.js';
 import { IOMMUFD_FOPS } from './iommufd/main.js';
 
 export const FILE_OPS: FileOpsTable = {

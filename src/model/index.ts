@@ -26,10 +26,10 @@ export { checkInvariants } from './invariants.js';
 export { inspectGroup, inspectDevice, inspectVfioGroup, kernelLog, groupMemberViability, type GroupView, type VfioGroupView, type DomainKind, type MemberViability } from './inspect.js';
 export type { FileOps, FileOpsTable, FileKind, IoctlHandler, OpenFile } from './file-table.js';
 export { FILE_OPS } from './file-ops.js';
-export { isDriverManagedDma } from './driver-registry.js';
+export { isDriverManagedDma } from './base/driver-registry.js';
 export {
   iommuDeviceUseDefaultDomain, iommuDeviceUnuseDefaultDomain, iommuGroupClaimDmaOwner, iommuGroupReleaseDmaOwner,
   iommuDeviceClaimDmaOwner, iommuDeviceReleaseDmaOwner, iommuGroupDmaOwnerClaimed,
-} from './iommu-group.js';
+} from './iommu/group.js';
 export type { KernelState } from './kernel-state.js';
 export { err, ok, ModelBug, ERRNO_NUMBER, type Errno, type Result } from './errno.js';

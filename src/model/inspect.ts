@@ -3,7 +3,7 @@
  * `owner`, which domain is current), a device's driver, a vfio group's state. Plain data copies.
  */
 import type { Kernel } from './uapi.js';
-import { vfioDevViability } from './vfio-notifier.js';
+import { vfioDevViability } from './vfio/notifier.js';
 
 export type DomainKind = 'default' | 'blocking' | 'user' | 'private' | 'none';
 

@@ -8,7 +8,7 @@
  * consistent regardless). L: no ownership fields are used. All: a vfio group in a container has
  * container_users ≥ 1; every fd refers to a live object; device ↔ group membership agrees.
  */
-import { driverKey } from './driver-registry.js';
+import { driverKey } from './base/driver-registry.js';
 import type { Kernel } from './uapi.js';
 import { iommufdCheckInvariants } from './iommufd/invariants.js';
 

@@ -5,14 +5,14 @@
  * in their vfio group. Linear in the size of the description.
  */
 import type { HostDescription } from './host-description.js';
-import { deviceFromOther, deviceFromPci, pciBusOf, type BusType, type Device } from './device.js';
-import { createDriver, driverKey, vfioPciFillIds } from './driver-registry.js';
-import { allocDomain, type DomainType } from './iommu-group.js';
+import { deviceFromOther, deviceFromPci, pciBusOf, type BusType, type Device } from './base/device.js';
+import { createDriver, driverKey, vfioPciFillIds } from './base/driver-registry.js';
+import { allocDomain, type DomainType } from './iommu/group.js';
 import type { KernelState, ResolvedOptions } from './kernel-state.js';
 import { profileFor } from './profiles.js';
 import type { KernelOptions } from './uapi.js';
-import { vfioGroupAddDevice } from './vfio-group.js';
-import { vfioInitDevice } from './vfio-device-class.js';
+import { vfioGroupAddDevice } from './vfio/group.js';
+import { vfioInitDevice } from './vfio/device-class.js';
 import { iommufdStateInit } from './iommufd/main.js';
 
 function defaultType(t: string | null): DomainType | null {

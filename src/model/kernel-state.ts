@@ -5,11 +5,11 @@
  */
 import type { Errno } from './errno.js';
 import type { Profile } from './profiles.js';
-import type { Device } from './device.js';
-import type { IommuGroup, IommuDomain } from './iommu-group.js';
-import type { DeviceDriver } from './driver-registry.js';
-import type { VfioGroup } from './vfio-group.js';
-import type { VfioContainer } from './vfio-container.js';
+import type { Device } from './base/device.js';
+import type { IommuGroup, IommuDomain } from './iommu/group.js';
+import type { DeviceDriver } from './base/driver-registry.js';
+import type { VfioGroup } from './vfio/group.js';
+import type { VfioContainer } from './vfio/container.js';
 import type { OpenFile } from './file-table.js';
 import type { Outcome } from './uapi.js';
 import type { IommufdState } from './iommufd/main.js';

@@ -4,25 +4,25 @@
  * Paths resolve through the sysfs view (sysfs.ts); fds dispatch through one ioctl table per file type.
  */
 import type { HostDescription, PciDeviceDesc } from './host-description.js';
-import { driverKey, createDriver, type DeviceDriver } from './driver-registry.js';
-import { deviceReleaseDriver, driverAttach } from './driver-core.js';
-import { pciDeviceAdd, pciStopAndRemoveBusDevice } from './pci-hotplug.js';
+import { driverKey, createDriver, type DeviceDriver } from './base/driver-registry.js';
+import { deviceReleaseDriver, driverAttach } from './base/dd.js';
+import { pciDeviceAdd, pciStopAndRemoveBusDevice } from './pci/hotplug.js';
 import { allocFd, jsonUnsafePath, type FileOpsTable } from './file-table.js';
 import { FILE_OPS } from './file-ops.js';
 import { ModelBug } from './errno.js';
-import { iommuAttachDevice, iommuAttachDevicePasid, iommuDetachDevice, iommuDetachDevicePasid } from './iommu-attach.js';
-import type { DomainType } from './iommu-group.js';
+import { iommuAttachDevice, iommuAttachDevicePasid, iommuDetachDevice, iommuDetachDevicePasid } from './iommu/attach.js';
+import type { DomainType } from './iommu/group.js';
 import { buildKernelState } from './kernel-build.js';
 import { enter, fail, type KernelState } from './kernel-state.js';
-import { wakeUpPending } from './pending.js';
-import { resolve } from './sysfs.js';
-import { vfioGroupByNode } from './sysfs-dev.js';
-import { vfioDeviceByName } from './vfio-device-class.js';
+import { wakeUpPending } from './base/pending.js';
+import { resolve } from './sysfs/sysfs.js';
+import { vfioGroupByNode } from './sysfs/dev.js';
+import { vfioDeviceByName } from './vfio/device-class.js';
 import type { HotAddOptions, Kernel, KernelOptions, Outcome, StatInfo, SysResult } from './uapi.js';
-import { vfioContainerOpen } from './vfio-container.js';
-import { vfioGroupFopsOpen } from './vfio-group.js';
+import { vfioContainerOpen } from './vfio/container.js';
+import { vfioGroupFopsOpen } from './vfio/group.js';
 import { iommufdFopsOpen } from './iommufd/main.js';
-import { vfioDeviceFopsCdevOpen } from './vfio-cdev.js';
+import { vfioDeviceFopsCdevOpen } from './vfio/cdev.js';
 
 const OK: Outcome = { ok: true, value: undefined };
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createKernel } from './kernel.js';
 import { checkInvariants } from './invariants.js';
 import { inspectDevice, inspectGroup, inspectVfioGroup, kernelLog } from './inspect.js';
-import { iommuGroupClaimDmaOwner } from './iommu-group.js';
+import { iommuGroupClaimDmaOwner } from './iommu/group.js';
 import { host } from './testing/host-builder.js';
 import { expectErrno, expectOk, openGroup, toVfio } from './testing/expect.js';
 

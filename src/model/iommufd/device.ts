@@ -8,9 +8,9 @@
  * Lock order of the kernel, written once: ioas->mutex → igroup->lock → group->mutex.
  */
 import { err, ok, type Result } from '../errno.js';
-import type { Device } from '../device.js';
-import { iommuAttachGroup, iommuDetachGroup } from '../iommu-attach.js';
-import { getGroup, iommuDeviceClaimDmaOwner, iommuDeviceReleaseDmaOwner, iommuGroupSetDomain } from '../iommu-group.js';
+import type { Device } from '../base/device.js';
+import { iommuAttachGroup, iommuDetachGroup } from '../iommu/attach.js';
+import { getGroup, iommuDeviceClaimDmaOwner, iommuDeviceReleaseDmaOwner, iommuGroupSetDomain } from '../iommu/group.js';
 import { ModelBug } from '../errno.js';
 import { enter, type KernelState } from '../kernel-state.js';
 import { iommufdHwptPagingAlloc } from './hw-pagetable.js';

@@ -7,7 +7,7 @@
  */
 import { err, ok, type Result } from '../errno.js';
 import type { IoctlOut } from '../file-table.js';
-import { allocDomain } from '../iommu-group.js';
+import { allocDomain } from '../iommu/group.js';
 import { enter, type KernelState } from '../kernel-state.js';
 import { iommufdHwPagetableAttach, iommufdHwPagetableDetach } from './device.js';
 import { ioptTableAddDomain, ioptTableRemoveDomain } from './io-pagetable.js';

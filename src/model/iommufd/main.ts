@@ -18,7 +18,7 @@ import { allocFd, fdArg, type FileOps, type IoctlOut, type OpenFile } from '../f
 import { enter, fail, type KernelState } from '../kernel-state.js';
 import type { Outcome } from '../uapi.js';
 import { VFIO_API_VERSION } from '../uapi.js';
-import type { VfioDeviceFile, VfioIommufdDevice } from '../vfio-iommufd.js';
+import type { VfioDeviceFile, VfioIommufdDevice } from '../vfio/iommufd.js';
 import type { IoPagetable } from './io-pagetable.js';
 import { iommufdIoasAllocIoctl, iommufdIoasDestroy, iommufdIoasIovaRanges, iommufdIoasMap, iommufdIoasUnmap } from './ioas.js';
 import { iommufdHwptAlloc, iommufdHwptPagingDestroy } from './hw-pagetable.js';

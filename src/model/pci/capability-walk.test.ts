@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PCI_CAP_ID_EXP, PCI_CAP_ID_PM, PCI_CAP_ID_SHPC, pciCapabilityWalk, pciConfigParse, pciFindCapability } from './config.js';
-import { pciConfigResetMethods, pciPcieType } from '../pci-caps.js';
+import { pciConfigResetMethods, pciPcieType } from './caps.js';
 import { host } from '../testing/host-builder.js';
 
 /** PM at 0x40 → PCIe at 0x50 → SHPC at 0x60, as the test host builder lays out a bridge. */

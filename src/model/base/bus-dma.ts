@@ -1,0 +1,37 @@
+/**
+ * Bus `dma_configure` / `dma_cleanup` callbacks (spec §3.2): `pci_dma_configure`/`pci_dma_cleanup`,
+ * and the platform, AMBA and fsl-mc twins. O1+: after firmware DMA setup, a driver without
+ * `driver_managed_dma` takes `iommu_device_use_default_domain()`; cleanup gives it back. L: no ownership.
+ * CDX is the known quirk: an ownership failure is not propagated (`cdx_dma_configure` ends `return 0`).
+ */
+import type { Device } from './device.js';
+import type { DeviceDriver } from './driver-registry.js';
+import { iommuDeviceUnuseDefaultDomain, iommuDeviceUseDefaultDomain } from '../iommu/group.js';
+import { enter, type KernelState } from '../kernel-state.js';
+import type { Outcome } from '../uapi.js';
+
+const CONFIGURE: Readonly<Record<Device['bus'], string>> = {
+  pci: 'pci_dma_configure', platform: 'platform_dma_configure', amba: 'amba_dma_configure',
+  'fsl-mc': 'fsl_mc_dma_configure', cdx: 'cdx_dma_configure',
+};
+
+/**
+ * The bus `dma_configure` callback (`pci_dma_configure()` drivers/pci/pci-driver.c, `platform_dma_configure()`
+ * drivers/base/platform.c, …), called by `really_probe()`: O1+, unless the driver sets `driver_managed_dma`, takes a
+ * DMA-API use of the group (`iommu_device_use_default_domain()`: EBUSY while user space owns it). cdx ignores the error.
+ */
+export function busDmaConfigure(k: KernelState, dev: Device, drv: DeviceDriver): Outcome {
+  enter(k, CONFIGURE[dev.bus]);
+  if (!k.profile.dmaOwnership || drv.driverManagedDma) return { ok: true, value: undefined };
+  const r = iommuDeviceUseDefaultDomain(k, dev);
+  if (!r.ok && dev.bus === 'cdx') return { ok: true, value: undefined };
+  return r;
+}
+
+/** The bus `dma_cleanup` callback (`pci_dma_cleanup()` …, 6.0+): gives back the DMA-API use `busDmaConfigure` took (`iommu_device_unuse_default_domain()`). */
+export function busDmaCleanup(k: KernelState, dev: Device, drv: DeviceDriver): void {
+  if (!k.profile.dmaOwnership) return;
+  enter(k, CONFIGURE[dev.bus].replace('configure', 'cleanup'));
+  if (drv.driverManagedDma || dev.defaultDomainUses === 0) return;
+  iommuDeviceUnuseDefaultDomain(k, dev);
+}

@@ -1,0 +1,77 @@
+/**
+ * `struct device` (+ the `struct pci_dev` bits the model needs): which driver is bound, the
+ * driver_override, the IOMMU group, and how many `iommu_device_use_default_domain()` counts the device
+ * holds. Built once from the host description; objects refer to each other by name.
+ */
+import type { OtherDeviceDesc, PciDeviceDesc } from '../host-description.js';
+import { pciHdrType } from '../pci/caps.js';
+
+export type BusType = 'pci' | 'platform' | 'amba' | 'fsl-mc' | 'cdx';
+
+export interface Device {
+  /** dev_name(): BDF for PCI. */
+  readonly name: string;
+  readonly bus: BusType;
+  /** Directory below /sys, e.g. 'devices/pci0000:00/0000:00:05.0'. */
+  readonly path: string;
+  /** The PCI description (ids, config, attrs), null for other buses. */
+  readonly pci: PciDeviceDesc | null;
+  /** `pdev->hdr_type`. */
+  readonly hdrType: number;
+  /**
+   * `pdev->multifunction`: header bit 7 (`pci_setup_device()`), or set by `pci_scan_slot()` on every
+   * function > 0 it finds — after `pci_device_add()`, so a hot-added function > 0 without the bit is not
+   * multifunction while its IOMMU group is chosen (conformance S15). False for other buses.
+   */
+  multifunction: boolean;
+  /** Bound driver name (`dev->driver`), or null. */
+  driver: string | null;
+  /**
+   * The `driver` link in the device directory and the device's link in the driver's directory exist
+   * (`driver_sysfs_add()` … `driver_sysfs_remove()`, dd.c). False while `dev->driver` is still set in
+   * `__device_release_driver()` between `driver_sysfs_remove()` and `device_remove()` returning — the
+   * window a blocked vfio-pci unbind stays in (conformance S12/S13: the link reads ENOENT).
+   */
+  driverSysfs: boolean;
+  driverOverride: string | null;
+  /** IOMMU group id (`dev->iommu_group`), or null. */
+  group: number | null;
+  /** Counts taken by `iommu_device_use_default_domain()` and not yet returned (normally 0 or 1). */
+  defaultDomainUses: number;
+  /** `device_lock()` held by a task that died (oops) or is blocked: later lockers block. */
+  lockHolder: string | null;
+  /** SR-IOV: VFs currently enabled on this PF. */
+  sriovNumvfs: number | null;
+  /** Removed by hot-remove (`dev->p->dead`). */
+  dead: boolean;
+}
+
+/** A PCI device as found at boot (`hotplug`: as `pci_device_add()` sees a function before `pci_scan_slot()` marks it). */
+export function deviceFromPci(d: PciDeviceDesc, hotplug = false): Device {
+  const mfBit = d.config.length > 0x0e && ((d.config[0x0e] ?? 0) & 0x80) !== 0;
+  const fn = Number.parseInt(d.bdf.slice(d.bdf.lastIndexOf('.') + 1), 10);
+  return {
+    name: d.bdf, bus: 'pci', path: d.path.replace(/^\/?(sys\/)?/, ''), pci: d, hdrType: pciHdrType(d),
+    multifunction: mfBit || (!hotplug && fn > 0 && d.physfn === null),
+    driver: d.driver, driverSysfs: d.driver !== null, driverOverride: d.driverOverride, group: d.iommuGroup, defaultDomainUses: 0,
+    lockHolder: null, sriovNumvfs: d.sriovNumvfs, dead: false,
+  };
+}
+
+export function deviceFromOther(d: OtherDeviceDesc): Device {
+  return {
+    name: d.name, bus: d.bus, path: d.path.replace(/^\/?(sys\/)?/, ''), pci: null, hdrType: 0, multifunction: false,
+    driver: d.driver, driverSysfs: d.driver !== null, driverOverride: d.driverOverride, group: d.iommuGroup, defaultDomainUses: 0,
+    lockHolder: null, sriovNumvfs: null, dead: false,
+  };
+}
+
+/** '0000:04:00.0' → '0000:04' (domain:bus). */
+export function pciBusOf(bdf: string): string {
+  return bdf.slice(0, bdf.lastIndexOf(':'));
+}
+
+/** How a device is named in messages: `0000:00:05.1 bound to e1000` / `0000:00:05.1 (no driver)`. */
+export function describeDevice(dev: Device): string {
+  return dev.driver ? `${dev.name} bound to ${dev.driver}` : `${dev.name} (no driver)`;
+}
