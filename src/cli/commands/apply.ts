@@ -109,9 +109,10 @@ async function applyUnderLock(args: readonly string[], o: ApplyOptions, io: CliI
   if (x.kind === 'error') { io.err(`dmaown apply: ${x.why}\n`); return x.code; }
   if (x.kind === 'no-groups') return (await answerNoGroups(x.viewed, o, io, { schema: 'dmaown-apply/1', dryRun: !o.yes, refusals: [], plan: null, simulated: null, result: null, journal: null })) ?? EXIT.negative;
   const { renderPlan, renderRefusals } = await import('../render/plan.js');
+  const width = (await import('../render/fit.js')).proseWidth(o.wide, io.columns, io.env);
   if (x.kind === 'refused') {
     if (o.json) printJson(io, { schema: 'dmaown-apply/1', host: hostJson(x.viewed), dryRun: !o.yes, refusals: x.refusals, plan: null, simulated: null, result: null, journal: null });
-    else io.out(`${renderRefusals(x.refusals, c)}\n`);
+    else io.out(`${renderRefusals(x.refusals, c, width)}\n`);
     return EXIT.negative;
   }
   const method = persistMethod(o);
@@ -128,7 +129,7 @@ async function applyUnderLock(args: readonly string[], o: ApplyOptions, io: CliI
     const good = x.simulated.ok && !refusedPersist;
     if (o.json) printJson(io, { ...base, dryRun: true, result: null, journal: null });
     else {
-      io.out(renderPlan(x.plan, x.simulated, c));
+      io.out(renderPlan(x.plan, x.simulated, c, width));
       if (persist) io.out(`\n${(await import('../render/persist.js')).renderPersist(persist.plan, persist.root, c)}`);
       io.out(good ? c.dim('\nDry run: nothing was written. Add --yes to apply.\n')
         : c.red(refusedPersist ? '\nThe persistence is refused: nothing will be applied.\n' : '\nThe simulation fails: nothing will be applied.\n'));

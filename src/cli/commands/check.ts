@@ -30,11 +30,11 @@ export async function runCheck(bdfs: readonly string[], o: CheckOptions, io: Cli
   if (o.json) printJson(io, { schema: 'dmaown-check/1', host: hostJson(r.value), diagnosis: r.value.diagnosis, ok: res.ok, groups: res.groups.map(({ simulated, ...g }) => ({ ...g, simulated: simulated === null ? null : { ok: simulated.ok, failedStep: simulated.failedStep, groups: simulated.groups.map(({ proof: _p, ...x }) => x) } })) });
   else {
     const { renderCheck } = await import('../render/check.js');
-    const { outputWidth } = await import('../render/fit.js');
+    const { layoutWidth } = await import('../render/fit.js');
     const { acsOverrideWarning } = await import('../render/status.js');
     const acs = acsOverrideWarning(r.value.view);
     if (acs !== null) io.out(`${c.yellow(`warning: ${acs}`)}\n`);
-    io.out(`${r.value.loaded.label}: kernel ${r.value.view.kernel}\n${renderCheck(res, r.value.view, c, o.wide ? Infinity : outputWidth(io.columns, io.env))}`);
+    io.out(`${r.value.loaded.label}: kernel ${r.value.view.kernel}\n${renderCheck(res, r.value.view, c, layoutWidth(o.wide, io.columns, io.env))}`);
   }
   return res.ok ? EXIT.ok : EXIT.negative;
 }

@@ -50,7 +50,7 @@ export async function runExplain(target: string | undefined, o: HostOptions, io:
     }
   }
   if (o.json) printJson(io, { schema: 'dmaown-explain/1', host: hostJson(r.value), ...x, ...(aloneJson ? { alone: aloneJson } : {}) });
-  else io.out(`${r.value.loaded.label}: kernel ${r.value.view.kernel}\n${(await import('../render/explain.js')).renderExplain(x, c, alone)}`);
+  else io.out(`${r.value.loaded.label}: kernel ${r.value.view.kernel}\n${(await import('../render/explain.js')).renderExplain(x, c, alone, (await import('../render/fit.js')).proseWidth(o.wide, io.columns, io.env))}`);
   return all.mismatches.length > 0 ? EXIT.negative : EXIT.ok;
 }
 

@@ -71,6 +71,7 @@ export async function runPlan(bdfs: readonly string[], o: PlanOptions, io: CliIo
   if (x.kind === 'error') { io.err(`dmaown plan: ${x.why}\n`); return x.code; }
   if (x.kind === 'no-groups') return (await answerNoGroups(x.viewed, o, io, { schema: 'dmaown-plan/1', refusals: [], steps: [], simulated: null })) ?? EXIT.negative;
   const { renderPlan, renderRefusals } = await import('../render/plan.js');
+  const width = (await import('../render/fit.js')).proseWidth(o.wide, io.columns, io.env);
   // --persist: the files (or kernel parameter) apply would write, shown here too; nothing is written.
   const { persistFor, persistMethod } = await import('./persist-options.js');
   const m = persistMethod(o);
@@ -78,12 +79,12 @@ export async function runPlan(bdfs: readonly string[], o: PlanOptions, io: CliIo
   const persist = x.kind === 'plan' && m.value !== null ? await persistFor(x.viewed, m.value, x.plan.driver, x.plan.devices, { ...o, yes: false }) : null;
   if (typeof persist === 'string') { io.err(`dmaown plan: ${persist}\n`); return EXIT.usage; }
   if (o.json) printJson(io, persist ? { ...planJson(x), persist: persist.plan } : planJson(x));
-  else if (x.kind === 'refused') io.out(`${renderRefusals(x.refusals, c)}\n`);
+  else if (x.kind === 'refused') io.out(`${renderRefusals(x.refusals, c, width)}\n`);
   else {
     const { acsOverrideWarning } = await import('../render/status.js');
     const acs = acsOverrideWarning(x.viewed.view);
     if (acs !== null) io.out(`${c.yellow(`warning: ${acs}`)}\n`);
-    io.out(renderPlan(x.plan, x.simulated, c));
+    io.out(renderPlan(x.plan, x.simulated, c, width));
     if (persist) io.out(`\n${(await import('../render/persist.js')).renderPersist(persist.plan, persist.root, c)}`);
   }
   return x.kind === 'plan' && x.simulated.ok && (persist?.plan.refusals.length ?? 0) === 0 ? EXIT.ok : EXIT.negative;

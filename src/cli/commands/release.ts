@@ -60,7 +60,7 @@ async function releaseUnderLock(bdfs: readonly string[], o: ReleaseOptions, io: 
   const base = { schema: 'dmaown-release/1', host: hostJson(v.value) };
   if (!r.value.ok) {
     if (o.json) printJson(io, { ...base, dryRun: !o.yes, refusals: r.value.refusals, plan: null, files: [], notes: [], simulated: null, result: null, journal: null });
-    else io.out(`${renderRefusals(r.value.refusals, c)}\n`);
+    else io.out(`${renderRefusals(r.value.refusals, c, (await import('../render/fit.js')).proseWidth(o.wide, io.columns, io.env))}\n`);
     return EXIT.negative;
   }
   const rel = r.value.release;

@@ -22,7 +22,7 @@ export async function runStatus(o: StatusOptions, io: CliIo): Promise<number> {
   const { viewJson } = await import('../json.js');
   const { diagnosisText, unreadableDiagnosis } = await import('../../assign/diagnosis.js');
   const { groupStatus } = await import('../../assign/group-state.js');
-  const { outputWidth } = await import('../render/fit.js');
+  const { layoutWidth } = await import('../render/fit.js');
   const r = await loadView(o, io, sel);
   if (!r.ok) {
     if (sel.kind !== 'live') { io.err(`dmaown: ${r.why}\n`); return EXIT.usage; }
@@ -34,7 +34,7 @@ export async function runStatus(o: StatusOptions, io: CliIo): Promise<number> {
   const v = r.value;
   const states = v.view.groups.map((g) => groupStatus(v.view, g));
   const label = v.loaded.kind === 'live' ? 'This host' : v.loaded.label;
-  const layout = { width: o.wide ? Infinity : outputWidth(io.columns, io.env), all: o.all === true };
+  const layout = { width: layoutWidth(o.wide, io.columns, io.env), all: o.all === true };
   if (o.json) {
     printJson(io, { schema: 'dmaown-status/1', host: hostJson(v), diagnosis: v.diagnosis, ...viewJson(v.view, v.why, states) });
     return EXIT.ok;

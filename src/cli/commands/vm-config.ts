@@ -27,7 +27,7 @@ export async function runVmConfig(bdfs: readonly string[], o: VmConfigCliOptions
   const { renderRefusals } = await import('../render/plan.js');
   if (x.kind === 'refused' || !x.simulated.ok) {
     if (o.json) printJson(io, { schema: 'dmaown-vm-config/1', host: hostJson(x.viewed), format, ready: null, refusals: x.kind === 'refused' ? x.refusals : [], config: null });
-    else io.out(x.kind === 'refused' ? `${renderRefusals(x.refusals, c)}\n` : c.red('The plan fails on the simulated kernel (dmaown plan shows why): no configuration.\n'));
+    else io.out(x.kind === 'refused' ? `${renderRefusals(x.refusals, c, (await import('../render/fit.js')).proseWidth(o.wide, io.columns, io.env))}\n` : c.red('The plan fails on the simulated kernel (dmaown plan shows why): no configuration.\n'));
     return EXIT.negative;
   }
   const { parseBdfs } = await import('../../assign/bdf.js');

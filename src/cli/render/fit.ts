@@ -27,3 +27,27 @@ export function wrap(s: string, width: number, indent: string): string[] {
   if (line.trim() !== '') out.push(line);
   return out.map((l, i) => (i === 0 ? l : `${indent}${l}`));
 }
+
+/**
+ * One line of prose wrapped to `width` with a hanging indent: continuation lines start under the
+ * text after the line's own indentation and bullet ("  - why" continues under "why").
+ */
+export function hang(s: string, width: number): string[] {
+  const lead = /^ *(?:- |→ |\d+\. )?/.exec(s)?.[0] ?? '';
+  return wrap(s, width, ' '.repeat(lead.length));
+}
+
+/**
+ * The width prose (explanations, plans, refusals) is wrapped to: the terminal's columns or $COLUMNS
+ * (clamped like `outputWidth`); unlimited with `--wide` or when neither is known, so that output piped
+ * to grep or a file keeps one line per sentence.
+ */
+export function proseWidth(wide: boolean | undefined, columns: number | undefined, env: Readonly<Record<string, string | undefined>>): number {
+  const known = (columns !== undefined && columns > 0) || Number(env['COLUMNS']) > 0;
+  return wide === true || !known ? Infinity : outputWidth(columns, env);
+}
+
+/** The width tables are laid out for: unlimited with `--wide`, else the terminal's (`outputWidth`). */
+export function layoutWidth(wide: boolean | undefined, columns: number | undefined, env: Readonly<Record<string, string | undefined>>): number {
+  return wide === true ? Infinity : outputWidth(columns, env);
+}
