@@ -2,11 +2,25 @@
 // Thin launcher: the compiled CLI lives in dist/ (npm run build). main() answers every input error
 // itself (exit 2); what reaches here is our bug or a missing build: one line, exit 70, and the stack
 // only when asked for (DMAOWN_DEBUG=1).
-import('../dist/cli/main.js').then((m) => m.main(process.argv.slice(2))).then(
-  (code) => { process.exitCode = code; },
-  (e) => {
-    const msg = e && e.message ? e.message : String(e);
-    console.error(`dmaown: internal error: ${msg.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '?')}${process.env.DMAOWN_DEBUG ? `\n${e && e.stack}` : ' (DMAOWN_DEBUG=1 shows where)'}`);
-    process.exitCode = 70;
-  },
-);
+// `dmaown --version` is answered here, from package.json, before anything else is loaded (the full CLI
+// answers it the same way when package.json cannot be read here).
+import { readFileSync } from 'node:fs';
+
+const argv = process.argv.slice(2);
+let answered = false;
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  try {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    if (typeof version === 'string') { process.stdout.write(`${version}\n`); answered = true; }
+  } catch { /* the full CLI answers */ }
+}
+if (!answered) {
+  import('../dist/cli/main.js').then((m) => m.main(argv)).then(
+    (code) => { process.exitCode = code; },
+    (e) => {
+      const msg = e && e.message ? e.message : String(e);
+      console.error(`dmaown: internal error: ${msg.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '?')}${process.env.DMAOWN_DEBUG ? `\n${e && e.stack}` : ' (DMAOWN_DEBUG=1 shows where)'}`);
+      process.exitCode = 70;
+    },
+  );
+}

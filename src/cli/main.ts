@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
+import { COMMAND_TERMS } from './command-terms.js';
 import { COMMANDS } from './commands.js';
 import { addHostOptions } from './host-options.js';
 import { EXIT, processIo, terminalText, type CliIo } from './io.js';
@@ -21,12 +22,17 @@ export async function main(argv: string[], rawIo: CliIo = processIo()): Promise<
   const io = safeIo(rawIo);
   let code: number = EXIT.ok;
   const done = (c: number): void => { code = c; };
+  // `dmaown --help` lists the commands by name, term and summary only: their modules are not loaded.
+  const programHelp = argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help')
+    && COMMANDS.every((c) => COMMAND_TERMS[c.name] !== undefined);
   const program = addHostOptions(new Command('dmaown'))
     .description('Who may do DMA through which devices: IOMMU groups, their owners, and safe hand-over to vfio-pci.')
     .version(version(), '-V, --version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
-    .configureHelp({ showGlobalOptions: true })
+    .configureHelp(programHelp
+      ? { showGlobalOptions: true, subcommandTerm: (c) => COMMAND_TERMS[c.name()] ?? new Help().subcommandTerm(c) }
+      : { showGlobalOptions: true })
     .showHelpAfterError('(dmaown --help for usage)')
     .addHelpText('after', `${EPILOG}\n\nExamples:\n${COMMANDS.flatMap((c) => c.examples).map((e) => `  $ ${e}`).join('\n')}\n`);
   for (const entry of COMMANDS) {
@@ -34,7 +40,7 @@ export async function main(argv: string[], rawIo: CliIo = processIo()): Promise<
       .addHelpText('after', `\nExamples:\n${entry.examples.map((e) => `  $ ${e}`).join('\n')}\n`)
       .exitOverride()
       .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
-    await entry.define(cmd, io, done);
+    if (!programHelp) await entry.define(cmd, io, done);
   }
   // The default command (status) takes no arguments: a first word that is no command is a typo, not an argument.
   const first = argv[0];

@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, Help } from 'commander';
+import { COMMANDS } from './commands.js';
+import { COMMAND_TERMS } from './command-terms.js';
+import { addHostOptions } from './host-options.js';
+import { main } from './main.js';
+import type { CliIo } from './io.js';
+
+const quiet: CliIo = { out: () => {}, err: () => {}, env: {}, isTTY: false };
+const capture = async (argv: string[]): Promise<{ code: number; out: string }> => {
+  let out = '';
+  const code = await main(argv, { out: (t) => { out += t; }, err: (t) => { out += t; }, env: {}, isTTY: false });
+  return { code, out };
+};
+
+test('every command has the term its definition gives (what `dmaown --help` lists without loading it)', async () => {
+  const program = addHostOptions(new Command('dmaown'));
+  for (const e of COMMANDS) {
+    const c = program.command(e.name);
+    await e.define(c, quiet, () => {});
+    assert.equal(COMMAND_TERMS[e.name], new Help().subcommandTerm(c), `src/cli/command-terms.ts: ${e.name}`);
+  }
+});
+
+test('dmaown --help / -h / help print exactly the help of the fully defined program', async () => {
+  // Two arguments take the full path: every command module loaded and defined.
+  const full = await capture(['--no-color', '--help']);
+  assert.equal(full.code, 0);
+  assert.match(full.out, /Commands:\n {2}status \[options\]/);
+  for (const argv of [['--help'], ['-h'], ['help']]) {
+    const fast = await capture(argv);
+    assert.equal(fast.code, 0);
+    assert.equal(fast.out, full.out, argv.join(' '));
+  }
+});
+
+test('bin/dmaown.js answers --version from package.json without loading dist/', () => {
+  const checkout = fileURLToPath(new URL('../../', import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), 'dmaown-version-'));
+  try {
+    mkdirSync(join(dir, 'bin'));
+    copyFileSync(join(checkout, 'bin', 'dmaown.js'), join(dir, 'bin', 'dmaown.js'));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'dmaown', version: '9.8.7', type: 'module' }));
+    for (const flag of ['--version', '-V']) {
+      const r = spawnSync(process.execPath, [join(dir, 'bin', 'dmaown.js'), flag], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, '9.8.7\n');
+    }
+    // Without dist/ everything else is the missing build (exit 70): --version above never loaded it.
+    const r = spawnSync(process.execPath, [join(dir, 'bin', 'dmaown.js'), 'status'], { encoding: 'utf8' });
+    assert.equal(r.status, 70);
+    // The checkout's own launcher prints the version commander prints.
+    const own = spawnSync(process.execPath, [join(checkout, 'bin', 'dmaown.js'), '--version'], { encoding: 'utf8' });
+    assert.equal(own.stdout, `${(JSON.parse(readFileSync(join(checkout, 'package.json'), 'utf8')) as { version: string }).version}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
