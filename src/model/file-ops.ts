@@ -1,6 +1,6 @@
 /**
  * The file operations a kernel is built with: one `FileOps` per file type, each defined beside its kernel
- * object (vfio-container.ts `vfio_fops`, vfio-group.ts `vfio_group_fops`, vfio-device.ts and vfio-cdev.ts
+ * object (vfio/container.ts `vfio_fops`, vfio/group.ts `vfio_group_fops`, vfio/device.ts and vfio/cdev.ts
  * `vfio_device_fops`, iommufd/main.ts `iommufd_fops`). `createKernel()` passes this table to the kernel;
  * a test may build a kernel with another.
  */

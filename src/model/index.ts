@@ -1,19 +1,19 @@
 /**
  * src/model — the simulated kernel. Pure: no I/O, no clock, no randomness, no dependencies.
  *
- * Table of contents:
- *   profiles.ts          kernel versions → behaviour flags (L, O1, O2, F, C)
- *   uapi.ts              the syscall surface: Kernel, SysResult, KernelOptions, ioctl names
- *   kernel.ts            createKernel(): sysfs, /dev, fds, blocked calls, events
- *   file-ops.ts          FILE_OPS: the per-file-type ioctl/release table a kernel is built with
- *   iommu-group.ts       struct iommu_group, owner_cnt/owner and the ownership API
- *   iommu-attach.ts      attach/detach of domains, PASID attachments
- *   iommu-probe.ts       devices joining/leaving groups (hot-add/remove)
- *   driver-core.ts       really_probe, bind/unbind/drivers_probe, autoprobe
- *   bus-dma.ts           bus dma_configure / dma_cleanup
- *   driver-registry.ts   drivers, id tables, driver_override, driver_managed_dma
- *   vfio-*.ts            vfio-pci, vfio groups, containers, device fds, the L notifier
- *   sysfs*.ts            the /sys and /dev view
+ * Table of contents (folders mirror the kernel tree; docs/kernel-objects.md draws the floors):
+ *   errno.ts, profiles.ts, host-description.ts, uapi.ts, kernel-state.ts   the ground every floor stands on
+ *   base/        drivers/base: struct device, drivers (registry), dd.c (really_probe, bind/unbind, autoprobe),
+ *                bus dma_configure / dma_cleanup, blocked calls (pending.ts)
+ *   pci/         drivers/pci: config space and caps, ACS and quirks, DMA aliases, pci_device_group(),
+ *                dynamic ids, remove/rescan/hot-add, shpchp
+ *   iommu/       drivers/iommu: struct iommu_group and the ownership API, attach/detach, probe (devices
+ *                joining/leaving groups), the group a new device gets
+ *   iommufd/     drivers/iommu/iommufd: /dev/iommu objects
+ *   vfio/        drivers/vfio: groups, containers, device fds and cdevs, vfio-pci, the vfio-dev class, the L notifier
+ *   sysfs/       the /sys and /dev view
+ *   file-table.ts, file-ops.ts   open files and FILE_OPS, the per-file-type ioctl/release table
+ *   kernel-build.ts, kernel.ts   buildKernelState() ("boot") and createKernel(): the syscall layer
  *   invariants.ts        checkInvariants()
  *   inspect.ts           read-only views for tools and tests
  */

@@ -34,7 +34,7 @@ export type PendingRedo =
   | { readonly kind: 'show'; readonly device: string; readonly attr: string }
   | { readonly kind: 'fn'; readonly retry: () => Outcome };
 
-/** A call that has not returned (errno 'blocked'); `redo` runs once `wait` is satisfied (pending.ts). */
+/** A call that has not returned (errno 'blocked'); `redo` runs once `wait` is satisfied (base/pending.ts). */
 export interface PendingCall {
   readonly id: string;
   readonly what: string;
@@ -74,7 +74,7 @@ export interface KernelState {
   readonly modules: Set<string>;
   /** Buses with devices or drivers (/sys/bus/*). */
   readonly buses: Set<string>;
-  /** iommufd contexts, vfio devices bound to them, open vfio cdev files (src/model/iommufd, vfio-iommufd.ts). */
+  /** iommufd contexts, vfio devices bound to them, open vfio cdev files (src/model/iommufd, vfio/iommufd.ts). */
   readonly iommufd: IommufdState;
   /** IOMMU hardware units (/sys/class/iommu). */
   readonly iommus: string[];
@@ -88,7 +88,7 @@ export interface KernelState {
   readonly freeGroupIds: Set<number>;
   /**
    * L with intel-iommu: a `device_domain_info` a hot-removed device left in the (non-default) domain its
-   * group was attached to, by BDF → domain id (conformance/5.10/S15; see iommu-probe.ts).
+   * group was attached to, by BDF → domain id (conformance/5.10/S15; see iommu/probe.ts).
    */
   readonly dmarStaleDevInfo: Map<string, number>;
   /**

@@ -1,7 +1,7 @@
 /**
  * `createKernel()`: the syscall layer over the kernel state. Each call resets the `calls` record, runs
  * the kernel functions, wakes blocked calls whose condition now holds, and answers a `SysResult`.
- * Paths resolve through the sysfs view (sysfs.ts); fds dispatch through one ioctl table per file type.
+ * Paths resolve through the sysfs view (sysfs/sysfs.ts); fds dispatch through one ioctl table per file type.
  */
 import type { HostDescription, PciDeviceDesc } from './host-description.js';
 import { driverKey, createDriver, type DeviceDriver } from './base/driver-registry.js';

@@ -1,8 +1,8 @@
 /**
  * uAPI errno coverage: for every entry point, the errnos it can return (model code + kernel source of the
  * version modelled) and the test that shows each. `test_cmd_X` = success, `test_err_X(errno)` = failure,
- * as in tools/testing/selftests/iommu/iommufd.c. Files: U = uapi.test.ts, V = vfio-cdev.test.ts,
- * I = iommufd/iommufd.test.ts, H = pci-hotplug.test.ts, here = this file.
+ * as in tools/testing/selftests/iommu/iommufd.c. Files: U = uapi.test.ts, V = vfio/cdev.test.ts,
+ * I = iommufd/iommufd.test.ts, H = pci/hotplug.test.ts, here = this file.
  *
  * entry point                          errnos (profile)                                   test
  * ------------------------------------ -------------------------------------------------- ---------------------------
@@ -22,17 +22,17 @@
  * VFIO_GROUP_GET_STATUS                EINVAL argsz < 8; ENODEV O2+ group gone             here 'GET_STATUS'; U
  * VFIO_GROUP_SET_CONTAINER             EINVAL fd<0 (L/O1) / EBADF (O2+); EBADF unknown fd;  U 'SET_CONTAINER errnos'
  *                                      EINVAL/EBADFD not a container; EINVAL already set;
- *                                      EPERM owner_cnt/noiommu mix; EBUSY (scenarios)
+ *                                      EPERM owner_cnt/noiommu mix; EBUSY (vfio/group-*.test.ts)
  * VFIO_GROUP_UNSET_CONTAINER           EINVAL none; EBUSY device fds open                  U
- * VFIO_GROUP_GET_DEVICE_FD             EINVAL no container/backend/not viable; ENODEV name; U, scenarios-*
+ * VFIO_GROUP_GET_DEVICE_FD             EINVAL no container/backend/not viable; ENODEV name; U, vfio/group-*.test.ts
  *                                      EPERM noiommu without cap
  * VFIO_DEVICE_GET_INFO                 — (ENODEV when the device is gone)                  U
- * VFIO_DEVICE_BIND/ATTACH/DETACH_*     see vfio-cdev.test.ts (EINVAL, EBADF, EBADFD, EBUSY, EPERM, ENOENT, EADDRINUSE)
+ * VFIO_DEVICE_BIND/ATTACH/DETACH_*     see vfio/cdev.test.ts (EINVAL, EBADF, EBADFD, EBUSY, EPERM, ENOENT, EADDRINUSE)
  * IOMMU_* (iommufd)                    see iommufd/iommufd.test.ts (ENOENT, EBUSY, EINVAL, EOPNOTSUPP, ENODEV)
  * drivers/D/bind                       ENODEV no dev/no match/(L) bound; EBUSY bound (5.14+); U
  *                                      probe errno (5.14+), EAGAIN for -EPROBE_DEFER
  * drivers/D/unbind                     ENODEV not bound to D                               U
- * drivers_probe                        ENODEV no dev; EINVAL device_attach error           U, scenarios
+ * drivers_probe                        ENODEV no dev; EINVAL device_attach error           U, base/driver-override.test.ts
  * drivers/D/new_id                     EINVAL < 2 hex fields; EEXIST already matched       U; here 'new_id'
  * drivers/D/remove_id                  EINVAL < 2 fields; ENODEV no such dynid             U; here 'remove_id'
  * devices/X/driver_override            EINVAL ≥ PAGE_SIZE-1 bytes; blocked on device_lock  here 'driver_override'; U

@@ -59,7 +59,7 @@ export interface KernelOptions {
 }
 
 export interface HotAddOptions {
-  /** IOMMU group the device joins; default: `pci_device_group()` decides (iommu-group-for-dev.ts); null: no IOMMU. */
+  /** IOMMU group the device joins; default: `pci_device_group()` decides (iommu/group-for-dev.ts); null: no IOMMU. */
   readonly group?: number | null;
 }
 

@@ -1,6 +1,6 @@
 /**
  * What each driver's probe() and remove() do in the model (`call_driver_probe()`, `device_remove()`):
- * pcieport and shpchp (shpchp.ts) refuse devices that are not their kind of bridge (-ENODEV), vfio drivers register
+ * pcieport and shpchp (pci/shpchp.ts) refuse devices that are not their kind of bridge (-ENODEV), vfio drivers register
  * a vfio device, and a test may inject a probe failure (KernelOptions.probeErrors).
  */
 import type { Device } from './device.js';

@@ -27,7 +27,7 @@ export function iommuAttachGroup(k: KernelState, domain: number, g: IommuGroup):
 
 /**
  * `iommu_detach_group()`. L: back to the default domain (intel-iommu may oops on a removed device's
- * stale dev_info, iommu-probe.ts: the group still ends on its default domain). O1+:
+ * stale dev_info, iommu/probe.ts: the group still ends on its default domain). O1+:
  * `__iommu_group_set_core_domain` (blocking while owned). Never fails otherwise.
  */
 export function iommuDetachGroup(k: KernelState, g: IommuGroup): Outcome {

@@ -1,6 +1,6 @@
 /**
  * The single capability walker (`pciCapabilityWalk` / `pciFindCapability`, pci/config.ts) that both group
- * formation (`pciConfigParse`) and the driver-core reads (pci-caps.ts: shpchp, pcieport, reset methods) use:
+ * formation (`pciConfigParse`) and the driver-core reads (pci/caps.ts: shpchp, pcieport, reset methods) use:
  * pci_find_capability() → __pci_find_next_cap_ttl() (drivers/pci/pci.c, 5.10–6.12).
  */
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * Remove, rescan and hot-add (pci-hotplug.ts, iommu-group-for-dev.ts). Evidence: conformance/{5.10,6.1,6.12}/S15
+ * Remove, rescan and hot-add (pci/hotplug.ts, iommu/group-for-dev.ts). Evidence: conformance/{5.10,6.1,6.12}/S15
  * (QEMU q35: 00:05.0 has the multifunction header bit, 00:05.1 does not; at boot pci_scan_slot() marked 05.1
  * multifunction so both share group 1; re-added by a rescan, 05.1 is grouped inside pci_device_add(), before
  * pci_scan_slot() marks it, and gets a new group — drivers/pci/probe.c, 5.10–6.12).

@@ -1,6 +1,6 @@
 /**
  * /dev nodes the model provides: /dev/vfio/vfio, /dev/vfio/N (or noiommu-N) while the vfio group is
- * registered, /dev/vfio/devices/vfioN (C with CONFIG_VFIO_DEVICE_CDEV, not noiommu: vfio-device-class.ts),
+ * registered, /dev/vfio/devices/vfioN (C with CONFIG_VFIO_DEVICE_CDEV, not noiommu: vfio/device-class.ts),
  * /dev/iommu (CONFIG_IOMMUFD).
  */
 import type { KernelState } from '../kernel-state.js';

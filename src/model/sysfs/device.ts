@@ -2,7 +2,7 @@
  * Attributes of a device directory (drivers/pci/pci-sysfs.c, drivers/base/core.c): ids, class,
  * `driver_override` ("(null)\n" when unset; writable, under device_lock), the `driver` and
  * `iommu_group` links (relative, their depth follows the device's path), reset_method, SR-IOV files,
- * `remove` (write-only, pci-hotplug.ts), and the description's other attributes verbatim.
+ * `remove` (write-only, pci/hotplug.ts), and the description's other attributes verbatim.
  */
 import type { Device } from '../base/device.js';
 import { enter, fail, type KernelState } from '../kernel-state.js';
@@ -94,7 +94,7 @@ function lockedShow(k: KernelState, dev: Device, attr: string): Outcome<string> 
 }
 
 /**
- * A woken `show` (pending.ts): read `attr` of `device` again — a device removed meanwhile answers ENODEV, as
+ * A woken `show` (base/pending.ts): read `attr` of `device` again — a device removed meanwhile answers ENODEV, as
  * kernfs does for an attribute whose node was deactivated under the sleeping reader.
  */
 export function deviceAttrShow(k: KernelState, device: string, attr: string): Outcome<string> {

@@ -80,7 +80,7 @@ export class HostBuilder {
   /**
    * A PCIe-to-PCI bridge (type 1 header, class 0x060400, PCIe type PCI_BRIDGE; with an SHPC capability):
    * ASMedia ASM1083 (1b21:1080), whose slots shpchp can register. For QEMU's pcie-pci-bridge, whose slots
-   * acpiphp owns (shpchp.ts), pass `{ vendor: 0x1b36, device: 0x000e }`.
+   * acpiphp owns (pci/shpchp.ts), pass `{ vendor: 0x1b36, device: 0x000e }`.
    */
   bridge(bdf: string, o: { vendor?: number; device?: number } = {}): this {
     this.device(bdf, { class: 0x060400, vendor: o.vendor ?? 0x1b21, device: o.device ?? 0x1080 });

@@ -6,7 +6,7 @@
  *
  * Group path vs cdev path, "only one path will claim DMA ownership": BIND blocks the group
  * (`vfio_device_block_group`: EBUSY while /dev/vfio/N is open), and a bound cdev makes
- * open(/dev/vfio/N) EBUSY (`cdev_device_open_cnt`, checked in vfio-group.ts).
+ * open(/dev/vfio/N) EBUSY (`cdev_device_open_cnt`, checked in vfio/group.ts).
  */
 import { ModelBug } from '../errno.js';
 import { fdArg, allocFd, type FileOps, type IoctlOut, type OpenFile } from '../file-table.js';

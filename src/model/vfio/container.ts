@@ -87,7 +87,7 @@ export function containerAttachGroup(k: KernelState, cid: number, vg: VfioGroup,
 
 /**
  * `vfio_group_detach_container()`: backend detach (→ blocking while owned), release the claim, leave the
- * container. Answers 'oops' when the backend detach hit one (L intel-iommu, iommu-probe.ts); the
+ * container. Answers 'oops' when the backend detach hit one (L intel-iommu, iommu/probe.ts); the
  * bookkeeping is finished anyway, as later closes of the group and container succeed on the real kernel.
  */
 export function containerDetachGroup(k: KernelState, vg: VfioGroup): Outcome {

@@ -10,7 +10,7 @@
  *    **EIO** (5.10 and 5.19 too). UNSET_CONTAINER releases the claim.
  *  - 5.10 (recorded, conformance/5.10/S26): no ownership; SET_CONTAINER ok, SET_IOMMU **EIO** as the source
  *    reading says; the close of the group fd, which drops the last reference of the empty group, oopses in
- *    intel-iommu's `domain_exit()` (iommu-probe.ts `iommuGroupReleaseEmpty`).
+ *    intel-iommu's `domain_exit()` (iommu/probe.ts `iommuGroupReleaseEmpty`).
  *  - 6.1+: `vfio_device_remove_group()` set `group->iommu_group = NULL`: `vfio_group_ioctl_set_container()`
  *    answers **ENODEV** (drivers/vfio/vfio_main.c 6.1, group.c 6.2+), as the recorded 6.1 kernel did.
  */

@@ -1,13 +1,14 @@
 /**
- * Spec §9 scenarios 1, 2, 5–11 on L (5.10), O1 (5.19, 6.0) and O2 (6.1): build a host, do syscalls,
+ * Spec §9 scenarios 1, 2, 5–11 on L (5.10), O1 (5.19, 6.0) and O2 (6.1) — group viability: who may join a
+ * live group and what that does to it. Build a host, do syscalls,
  * expect results. Invariants are checked after every step by expectOk/expectErrno.
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { createKernel } from './kernel.js';
-import { inspectDevice, inspectGroup, kernelLog } from './inspect.js';
-import { host } from './testing/host-builder.js';
-import { expectErrno, expectOk, openGroup, toVfio } from './testing/expect.js';
+import { createKernel } from '../kernel.js';
+import { inspectDevice, inspectGroup, kernelLog } from '../inspect.js';
+import { host } from '../testing/host-builder.js';
+import { expectErrno, expectOk, openGroup, toVfio } from '../testing/expect.js';
 
 const A = '0000:01:00.0', B = '0000:01:00.1', C = '0000:01:00.2';
 const L = '5.10.0-46-amd64';
