@@ -20,7 +20,9 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#if defined(__x86_64__) || defined(__i386__)
 #include <sys/io.h>
+#endif
 #include <sys/syscall.h>
 #include <pthread.h>
 #include "rec.h"
@@ -351,7 +353,14 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--qemu-exit")) {
 		/* isa-debug-exit: QEMU quits at once. poweroff would run device_shutdown(), which
 		 * waits forever for a device lock that a task killed by a BUG still holds. */
+#if defined(__x86_64__) || defined(__i386__)
 		if (ioperm(0xf4, 1, 1) == 0) outb(0, 0xf4);
+#else
+		/* arm64 virt has no isa-debug-exit: SysRq-B is emergency_restart() (no sync, no
+		 * device_shutdown()), a PSCI SYSTEM_RESET, and QEMU quits under -no-reboot. */
+		int fd = open("/proc/sysrq-trigger", O_WRONLY);
+		if (fd >= 0 && write(fd, "b", 1) < 0) perror("sysrq-trigger");
+#endif
 		return 1;
 	}
 	const char *dev = getenv("DMAOWN_OUT");

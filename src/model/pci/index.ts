@@ -11,5 +11,6 @@ export {
 } from './acs-quirks.js';
 export { REQ_ACS_FLAGS, acsFlagNames, pciAcsEnabled, pciAcsFlagsEnabled, pciAcsPathEnabled, type AcsPathView, type AcsVerdict } from './acs.js';
 export { dmaAliasQuirks, parseBdf, type DmaAliasFlags } from './dma-alias.js';
+export { pciDevid, pciForEachDmaAlias, ridName, type DmaAlias } from './requester-id.js';
 export { pciDeviceGroup, type GroupReason, type PciDeviceGroupResult, type PciFunctionView, type PciTopologyView } from './device-group.js';
 export { pciTopologyFromHost } from './host-topology.js';
