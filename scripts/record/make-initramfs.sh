@@ -35,7 +35,7 @@ SCN=$CACHE/scenarios/$LABEL
 rm -rf "$SCN" && mkdir -p "$SCN"
 for f in "$HERE"/scenarios/*.scn; do
   case "$LABEL" in
-    arm64-*) node "$HERE/map-groups.mjs" "$HERE/scenarios/arm64-virt.map" < "$f" > "$SCN/$(basename "$f")" ;;
+    arm64-*) node "$HERE/map-groups.mjs" "$HERE/scenarios/arm64-virt.map" "$(basename "$f" .scn)" < "$f" > "$SCN/$(basename "$f")" ;;
     *) cp "$f" "$SCN/" ;;
   esac
 done

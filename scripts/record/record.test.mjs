@@ -103,3 +103,25 @@ for (const name of traces) {
     }
   });
 }
+
+test('map-groups rewrites /dev/vfio/N by the map all at once and notes it in the title', async () => {
+  const { parseMap, mapScenario } = await import('./map-groups.mjs');
+  const map = parseMap('# x86 → arm64\n1 3\n3 1\n');
+  const out = mapScenario('title T\nopen /dev/vfio/1 g\nopen /dev/vfio/3 h\nopen /dev/vfio/vfio c\nstat /dev/vfio/12', map);
+  assert.equal(out, 'title T\ntitle [arm64 virt + SMMUv3: group numbers of the x86 script mapped 1→3, 3→1]\nopen /dev/vfio/3 g\nopen /dev/vfio/1 h\nopen /dev/vfio/vfio c\nstat /dev/vfio/12');
+  assert.throws(() => parseMap('1 x\n'), /bad line/);
+  const withPrelude = parseMap('7 0\nprelude S9 write /sys/x 1 ## why\n');
+  assert.equal(mapScenario('title T\ncapture\nlist /sys/kernel/iommu_groups/7/devices', withPrelude, 'S9'),
+    "title T\ntitle [arm64 virt + SMMUv3: group numbers of the x86 script mapped 7→0; first step added: the bridge's shpchp unbound, as on x86 where it had none]\ncapture\nwrite /sys/x 1 ## why\nlist /sys/kernel/iommu_groups/0/devices");
+  assert.equal(mapScenario('capture\nlist /sys/kernel/iommu_groups/7/devices', withPrelude, 'S1'), 'capture\nlist /sys/kernel/iommu_groups/0/devices');
+});
+
+test('the arm64 traces were recorded on an SMMUv3 guest (the IOMMU unit is in their captures)', () => {
+  const arm = traces.filter((n) => n.startsWith('arm64-'));
+  assert.ok(arm.length >= 30, `${arm.length} arm64 traces`);
+  for (const name of arm) {
+    const t = JSON.parse(readFileSync(join(conformance, name), 'utf8'));
+    assert.ok(Object.keys(t.host.entries).some((k) => /^class\/iommu\/smmu3\./.test(k)), name);
+    assert.match(t.kernel, /-arm64$/, name);
+  }
+});

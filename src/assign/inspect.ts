@@ -7,6 +7,8 @@ import type { PciNames } from './pci-ids.js';
 import { compareBdf } from './bdf.js';
 import { infrastructureKind } from './function-kind.js';
 import { hostModel, memberViability, type HostModel } from './host-model.js';
+import { aliasesOutsideGroups } from '../host/alias-outside.js';
+import { aliasOutsideDiagnosis, type Diagnosis } from './diagnosis.js';
 
 /**
  * The host as `dmaown` reports it: every IOMMU group with its members, each member's role, the
@@ -59,8 +61,11 @@ export type Ownership = 'kernel' | 'user' | 'idle' | 'unknown';
 export interface Blocker {
   readonly bdf: string;
   readonly driver: string | null;
-  readonly kind: 'kernel-driver' | 'in-use' | 'unknown';
+  /** dma-alias: a device in no group that issues DMA with a member's requester ID and has a kernel driver (`aliasesOutsideGroups`). */
+  readonly kind: 'kernel-driver' | 'in-use' | 'unknown' | 'dma-alias';
   readonly why: string;
+  /** dma-alias: the device, the shared ID, the kernel log line, what to do. */
+  readonly diagnosis?: Diagnosis;
 }
 
 export interface GroupView {
@@ -160,6 +165,17 @@ export function inspectHost(input: InspectInput): HostView {
     const list = byGroup.get(d.iommuGroup);
     if (list) list.push(d); else byGroup.set(d.iommuGroup, [d]);
   }
+  // Devices outside every group that share a requester ID with a member: part of that group's isolation
+  // question while they have a kernel driver (pci-stub does no DMA). O(functions × depth), once per host.
+  const aliasBlockers = new Map<number, Blocker[]>();
+  for (const a of aliasesOutsideGroups(host)) {
+    if (a.driver === null || a.driver === 'pci-stub') continue;
+    const diagnosis = aliasOutsideDiagnosis(a);
+    const list = aliasBlockers.get(a.group) ?? [];
+    list.push({ bdf: a.bdf, driver: a.driver, kind: 'dma-alias', diagnosis,
+      why: `${a.bdf} (${a.driver}) is in no IOMMU group yet issues DMA as requester ID ${a.ridName}, as ${a.member} of this group does: the group's domain would translate its DMA too${a.logLine === null ? '' : ` (kernel log: "${a.logLine}")`}` });
+    aliasBlockers.set(a.group, list);
+  }
   const groups = [...host.groups].sort((a, b) => a.id - b.id).map((g): GroupView => {
     const verdicts = memberViability(model, g.id);
     const devices = (byGroup.get(g.id) ?? []).map((d) => deviceView(d, verdicts.get(d.bdf), names, critical)).sort((a, b) => compareBdf(a.bdf, b.bdf));
@@ -172,6 +188,7 @@ export function inspectHost(input: InspectInput): HostView {
       blockers.push({ bdf: h.bdf ?? devices[0]?.bdf ?? '', driver: null, kind: 'in-use',
         why: h.bdf !== null ? `${h.path} (the vfio cdev of ${h.bdf}) is held open by ${h.comm} (pid ${h.pid})` : `${h.path} is held open by ${h.comm} (pid ${h.pid})` });
     }
+    blockers.push(...(aliasBlockers.get(g.id) ?? []));
     // Only a group with a vfio device has /dev/vfio/N or a device cdev to hold: elsewhere "idle" is certain.
     const ownership: Ownership = held.length > 0 ? 'user' : devices.some((d) => d.role === 'kernel-dma') ? 'kernel'
       : holdersSeen === 'none' && devices.some((d) => isVfioDriver(d.driver)) ? 'unknown' : 'idle';

@@ -3,6 +3,7 @@ import { actionText } from './actions.js';
 import type { DeviceView, GroupView, HostView } from './inspect.js';
 import type { GroupReasons } from './why.js';
 import { moduleName } from '../host/evidence.js';
+import type { Diagnosis } from './diagnosis.js';
 
 /**
  * A plan: the ordered sysfs writes that hand the requested devices (and, when allowed, the other
@@ -44,7 +45,7 @@ export type Via = 'group' | 'cdev';
 
 export type RefusalCode =
   | 'unknown-device' | 'no-iommu-group' | 'bridge' | 'sriov-pf' | 'host-critical' | 'group-member'
-  | 'blocking-bridge' | 'in-use' | 'no-cdev' | 'driver-unavailable' | 'simulation' | 'unknown';
+  | 'blocking-bridge' | 'in-use' | 'no-cdev' | 'driver-unavailable' | 'simulation' | 'unknown' | 'dma-alias-outside-group';
 
 export interface Refusal {
   readonly bdf: string;
@@ -54,6 +55,8 @@ export interface Refusal {
   readonly hint: string | null;
   /** group-member, blocking-bridge: why the devices share the IOMMU group (`dmaown explain`). */
   readonly reasons?: readonly string[];
+  /** dma-alias-outside-group: the device outside the group, the shared requester ID, the kernel log line, the remedy. */
+  readonly diagnosis?: Diagnosis;
 }
 
 export interface PlanOptions {
@@ -94,6 +97,11 @@ export function makePlan(view: HostView, bdfs: readonly string[], opts: PlanOpti
     for (const b of g.blockers) {
       if (b.kind === 'unknown' && !g.devices.some((d) => d.bdf === b.bdf && d.role === 'unknown')) {
         refusals.push({ bdf: b.bdf, code: 'unknown', why: b.why, hint: 'paste the whole IOMMU group listing of this host' });
+      }
+      // A device outside the group on the same requester ID: the kernel will not refuse its driver, so dmaown does.
+      if (b.kind === 'dma-alias') {
+        refusals.push({ bdf: b.bdf, code: 'dma-alias-outside-group', why: `group ${g.id} is not isolated: ${b.why}`,
+          hint: b.diagnosis?.remedy ?? `unbind ${b.driver} from ${b.bdf} first`, ...(b.diagnosis ? { diagnosis: b.diagnosis } : {}) });
       }
     }
     for (const d of g.devices) {

@@ -10,7 +10,7 @@ import { makePlan } from './plan.js';
 import { simulatePlan } from './simulate.js';
 import { samplesDir } from './source.js';
 import { captureHost, fixtureNames } from './testing/hosts.js';
-import { sharedDir } from '../testing/shared.js';
+import { repoDir, sharedDir } from '../testing/shared.js';
 
 /**
  * One verdict (#10): for every endpoint function of every shared real-host capture and every sample,
@@ -26,6 +26,8 @@ import { sharedDir } from '../testing/shared.js';
 const hosts = [
   ...readdirSync(join(sharedDir(), 'hosts')).filter((f) => f.endsWith('.json')).map((f) => join(sharedDir(), 'hosts', f)),
   ...readdirSync(samplesDir()).filter((f) => f.endsWith('.json')).map((f) => join(samplesDir(), f)),
+  // The repository's own captures: the arm64 + SMMUv3 guests of scripts/record (issue 20).
+  ...readdirSync(join(repoDir(), 'fixtures', 'hosts')).filter((f) => f.endsWith('.json')).map((f) => join(repoDir(), 'fixtures', 'hosts', f)),
 ];
 
 for (const file of hosts) {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sharedDir } from '../testing/shared.js';
+import { repoDir, sharedDir } from '../testing/shared.js';
 import { run, schemaErrors } from './testing.js';
 
 const hosts = join(sharedDir(), 'hosts');
@@ -18,9 +18,11 @@ test('explain on the q35 capture names the bridge, the ACS-less root port and th
   assert.doesNotMatch(r.out, /IOMMU group 2:/, '00:05.2 is alone (Intel RCiEP ACS quirk)');
 });
 
-for (const file of readdirSync(hosts).filter((f) => f.endsWith('.json'))) {
+const own = join(repoDir(), 'fixtures', 'hosts');
+for (const path of [...readdirSync(hosts).map((f) => join(hosts, f)), ...readdirSync(own).map((f) => join(own, f))].filter((f) => f.endsWith('.json'))) {
+  const file = path.split('/').pop();
   test(`explain --json on ${file}: schema-valid, predicted partition equals the kernel's`, async () => {
-    const r = await run(['explain', '--capture', join(hosts, file), '--json']);
+    const r = await run(['explain', '--capture', path, '--json']);
     assert.equal(r.code, 0, r.err);
     const doc = JSON.parse(r.out) as { schema: string; predicted: string[][]; kernel: string[][]; unknown: unknown[] };
     assert.equal(schemaErrors(doc), null);
@@ -28,6 +30,16 @@ for (const file of readdirSync(hosts).filter((f) => f.endsWith('.json'))) {
     assert.deepEqual(doc.predicted, doc.kernel);
   });
 }
+
+test('explain on the arm64 SMMUv3 capture names the function left in no group, the shared ID and the kernel log line', async () => {
+  const r = await run(['explain', '--capture', join(own, 'qemu-virt-smmuv3-6.1.json')]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /In no IOMMU group: 02:02\.0 \(e1000\) issues DMA with requester ID 02:00\.0 \(512\) like 02:01\.0 of group 0 \(via 01:00\.0\)/);
+  assert.match(r.out, /the kernel logged "e1000 0000:02:02\.0: stream 512 already in tree from dev 0000:02:01\.0"/);
+  const j = JSON.parse((await run(['explain', '--capture', join(own, 'qemu-virt-smmuv3-6.12.json'), '--json'])).out) as { outside: { predicted: string[]; kernel: string[] } };
+  assert.deepEqual(j.outside.predicted, ['0000:02:02.0']);
+  assert.deepEqual(j.outside.kernel, ['0000:02:02.0']);
+});
 
 test('explain narrows to one group or one device, and rejects unknown ones with exit 2', async () => {
   const cap = join(hosts, 'qemu-q35-6.1.json');

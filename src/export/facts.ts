@@ -80,7 +80,7 @@ function groupFacts(view: HostView, g: GroupView): GroupFacts {
   const own: HostView = { ...view, groups: [g], ungrouped: [] };
   return {
     id: g.id, kind: g.endpoint ? 'endpoint' : 'infrastructure',
-    viable: g.blockers.every((b) => b.kind === 'in-use'),
+    viable: g.blockers.every((b) => b.kind === 'in-use' || b.kind === 'dma-alias'), // dma-alias: the kernel's rule cannot see it; dmaown refuses (state)
     state: groupStatus(own, g).state, owner: g.ownership, holders: g.holders, devices: g.devices,
   };
 }

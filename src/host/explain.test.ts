@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { HostDescription } from '../model/host-description.js';
-import { sharedDir } from '../testing/shared.js';
+import { repoDir, sharedDir } from '../testing/shared.js';
 import { capturePort } from './capture-port.js';
 import { describeHost } from './describe.js';
 import { explainHost, type HostExplanation } from './explain.js';
@@ -16,13 +16,13 @@ import { readCaptureFile, type SysfsCapture } from './read-capture.js';
 const tmp = mkdtempSync(join(tmpdir(), 'host-explain-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
+/** The shared real-host captures and the repository's own (fixtures/hosts: the arm64 recorder's guests). */
 function captures(): [string, SysfsCapture][] {
-  const dir = join(sharedDir(), 'hosts');
-  return readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => {
+  return [join(sharedDir(), 'hosts'), join(repoDir(), 'fixtures', 'hosts')].flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => {
     const c = readCaptureFile(join(dir, f));
     assert.ok(c.ok, c.ok ? '' : c.why);
-    return [f, c.value];
-  });
+    return [f, c.value] as [string, SysfsCapture];
+  }));
 }
 
 /** The same cases on the capture port and on a real tree with real symlinks. */
@@ -56,6 +56,7 @@ for (const [kind, open] of sources) {
       assert.deepEqual(e.unknown, []);
       assert.deepEqual(e.mismatches, []);
       assert.deepEqual(e.predicted, e.kernel);
+      assert.deepEqual(e.outside.predicted, e.outside.kernel);
       assert.ok(e.kernel.length > 0);
       for (const g of e.groups) assert.ok(g.reasons.length > 0, `group ${g.group} has an explanation`);
     });
@@ -67,6 +68,24 @@ for (const [kind, open] of sources) {
         assert.ok(e.predicted.some((p) => p.length === 1 && p[0] === '0000:00:05.2'), '00:05.2 alone (Intel RCiEP quirk)');
         assert.match(reasonsOf(e, gid('0000:02:01.0')), /^02:01\.0 and 02:02\.0 are conventional PCI devices behind PCIe-to-PCI bridge 01:00\.0, which takes their requester ID/);
         assert.equal(reasonsOf(e, gid('0000:03:00.0')), '00:07.0 (PCIe root port) has no ACS capability, so 03:00.0 below it shares group 4 with it');
+      });
+    }
+    if (name.startsWith('qemu-virt-smmuv3')) {
+      test(`${kind}: ${name}: arm64 SMMUv3 groups, and the aliased function the kernel left in no group`, () => {
+        const { e, host } = explainOf(open(name, cap));
+        assert.deepEqual(e.kernel, [
+          ['0000:00:05.0', '0000:00:05.1'], ['0000:00:05.2'], ['0000:00:06.0', '0000:01:00.0', '0000:02:01.0'],
+          ['0000:00:07.0', '0000:03:00.0'], ['0000:00:08.0', '0000:04:00.0'],
+        ]);
+        // Root port 00:08.0 has the ACS capability with its control bits clear: 04:00.0 shares its group (x86: alone).
+        assert.match(reasonsOf(e, 2), /00:08\.0 \(PCIe root port\) does not enable ACS/);
+        // 02:02.0 probed after 02:01.0, both issue 02:00.0 (stream 512): no group, yet e1000 is bound.
+        assert.deepEqual(e.outside.predicted, ['0000:02:02.0']);
+        assert.equal(host.pci.find((d) => d.bdf === '0000:02:02.0')?.driver, 'e1000');
+        assert.deepEqual(e.outside.why.map((w) => [w.bdf, w.rid, w.member, w.group, w.via, w.logLine]),
+          [['0000:02:02.0', 512, '0000:02:01.0', 0, '0000:01:00.0', 'stream 512 already in tree from dev 0000:02:01.0']]);
+        // The host bridge no driver probed has no group either, and is no mismatch.
+        assert.equal(host.pci.find((d) => d.bdf === '0000:00:00.0')?.iommuGroup, null);
       });
     }
     if (name.startsWith('amd-x570')) {

@@ -1,9 +1,12 @@
 import type { HostDescription } from '../model/host-description.js';
 import { pciDeviceGroup, type GroupReason } from '../model/pci/device-group.js';
 import { pciTopologyFromHost } from '../model/pci/host-topology.js';
+import { pciForEachDmaAlias, ridName } from '../model/pci/requester-id.js';
 import { pciAcsEnabled, pciAcsPathEnabled, REQ_ACS_FLAGS } from '../model/pci/acs.js';
 import { PCI_EXP_TYPE_RC_END, pciKindName, pciPcieType } from '../model/pci/config.js';
 import { bdfKey } from './sys-path.js';
+import { aliasesOutsideGroups, type AliasOutsideGroup } from './alias-outside.js';
+import { iommuPlatformFor } from '../model/iommu/platform.js';
 
 /** One IOMMU group (as the kernel formed it, or as predicted) with the reasons its members share it. */
 export interface GroupExplanation {
@@ -33,6 +36,13 @@ export interface HostExplanation {
   readonly groups: readonly GroupExplanation[];
   /** Where prediction and kernel disagree, in words. */
   readonly mismatches: readonly string[];
+  /**
+   * Functions the platform leaves in no group although a driver probed them: on arm-smmu-v3 the second of
+   * two functions sharing a stream ID (`arm_smmu_insert_master()`), predicted from the requester IDs; and
+   * the kernel's own list (bound to a driver, no group) to compare with. Empty on platforms that group at
+   * enumeration.
+   */
+  readonly outside: { readonly predicted: readonly string[]; readonly kernel: readonly string[]; readonly why: readonly AliasOutsideGroup[] };
 }
 
 /** '0000:00:1c.4' → '00:1c.4' (domain 0000 omitted, as lspci prints it). */
@@ -169,7 +179,33 @@ export function explainHost(host: HostDescription): HostExplanation {
       groups.push({ group: null, members: [], predicted: p, matches: false, certain: true, reasons: describeReasons(p.flatMap((m) => reasonsOf.get(m) ?? []), null, kindOf) });
     }
   }
-  return { scope, predicted, kernel, unknown, groups, mismatches };
+  return { scope, predicted, kernel, unknown, groups, mismatches, outside: outsideGroups(host, hasGroups, mismatches) };
+}
+
+/**
+ * The functions a probe-time platform (arm-smmu-v3) leaves outside every group, predicted and as the kernel
+ * shows them; a disagreement is a mismatch. Two functions sharing a stream ID both in groups would also be
+ * one (the SMMU cannot hold an ID twice).
+ */
+function outsideGroups(host: HostDescription, hasGroups: boolean, mismatches: string[]): HostExplanation['outside'] {
+  const platform = iommuPlatformFor(host);
+  if (!hasGroups || !platform.exclusiveStreamIds) return { predicted: [], kernel: [], why: [] };
+  const why = aliasesOutsideGroups(host);
+  const predicted = sortBdfs([...new Set(why.map((w) => w.bdf))]);
+  const kernel = sortBdfs(host.pci.filter((d) => d.iommuGroup === null && d.driver !== null).map((d) => d.bdf));
+  for (const b of kernel.filter((x) => !predicted.includes(x))) {
+    mismatches.push(`${shortBdf(b)} is bound to ${host.pci.find((d) => d.bdf === b)?.driver} yet in no IOMMU group, and shares no requester ID with a group member: ${platform.driver} should have given it a group at probe`);
+  }
+  const view = pciTopologyFromHost(host, new Map());
+  const ids = new Map<number, string[]>();
+  for (const d of host.pci) {
+    if (d.iommuGroup === null) continue;
+    for (const a of pciForEachDmaAlias(view, d.bdf)?.ids ?? []) ids.set(a.rid, [...(ids.get(a.rid) ?? []), d.bdf]);
+  }
+  for (const [rid, holders] of ids) {
+    if (holders.length > 1) mismatches.push(`${list(holders)} are all in IOMMU groups with stream ID ${rid} (${ridName(rid)}): ${platform.driver} gives a stream ID to one device only`);
+  }
+  return { predicted, kernel, why };
 }
 
 /**

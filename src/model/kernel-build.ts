@@ -14,6 +14,7 @@ import type { KernelOptions } from './uapi.js';
 import { vfioGroupAddDevice } from './vfio/group.js';
 import { vfioInitDevice } from './vfio/device-class.js';
 import { iommufdStateInit } from './iommufd/main.js';
+import { iommuPlatformFor } from './iommu/platform.js';
 
 function defaultType(t: string | null): DomainType | null {
   if (t === null || t === 'DMA' || t === 'blocked' || t === 'unmanaged') return 'DMA';
@@ -71,7 +72,7 @@ export function buildKernelState(desc: HostDescription, o: KernelOptions = {}): 
     profile, opts: resolveOptions(desc, release, profile.label, o),
     devices: new Map(), pciBuses: new Map(), groups: new Map(), domains: new Map(), drivers: new Map(),
     vfioGroups: new Map(), deadVfioGroups: new Map(), containers: new Map(), vfioDevIndex: new Map(), vfioDevByIndex: new Map(), freeVfioDevIndexes: new Set(), files: new Map(), pending: new Map(),
-    modules: new Set([...desc.pciDrivers, ...(o.loadedModules ?? [])]), buses: new Set(['pci']), iommufd: iommufdStateInit(), iommus: [...desc.iommus],
+    modules: new Set([...desc.pciDrivers, ...(o.loadedModules ?? [])]), buses: new Set(['pci']), iommufd: iommufdStateInit(), iommus: [...desc.iommus], platform: iommuPlatformFor(desc),
     pathIndex: new Map(), pathChildren: new Map(), pciRemoved: new Map(), freeGroupIds: new Set(), dmarStaleDevInfo: new Map(), pciRescanRemoveLock: null, log: [], taint: [],
     next: { domain: 1, container: 1, pending: 1, iommufdCtx: 1, group: 0, vfioDevice: 0 }, calls: [],
   };

@@ -13,6 +13,7 @@ import type { VfioContainer } from './vfio/container.js';
 import type { OpenFile } from './file-table.js';
 import type { Outcome } from './uapi.js';
 import type { IommufdState } from './iommufd/main.js';
+import type { IommuPlatform } from './iommu/platform.js';
 
 export interface ResolvedOptions {
   readonly capSysRawio: boolean;
@@ -78,6 +79,8 @@ export interface KernelState {
   readonly iommufd: IommufdState;
   /** IOMMU hardware units (/sys/class/iommu). */
   readonly iommus: string[];
+  /** The IOMMU driver and firmware of the host (iommu/platform.ts): when groups are made, stream-ID exclusivity. */
+  readonly platform: IommuPlatform;
   /** Device directory ('devices/pci0000:00/0000:00:05.0') → device name. */
   readonly pathIndex: Map<string, string>;
   /** Directory below /sys → names of its subdirectories that lead to devices. */

@@ -24,6 +24,10 @@ export function renderExplain(x: HostExplanation, c: Colors, alone: string | nul
     for (const r of g.reasons) lines.push(...hang(`  - ${r}`, width));
     if (!g.matches && g.predicted.length > 0) lines.push(`  predicted members: ${g.predicted.map(shortBdf).join(' ')}`);
   }
+  for (const w of x.outside.why) {
+    lines.push(...hang(`In no IOMMU group: ${shortBdf(w.bdf)} (${w.driver ?? 'no driver'}) issues DMA with requester ID ${w.ridName} (${w.rid}) like ${shortBdf(w.member)} of group ${w.group}` +
+      ` (via ${shortBdf(w.via)}); the IOMMU cannot tell them apart${w.logLine === null ? '' : `; the kernel logged "${w.driver ?? 'pci'} ${w.bdf}: ${w.logLine}" (dmesg | grep 'already in tree')`}`, width));
+  }
   for (const m of x.mismatches) lines.push(...hang(`mismatch: ${m}`, width).map((l) => c.red(l)));
   if (x.unknown.length > 0) {
     lines.push(c.yellow(`Cannot predict ${x.unknown.length} function(s) — config space incomplete (run as root for the full 256/4096 bytes):`));

@@ -2,6 +2,8 @@
  * Bus `dma_configure` / `dma_cleanup` callbacks (spec §3.2): `pci_dma_configure`/`pci_dma_cleanup`,
  * and the platform, AMBA and fsl-mc twins. O1+: after firmware DMA setup, a driver without
  * `driver_managed_dma` takes `iommu_device_use_default_domain()`; cleanup gives it back. L: no ownership.
+ * On a platform that makes groups at probe (arm-smmu-v3) the firmware step is where a PCI function joins
+ * its group (iommu/of-iommu.ts); a function left without one binds with no ownership check at all.
  * CDX is the known quirk: an ownership failure is not propagated (`cdx_dma_configure` ends `return 0`).
  */
 import type { Device } from './device.js';
@@ -9,6 +11,7 @@ import type { DeviceDriver } from './driver-registry.js';
 import { iommuDeviceUnuseDefaultDomain, iommuDeviceUseDefaultDomain } from '../iommu/group.js';
 import { enter, type KernelState } from '../kernel-state.js';
 import type { Outcome } from '../uapi.js';
+import { ofIommuConfigure } from '../iommu/of-iommu.js';
 
 const CONFIGURE: Readonly<Record<Device['bus'], string>> = {
   pci: 'pci_dma_configure', platform: 'platform_dma_configure', amba: 'amba_dma_configure',
@@ -22,6 +25,9 @@ const CONFIGURE: Readonly<Record<Device['bus'], string>> = {
  */
 export function busDmaConfigure(k: KernelState, dev: Device, drv: DeviceDriver): Outcome {
   enter(k, CONFIGURE[dev.bus]);
+  // Firmware DMA setup first (of_dma_configure_id / acpi_dma_configure): where groups are made at probe
+  // (arm-smmu-v3, iommu/platform.ts) a function without a group gets one here — or, on a stream-ID clash, none.
+  if (dev.bus === 'pci' && k.platform.groupAt === 'probe') ofIommuConfigure(k, dev);
   if (!k.profile.dmaOwnership || drv.driverManagedDma) return { ok: true, value: undefined };
   const r = iommuDeviceUseDefaultDomain(k, dev);
   if (!r.ok && dev.bus === 'cdx') return { ok: true, value: undefined };

@@ -29,7 +29,9 @@ export function pciDeviceAdd(k: KernelState, desc: PciDeviceDesc, group?: number
   k.pciRemoved.delete(desc.bdf);
   const dev = deviceFromPci({ ...desc, driver: null, iommuGroup: null }, true);
   indexDevice(k, dev);
-  if (group !== null) {
+  // x86 (groupAt 'enumeration'): the bus notifier's iommu_probe_device(). arm-smmu-v3 ('probe'): no fwspec yet,
+  // arm_smmu_probe_device() says -ENODEV; the group comes at the first driver probe (iommu/of-iommu.ts).
+  if (group !== null && (group !== undefined || k.platform.groupAt === 'enumeration')) {
     const gid = group ?? iommuGroupGetForDev(k, dev).gid;
     const r = iommuProbeDevice(k, dev, gid);
     if (!r.ok) printk(k, `${dev.name}: iommu_probe_device failed: ${r.why}`);
