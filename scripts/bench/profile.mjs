@@ -71,11 +71,20 @@ export function profileRun(nodeArgs, { root, top = 12 } = {}) {
     } catch (e) {
       if (e.status === null || e.status > 2) throw new Error(`profiled run exited ${e.status ?? e.signal}: ${String(e.stderr).slice(-300)}`);
     }
-    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-    const rows = selfTimes(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+    // One profile per thread (the tree reader's workers write their own): their self times are added up.
+    const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+    const byKey = new Map();
+    for (const file of files) {
+      for (const r of selfTimes(JSON.parse(readFileSync(join(dir, file), 'utf8')))) {
+        const key = `${r.name}|${r.url}|${r.line}|${r.col}|${r.caller ? `${r.caller.url}:${r.caller.line}` : ''}`;
+        const e = byKey.get(key);
+        if (e) e.selfMs += r.selfMs; else byKey.set(key, { ...r });
+      }
+    }
+    const rows = [...byKey.values()].sort((a, b) => b.selfMs - a.selfMs);
     const totalMs = rows.reduce((a, r) => a + r.selfMs, 0);
     const place = (r) => originalPlace(r.url, r.line, r.col, root ?? process.cwd());
-    return { totalMs, top: rows.slice(0, top).map((r) => ({ name: r.name, where: r.caller ? `${place(r)} ← \`${r.caller.name}\` ${place(r.caller)}` : place(r), selfMs: r.selfMs, share: r.selfMs / totalMs })) };
+    return { totalMs, threads: files.length, top: rows.slice(0, top).map((r) => ({ name: r.name, where: r.caller ? `${place(r)} ← \`${r.caller.name}\` ${place(r.caller)}` : place(r), selfMs: r.selfMs, share: r.selfMs / totalMs })) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

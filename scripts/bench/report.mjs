@@ -54,7 +54,7 @@ export function renderCli(c) {
 
 export function renderProfile(p) {
   if (p.skipped) return `_Skipped: ${p.skipped}_`;
-  return p.profiles.map((x) => [`**${x.what}** — ${ms(x.totalMs)} sampled`, '',
+  return p.profiles.map((x) => [`**${x.what}** — ${ms(x.totalMs)} sampled${x.threads > 1 ? ` over ${x.threads} threads` : ''}`, '',
     table(['self time', 'share', 'function', 'where'], x.top.map((t) => [ms(t.selfMs), `${(100 * t.share).toFixed(1)}%`, `\`${t.name}\``, t.where]))].join('\n')).join('\n\n');
 }
 
@@ -73,7 +73,7 @@ export function renderAll(res) {
     out.push(table(['functions', 'IOMMU groups', 'PCI segments', 'sysfs entries', 'generated in'],
       res.hosts.map((h) => [k(h.n), h.groups, h.domains, h.entries, `${h.generateSeconds.toFixed(1)} s`])), '');
   }
-  const sec = [['scan', '1. Host scan + full analysis (`dmaown status --json`)', renderScan], ['peers', '2. The tools people use today (same trees, private /sys)', renderPeers],
+  const sec = [['side', '0. Side by side: the whole report and the tools people use, same tree, same run', renderSide], ['phases', '0b. Where dmaown\'s time goes, phase by phase (in-process)', renderPhases], ['scan', '1. Host scan + full analysis (`dmaown status --json`)', renderScan], ['peers', '2. The tools people use today (same trees, private /sys)', renderPeers],
     ['model', '3. Model throughput', renderModel], ['cli', '4. CLI cold start', renderCli], ['profile', '5. Where the time goes (CPU profiles)', renderProfile], ['export', '6. `dmaown export` (issue #19)', renderExport]];
   for (const [key, title, render] of sec) if (res[key]) out.push(`### ${title}`, '', render(res[key]), '');
   return out.join('\n');
@@ -85,4 +85,20 @@ export function renderExport(res) {
   const lines = res.rows.map((r) => r.skipped ? `| ${r.n} | ${r.source} | ${r.name} | skipped: ${r.skipped} | | | | |`
     : `| ${r.n} | ${r.source} | ${r.name} | ${(r.cpuMs / 1000).toFixed(2)} s | ${(r.medianMs / 1000).toFixed(2)} s | ${(r.minMs / 1000).toFixed(2)} s | ${r.maxRssMb.toFixed(0)} MB | ${(r.bytes / 1024).toFixed(0)} KiB${r.samples ? ` (${r.samples} samples)` : ''} |`);
   return [head, ...lines].join('\n');
+}
+
+/** Every tool on the same tree, round-robin (bench-side.mjs): one table per size. */
+export function renderSide(s) {
+  if (s.skipped) return `_Skipped: ${s.skipped}_`;
+  return s.sizes.map((z) => [`**${k(z.n)} functions** (${z.groups} IOMMU groups; ${z.reps} repetitions, ${z.seconds.toFixed(0)} s; load average before ${z.loadBefore}, after ${z.loadAfter})`, '',
+    table(['tool', 'runs', 'wall (median)', 'wall (min)', '÷ lspci -vmm -k (same repetition, median)', 'peak RSS', 'note'],
+      z.rows.map((r) => (r.skipped ? [r.tool, 0, '—', '—', '—', '—', r.skipped]
+        : [r.tool, r.runs, ms(r.wallMs), ms(r.minMs), r.ratio == null ? '—' : `${r.ratio.toFixed(2)}×`, mb(r.rssMb), r.note ?? ''])))].join('\n')).join('\n\n');
+}
+
+/** Phases of the status pipeline per size and source (bench-phases.mjs). */
+export function renderPhases(p) {
+  if (p.skipped) return `_Skipped: ${p.skipped}_`;
+  return p.rows.map((r) => (r.skipped ? `**${k(r.n)} ${r.kind}**: skipped (${r.skipped})` : [`**${k(r.n)} functions, ${r.kind}** — process ${ms(r.wallMs)} wall, peak RSS ${mb(r.maxRssMb)}`, '',
+    table(['phase', 'wall', 'CPU (main thread)', 'share of wall'], r.phases.map((x) => [x.name, ms(x.wallMs), ms(x.cpuMs), `${((100 * x.wallMs) / r.wallMs).toFixed(0)}%`]))].join('\n'))).join('\n\n');
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // dmaown benchmarks (issue #7). `npm run bench` builds and runs all of them; see BENCHMARKS.md.
 //
-//   node scripts/bench/run.js [--quick] [--only scan,peers,model,cli,profile,export] [--sizes 100,1000]
+//   node scripts/bench/run.js [--quick] [--only side,phases,scan,peers,model,cli,profile,export] [--sizes 1000,10000]
 //                             [--reps N] [--cap SECONDS] [--work DIR] [--markdown FILE] [--root DIR]
 //
 // Generated hosts (directory trees + capture files) go to --work (default /tmp/bench) and are
@@ -24,11 +24,14 @@ import { benchCli, sampleName } from './bench-cli.mjs';
 import { renderAll } from './report.mjs';
 import { benchProfile } from './bench-profile.mjs';
 import { benchExport } from './bench-export.mjs';
+import { benchSide } from './bench-side.mjs';
+import { benchPhases } from './bench-phases.mjs';
 
 const checkout = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 let repo = checkout;
-const ALL = ['scan', 'peers', 'model', 'cli', 'profile', 'export'];
-const DEFAULT = ALL;
+const ALL = ['side', 'phases', 'scan', 'peers', 'model', 'cli', 'profile', 'export'];
+/** `npm run bench`: the side-by-side run, the phases and profiles of dmaown's report, and its cold start (the others: --only). */
+const DEFAULT = ['side', 'phases', 'cli', 'profile'];
 
 function parseArgs(argv) {
   const o = { root: null, quick: false, only: DEFAULT, sizes: null, reps: null, cap: null, work: '/tmp/bench', markdown: null };
@@ -69,10 +72,10 @@ async function main() {
   if (o.root) repo = o.root;
   const log = (s) => process.stderr.write(`${s}\n`);
   mkdirSync(o.work, { recursive: true });
-  const sizes = o.sizes ?? (o.quick ? [100, 1000] : [100, 1000, 10_000, 50_000]);
+  const sizes = o.sizes ?? (o.quick ? [100, 1000] : [1000, 10_000, 50_000]);
   const hosts = new Map();
   const ctx = {
-    repo, checkout, work: o.work, quick: o.quick, sizes, log, reps: o.reps ?? (o.quick ? 3 : 5), capMs: (o.cap ?? (o.quick ? 20 : 90)) * 1000,
+    only: o.only, repo, checkout, work: o.work, quick: o.quick, sizes, log, reps: o.reps ?? 3, capMs: (o.cap ?? (o.quick ? 20 : 90)) * 1000,
     host: (n) => {
       if (!hosts.has(n)) {
         const h = ensureHost(n, join(o.work, 'hosts'), log);
@@ -99,6 +102,8 @@ async function main() {
       else if (missing && name === 'peers') res.peers = await benchPeers({ ...ctx, cliMissing: missing });
       else if (missing && name === 'scan') res.scan = await benchScan({ ...ctx, cliMissing: missing });
       else if (missing) res[name] = { skipped: `dmaown CLI not usable: ${missing}` };
+      else if (name === 'side') res.side = await benchSide(ctx);
+      else if (name === 'phases') res.phases = await benchPhases(ctx);
       else if (name === 'scan') res.scan = await benchScan(ctx);
       else if (name === 'peers') res.peers = await benchPeers(ctx);
       else if (name === 'cli') res.cli = await benchCli(ctx);
@@ -108,7 +113,7 @@ async function main() {
       log(`  ${name} failed: ${e?.stack ?? e}`);
     }
   }
-  if (o.only.some((b) => b === 'scan' || b === 'peers') || hosts.size) res.hosts = [...hosts.values()];
+  if (hosts.size) res.hosts = [...hosts.values()];
   res.finished = new Date().toISOString();
   res.loadEnd = loadavg().map((x) => x.toFixed(2)).join(' ');
   const md = renderAll(res);

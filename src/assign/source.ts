@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { err, ok, type Result } from '../model/errno.js';
 import type { HostDescription } from '../model/host-description.js';
-import { capturePort, describeHostReport, livePort, parseEvidence, readCaptureFile, readEvidence, validateCapture, type HostEvidence, type SysfsCapture, type SysfsPort } from '../host/index.js';
+import { capturePort, describeHostReport, describeTreeReport, livePort, parseEvidence, readCaptureFile, readEvidence, validateCapture, type HostEvidence, type SysfsCapture, type SysfsPort } from '../host/index.js';
 import { importPastes, readInput, readPartial, type PartialView } from '../import/index.js';
 
 /**
@@ -60,9 +60,11 @@ export async function loadHost(sel: HostSelection, opts: { readonly writable?: b
     return fromCapture(c.value, sel.kind, sel.kind === 'sample' ? `sample ${sel.name}` : file);
   }
   const root = sel.kind === 'live' ? '/' : sel.root;
-  const port = sel.kind === 'live' ? livePort({ allowWrites: opts.writable === true })
-    : livePort({ sysRoot: join(root, 'sys'), procRoot: join(root, 'proc'), modulesRoot: join(root, 'lib/modules'), allowWrites: opts.writable === true });
-  const r = describeHostReport(port, sel.kind === 'live' ? {} : { kernel: treeKernel(root) });
+  const portOpts = sel.kind === 'live' ? { allowWrites: opts.writable === true }
+    : { sysRoot: join(root, 'sys'), procRoot: join(root, 'proc'), modulesRoot: join(root, 'lib/modules'), allowWrites: opts.writable === true };
+  const port = livePort(portOpts);
+  // Read on every core (the same answer as describeHostReport(port), see describe-parallel.ts).
+  const r = await describeTreeReport(portOpts, sel.kind === 'live' ? {} : { kernel: treeKernel(root) });
   if (!r.ok) return r;
   return ok({
     kind: sel.kind, label: sel.kind === 'live' ? 'this host' : root, port, host: r.value.host,

@@ -31,74 +31,111 @@ export interface GroupsRead {
 }
 
 /**
+ * What reading one group yields, in order: a warning, the group itself, or a member link resolved to
+ * a device directory (relative to /sys). A member is settled (checked against earlier groups, read as
+ * a non-PCI device when it is not a PCI function) by `settleGroups`, in the same order: the steps of
+ * several groups can be read apart (another thread) and settled in group order with the same result.
+ */
+export type GroupStep =
+  | { readonly w: HostWarning }
+  | { readonly g: IommuGroupDesc }
+  | { readonly m: { readonly id: number; readonly name: string; readonly linkPath: string; readonly target: string } };
+
+const GROUPS_ROOT = '/sys/kernel/iommu_groups';
+
+/** The group ids under /sys/kernel/iommu_groups, ascending; null when there is no such directory (a host without IOMMU groups). */
+export function listIommuGroups(port: SysfsPort, warn: (w: HostWarning) => void): number[] | null {
+  const ids = port.list(GROUPS_ROOT);
+  if (!ids.ok) {
+    if (ids.errno !== 'ENOENT') warn({ path: GROUPS_ROOT, message: `cannot list IOMMU groups (${ids.errno}: ${ids.why})` });
+    return null;
+  }
+  return ids.value.filter((n) => {
+    if (/^[0-9]+$/.test(n)) return true;
+    warn({ path: `${GROUPS_ROOT}/${n}`, message: `ignoring non-numeric group directory ${n}` });
+    return false;
+  }).map((n) => parseInt(n, 10)).sort((a, b) => a - b);
+}
+
+/** Reads group `id`: one listing of the group and one of its devices/ directory, a read per attribute, a readlink per member. */
+export function readIommuGroup(port: SysfsPort, id: number, step: (s: GroupStep) => void): void {
+  const warn = (w: HostWarning): void => step({ w });
+  const dir = `${GROUPS_ROOT}/${id}`;
+  const attrs = port.list(dir);
+  if (!attrs.ok) {
+    warn({ path: dir, message: `group ${id} vanished or is unreadable (${attrs.errno})` });
+    return;
+  }
+  const has = new Set(attrs.value);
+  const text = (name: string): string | null => {
+    if (!has.has(name)) return null;
+    const r = port.read(`${dir}/${name}`);
+    if (r.ok) return r.value;
+    warn({ path: `${dir}/${name}`, message: `group ${id}: ${name} unreadable (${r.errno})` });
+    return null;
+  };
+  const type = text('type');
+  const regions = text('reserved_regions');
+  const name = text('name');
+  step({ g: {
+    id,
+    type: type === null ? null : type.trim(),
+    reservedRegions: regions === null ? [] : parseReservedRegions(regions, `${dir}/reserved_regions`, warn),
+    name: name === null ? null : name.trim(),
+  } });
+  const members = has.has('devices') ? port.list(`${dir}/devices`) : null;
+  if (members !== null && !members.ok) {
+    warn({ path: `${dir}/devices`, message: `group ${id}: members unreadable (${members.errno})` });
+    return;
+  }
+  for (const m of members?.value ?? []) {
+    const linkPath = `kernel/iommu_groups/${id}/devices/${m}`;
+    const l = port.readLink(`/sys/${linkPath}`);
+    const target = l.ok ? resolveLinkTarget(linkPath, l.value) : null;
+    if (target === null) {
+      warn({ path: `/sys/${linkPath}`, message: `group ${id}: member link ${m} unreadable or dangling` });
+      continue;
+    }
+    step({ m: { id, name: m, linkPath, target } });
+  }
+}
+
+/**
+ * Settles the steps of the groups read (in group order): group membership by device path, a warning
+ * for a device listed by two groups, and the members that are not PCI devices (`isPci(path)` false)
+ * read as `OtherDeviceDesc`.
+ */
+export function settleGroups(port: SysfsPort, steps: Iterable<GroupStep>, isPci: (path: string) => boolean, warn: (w: HostWarning) => void): GroupsRead {
+  const groups: IommuGroupDesc[] = [];
+  const memberOf = new Map<string, number>();
+  const other: OtherDeviceDesc[] = [];
+  for (const s of steps) {
+    if ('w' in s) { warn(s.w); continue; }
+    if ('g' in s) { groups.push(s.g); continue; }
+    const { id, name, linkPath, target } = s.m;
+    const already = memberOf.get(target);
+    if (already !== undefined && already !== id) {
+      warn({ path: `/sys/${linkPath}`, message: `group ${id}: member ${name} is also listed in group ${already} — a device is in exactly one IOMMU group; this host's groups cannot be trusted` });
+    }
+    memberOf.set(target, id);
+    if (!isPci(target)) {
+      const o = readOtherDevice(port, target, id, warn);
+      if (o) other.push(o);
+    }
+  }
+  return { groups, memberOf, other };
+}
+
+/**
  * Reads /sys/kernel/iommu_groups: one listing per group and per group's devices/ directory.
  * Members that are not PCI devices (`isPci(path)` false) are read as `OtherDeviceDesc`.
  * No iommu_groups directory is not an error: it is a host without IOMMU groups.
  */
 export function readIommuGroups(port: SysfsPort, isPci: (path: string) => boolean, warn: (w: HostWarning) => void): GroupsRead {
-  const groups: IommuGroupDesc[] = [];
-  const memberOf = new Map<string, number>();
-  const other: OtherDeviceDesc[] = [];
-  const root = '/sys/kernel/iommu_groups';
-  const ids = port.list(root);
-  if (!ids.ok) {
-    if (ids.errno !== 'ENOENT') warn({ path: root, message: `cannot list IOMMU groups (${ids.errno}: ${ids.why})` });
-    return { groups, memberOf, other };
-  }
-  const numeric = ids.value.filter((n) => {
-    if (/^[0-9]+$/.test(n)) return true;
-    warn({ path: `${root}/${n}`, message: `ignoring non-numeric group directory ${n}` });
-    return false;
-  }).map((n) => parseInt(n, 10)).sort((a, b) => a - b);
-  for (const id of numeric) {
-    const dir = `${root}/${id}`;
-    const attrs = port.list(dir);
-    if (!attrs.ok) {
-      warn({ path: dir, message: `group ${id} vanished or is unreadable (${attrs.errno})` });
-      continue;
-    }
-    const has = new Set(attrs.value);
-    const text = (name: string): string | null => {
-      if (!has.has(name)) return null;
-      const r = port.read(`${dir}/${name}`);
-      if (r.ok) return r.value;
-      warn({ path: `${dir}/${name}`, message: `group ${id}: ${name} unreadable (${r.errno})` });
-      return null;
-    };
-    const type = text('type');
-    const regions = text('reserved_regions');
-    const name = text('name');
-    groups.push({
-      id,
-      type: type === null ? null : type.trim(),
-      reservedRegions: regions === null ? [] : parseReservedRegions(regions, `${dir}/reserved_regions`, warn),
-      name: name === null ? null : name.trim(),
-    });
-    const members = has.has('devices') ? port.list(`${dir}/devices`) : null;
-    if (members !== null && !members.ok) {
-      warn({ path: `${dir}/devices`, message: `group ${id}: members unreadable (${members.errno})` });
-      continue;
-    }
-    for (const m of members?.value ?? []) {
-      const linkPath = `kernel/iommu_groups/${id}/devices/${m}`;
-      const l = port.readLink(`/sys/${linkPath}`);
-      const target = l.ok ? resolveLinkTarget(linkPath, l.value) : null;
-      if (target === null) {
-        warn({ path: `/sys/${linkPath}`, message: `group ${id}: member link ${m} unreadable or dangling` });
-        continue;
-      }
-      const already = memberOf.get(target);
-      if (already !== undefined && already !== id) {
-        warn({ path: `/sys/${linkPath}`, message: `group ${id}: member ${m} is also listed in group ${already} — a device is in exactly one IOMMU group; this host's groups cannot be trusted` });
-      }
-      memberOf.set(target, id);
-      if (!isPci(target)) {
-        const o = readOtherDevice(port, target, id, warn);
-        if (o) other.push(o);
-      }
-    }
-  }
-  return { groups, memberOf, other };
+  const ids = listIommuGroups(port, warn);
+  const steps: GroupStep[] = [];
+  for (const id of ids ?? []) readIommuGroup(port, id, (s) => steps.push(s));
+  return settleGroups(port, steps, isPci, warn);
 }
 
 function readOtherDevice(port: SysfsPort, dir: string, group: number, warn: (w: HostWarning) => void): OtherDeviceDesc | null {

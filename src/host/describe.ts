@@ -1,6 +1,6 @@
 import { err, ok, type Result } from '../model/errno.js';
 import type { HostDescription, PciDeviceDesc } from '../model/host-description.js';
-import { readIommuGroups } from './describe-groups.js';
+import { readIommuGroups, type GroupsRead } from './describe-groups.js';
 import { readPciDevice, type HostWarning } from './describe-pci.js';
 import type { SysfsPort } from './port.js';
 import { BDF_RE, baseName, bdfKey, resolveLinkTarget } from './sys-path.js';
@@ -29,18 +29,8 @@ export function filterCmdline(words: readonly string[]): string[] {
   });
 }
 
-/**
- * Reads a host's PCI / IOMMU view through a port: the one parser for a live /sys, a directory tree, a
- * capture and the simulated kernel. Linear in the number of devices: one listing and one read per
- * present attribute per device, no rescans. Errors: the port's errno when /sys/bus cannot be listed
- * (not a sysfs root). Everything else degrades into warnings that name the path.
- */
-export function describeHostReport(port: SysfsPort, opts: DescribeOptions = {}): Result<HostReport> {
-  const warnings: HostWarning[] = [];
-  const warn = (w: HostWarning): void => { warnings.push(w); };
-  const bus = port.list('/sys/bus');
-  if (!bus.ok) return err(bus.errno, `not a sysfs root: /sys/bus cannot be listed (${bus.why})`);
-
+/** The kernel release and parameters: from the options, else /proc through the port (a warning when unknown). */
+export function readKernelFacts(port: SysfsPort, opts: DescribeOptions, warn: (w: HostWarning) => void): { kernel: string; cmdline: string[] } {
   let kernel = opts.kernel;
   if (kernel === undefined) {
     const r = port.read('/proc/sys/kernel/osrelease');
@@ -57,34 +47,42 @@ export function describeHostReport(port: SysfsPort, opts: DescribeOptions = {}):
     cmdline = r.ok ? filterCmdline(r.value.trim().split(/\s+/)) : [];
     if (!r.ok) warn({ path: '/proc/cmdline', message: `kernel parameters unknown (${r.errno})` });
   }
+  return { kernel, cmdline };
+}
 
-  const pci: PciDeviceDesc[] = [];
-  const devRoot = '/sys/bus/pci/devices';
-  const names = port.list(devRoot);
-  if (!names.ok && names.errno !== 'ENOENT') return err(names.errno, `${devRoot} cannot be listed (${names.why})`);
-  const byPath = new Map<string, PciDeviceDesc>();
-  const bdfs = (names.ok ? names.value : []).filter((n) => {
+const DEV_ROOT = '/sys/bus/pci/devices';
+
+/** The PCI function names under /sys/bus/pci/devices in the kernel's order (others warned about); [] when there is none; an error when it cannot be listed. */
+export function listPciFunctions(port: SysfsPort, warn: (w: HostWarning) => void): Result<string[]> {
+  const names = port.list(DEV_ROOT);
+  if (!names.ok && names.errno !== 'ENOENT') return err(names.errno, `${DEV_ROOT} cannot be listed (${names.why})`);
+  return ok((names.ok ? names.value : []).filter((n) => {
     if (BDF_RE.test(n)) return true;
-    warn({ path: `${devRoot}/${n}`, message: `ignoring ${n}: not a PCI device name` });
+    warn({ path: `${DEV_ROOT}/${n}`, message: `ignoring ${n}: not a PCI device name` });
     return false;
-  }).sort((a, b) => bdfKey(a) - bdfKey(b));
-  for (const bdf of bdfs) {
-    const linkPath = `bus/pci/devices/${bdf}`;
-    const l = port.readLink(`/sys/${linkPath}`);
-    let dir: string | null = linkPath;
-    if (l.ok) dir = resolveLinkTarget(linkPath, l.value);
-    else if (l.errno !== 'EINVAL') dir = null;
-    if (dir === null) {
-      warn({ path: `/sys/${linkPath}`, message: `${bdf}: device link unreadable or points outside /sys` });
-      continue;
-    }
-    const d = readPciDevice(port, bdf, dir, warn);
-    if (d === null) continue;
-    pci.push(d);
-    byPath.set(dir, d);
-  }
+  }).sort((a, b) => bdfKey(a) - bdfKey(b)));
+}
 
-  const g = readIommuGroups(port, (p) => byPath.has(p), warn);
+/** One PCI function: its device link resolved, then its directory read; null (warned) when it cannot be. */
+export function readPciFunction(port: SysfsPort, bdf: string, warn: (w: HostWarning) => void): PciDeviceDesc | null {
+  const linkPath = `bus/pci/devices/${bdf}`;
+  const l = port.readLink(`/sys/${linkPath}`);
+  let dir: string | null = linkPath;
+  if (l.ok) dir = resolveLinkTarget(linkPath, l.value);
+  else if (l.errno !== 'EINVAL') dir = null;
+  if (dir === null) {
+    warn({ path: `/sys/${linkPath}`, message: `${bdf}: device link unreadable or points outside /sys` });
+    return null;
+  }
+  return readPciDevice(port, bdf, dir, warn);
+}
+
+/**
+ * Everything after the functions and the groups are read: group membership from both sides (a
+ * function's iommu_group link and the group's devices/ listing; warnings where they disagree), the
+ * registered drivers and IOMMU units. `pci` is updated in place.
+ */
+export function assembleHost(port: SysfsPort, facts: { kernel: string; cmdline: string[] }, pci: PciDeviceDesc[], g: GroupsRead, warn: (w: HostWarning) => void): HostDescription {
   const known = new Set(g.groups.map((x) => x.id));
   for (let i = 0; i < pci.length; i++) {
     const d = pci[i] as PciDeviceDesc;
@@ -98,21 +96,46 @@ export function describeHostReport(port: SysfsPort, opts: DescribeOptions = {}):
       warn({ path: `/sys/${d.path}/iommu_group`, message: `${d.bdf}: iommu_group link says ${d.iommuGroup} but group ${listed} lists it` });
     }
   }
-
   const drivers = port.list('/sys/bus/pci/drivers');
   const iommus = port.list('/sys/class/iommu');
   if (!drivers.ok && drivers.errno !== 'ENOENT') warn({ path: '/sys/bus/pci/drivers', message: `PCI drivers unreadable (${drivers.errno})` });
   if (!iommus.ok && iommus.errno !== 'ENOENT') warn({ path: '/sys/class/iommu', message: `IOMMU units unreadable (${iommus.errno})` });
-  const host: HostDescription = {
-    kernel,
-    cmdline,
+  return {
+    kernel: facts.kernel,
+    cmdline: facts.cmdline,
     pci,
     other: g.other,
     groups: g.groups,
     pciDrivers: drivers.ok ? drivers.value : [],
     iommus: iommus.ok ? iommus.value.map(baseName) : [],
   };
-  return ok({ host, warnings });
+}
+
+/**
+ * Reads a host's PCI / IOMMU view through a port: the one parser for a live /sys, a directory tree, a
+ * capture and the simulated kernel. Linear in the number of devices: one listing and one read per
+ * present attribute per device, no rescans. Errors: the port's errno when /sys/bus cannot be listed
+ * (not a sysfs root). Everything else degrades into warnings that name the path.
+ * (describe-parallel.ts reads a directory tree the same way on several threads, with the same answer.)
+ */
+export function describeHostReport(port: SysfsPort, opts: DescribeOptions = {}): Result<HostReport> {
+  const warnings: HostWarning[] = [];
+  const warn = (w: HostWarning): void => { warnings.push(w); };
+  const bus = port.list('/sys/bus');
+  if (!bus.ok) return err(bus.errno, `not a sysfs root: /sys/bus cannot be listed (${bus.why})`);
+  const facts = readKernelFacts(port, opts, warn);
+  const bdfs = listPciFunctions(port, warn);
+  if (!bdfs.ok) return bdfs;
+  const pci: PciDeviceDesc[] = [];
+  const byPath = new Set<string>();
+  for (const bdf of bdfs.value) {
+    const d = readPciFunction(port, bdf, warn);
+    if (d === null) continue;
+    pci.push(d);
+    byPath.add(d.path);
+  }
+  const g = readIommuGroups(port, (p) => byPath.has(p), warn);
+  return ok({ host: assembleHost(port, facts, pci, g, warn), warnings });
 }
 
 /** `describeHostReport` without the warnings: what a `Kernel` is built from. */

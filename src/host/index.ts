@@ -12,6 +12,7 @@ export { parseReservedRegions, readIommuGroups, type GroupsRead } from './descri
 export { baseName, bdfKey, resolveLinkTarget, BDF_RE } from './sys-path.js';
 export { describeReasons, explainHost, shortBdf, type GroupExplanation, type HostExplanation } from './explain.js';
 export { livePort, type LivePortOptions } from './live-port.js';
+export { describeTreeReport, readThreads, PARALLEL_MIN_FUNCTIONS, type ParallelOptions } from './describe-parallel.js';
 export { materializeCapture, type MaterializedTree } from './materialize.js';
 export { CAPTURE_PCI_FILES, captureToJson, writeCapture } from './write-capture.js';
 export { readEvidence, parseEvidence, evidenceJson, moduleName, NO_EVIDENCE, EVIDENCE_MODULES, type HostEvidence, type ModuleState } from './evidence.js';

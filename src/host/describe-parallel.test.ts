@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describeHostReport } from './describe.js';
+import { describeTreeReport } from './describe-parallel.js';
+import { livePort } from './live-port.js';
+import { materializeCapture } from './materialize.js';
+import { readCaptureFile } from './read-capture.js';
+
+const checkout = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The parallel reader, with workers even on a small tree, against the one-thread reader on the same tree: equal to the last field and warning. */
+async function assertSame(sysRoot: string, procRoot: string, what: string): Promise<void> {
+  const opts = { sysRoot, procRoot };
+  const one = describeHostReport(livePort(opts));
+  for (const threads of [1, 3]) {
+    const many = await describeTreeReport(opts, {}, { threads, minFunctions: 0 });
+    assert.deepStrictEqual(many, one, `${what}, ${threads} threads`);
+  }
+}
+
+test('the parallel tree reader answers what describeHostReport answers: every sample and shared capture as a tree', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'describe-parallel-'));
+  try {
+    const files = [
+      ...readdirSync(join(checkout, 'samples')).filter((f) => f.endsWith('.json')).map((f) => join(checkout, 'samples', f)),
+      ...readdirSync(join(checkout, '..', 'shared', 'hosts')).filter((f) => f.endsWith('.json')).map((f) => join(checkout, '..', 'shared', 'hosts', f)),
+    ];
+    assert.ok(files.length >= 3);
+    for (const [i, f] of files.entries()) {
+      const c = readCaptureFile(f);
+      assert.ok(c.ok, f);
+      const m = materializeCapture(c.value, join(dir, String(i)));
+      assert.ok(m.ok, f);
+      await assertSame(m.value.sysRoot, m.value.procRoot, f);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the parallel tree reader: a generated host of 700 functions (bench generator, deterministic) and a hostile one, same answer and warnings in the same order', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'describe-parallel-'));
+  try {
+    const { generateTopology } = await import(new URL('../../scripts/bench/topology.mjs', import.meta.url).href) as { generateTopology: (n: number) => unknown };
+    const { writeTree } = await import(new URL('../../scripts/bench/write-host.mjs', import.meta.url).href) as { writeTree: (t: unknown, root: string) => number };
+    const sys = join(dir, 'sys');
+    writeTree(generateTopology(700), sys);
+    mkdirSync(join(dir, 'proc', 'sys', 'kernel'), { recursive: true });
+    writeFileSync(join(dir, 'proc', 'sys', 'kernel', 'osrelease'), '6.1.0-28-amd64\n');
+    writeFileSync(join(dir, 'proc', 'cmdline'), 'intel_iommu=on\n');
+    const clean = describeHostReport(livePort({ sysRoot: sys, procRoot: join(dir, 'proc') }));
+    assert.ok(clean.ok);
+    assert.equal(clean.value.host.pci.length, 700);
+    await assertSame(sys, join(dir, 'proc'), 'generated 700');
+    // Hostile: a name that is no BDF, a device link pointing outside /sys, a member listed by two groups,
+    // a dangling member link, a group without devices/, a device directory without its attributes.
+    const devs = readdirSync(join(sys, 'bus/pci/devices')).sort();
+    const groups = readdirSync(join(sys, 'kernel/iommu_groups')).map(Number).sort((a, b) => a - b);
+    symlinkSync('../../../devices/nowhere', join(sys, 'bus/pci/devices', 'not-a-bdf'));
+    symlinkSync('/etc', join(sys, 'bus/pci/devices', '0000:fe:1f.7'));
+    symlinkSync(`../../../../../bus/pci/devices/${devs[5]}`, join(sys, 'kernel/iommu_groups', String(groups[400]), 'devices', devs[5] as string));
+    symlinkSync('../../../../devices/gone', join(sys, 'kernel/iommu_groups', String(groups[300]), 'devices', 'gone'));
+    rmSync(join(sys, 'kernel/iommu_groups', String(groups[200]), 'devices'), { recursive: true });
+    writeFileSync(join(sys, 'kernel/iommu_groups', String(groups[100]), 'reserved_regions'), 'garbage\n');
+    const hostile = describeHostReport(livePort({ sysRoot: sys, procRoot: join(dir, 'proc') }));
+    assert.ok(hostile.ok);
+    assert.ok(hostile.value.warnings.length >= 5, JSON.stringify(hostile.value.warnings));
+    await assertSame(sys, join(dir, 'proc'), 'hostile 700');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
