@@ -14,8 +14,8 @@
  *   `iommu_probe_device()`. A function no driver has probed has no group (the host bridge 00:00.0); one that is
  *   re-added joins at its first probe, by then marked multifunction (conformance/arm64-6.1 and arm64-6.12, S15: 00:05.1 rejoins
  *   group 3 where x86 gave it a new group). `pci_request_acs()` is only called there too, after the boot-time
- *   enumeration, so root ports keep their ACS control bits clear; the model reads the control bits as
- *   captured and needs nothing more for that.
+ *   enumeration, so root ports keep their ACS control bits clear (the model reads them as captured); a port
+ *   re-added later gets them set (pci/acs-enable.ts, from pci/hotplug.ts).
  *   The stream IDs are the requester IDs of `pci_for_each_dma_alias()` (one `iommu_fwspec_add_ids()` per
  *   alias, `of_pci_iommu_init()`); `arm_smmu_insert_master()` (arm-smmu-v3.c, 6.1 and 6.12) refuses an ID
  *   another master already holds: "stream N already in tree from dev X", -EINVAL, `iommu_probe_device()` fails,

@@ -13,6 +13,7 @@ import { iommuProbeDevice, iommuReleaseDevice } from '../iommu/probe.js';
 import { indexDevice } from '../kernel-build.js';
 import { enter, fail, printk, type KernelState } from '../kernel-state.js';
 import { blockOnRescanRemoveLock } from '../base/pending.js';
+import { pciStdEnableAcs } from './acs-enable.js';
 import type { Outcome } from '../uapi.js';
 
 const OK: Outcome = { ok: true, value: undefined };
@@ -27,7 +28,12 @@ export function pciDeviceAdd(k: KernelState, desc: PciDeviceDesc, group?: number
   enter(k, 'pci_device_add');
   if (k.devices.has(desc.bdf)) return fail(k, 'device_add', 'EEXIST', `${desc.bdf} already exists`);
   k.pciRemoved.delete(desc.bdf);
-  const dev = deviceFromPci({ ...desc, driver: null, iommuGroup: null }, true);
+  // pci_init_capabilities() → pci_acs_init() → pci_enable_acs(), once an IOMMU driver called pci_request_acs()
+  // (x86: before enumeration; arm-smmu-v3: at the first probe, so by now on any host with a group).
+  const acsRequested = k.platform.driver !== 'none' && (k.platform.groupAt === 'enumeration' || k.groups.size > 0);
+  const config = acsRequested ? pciStdEnableAcs(desc.config) : desc.config;
+  if (config !== desc.config) enter(k, 'pci_enable_acs → pci_std_enable_acs');
+  const dev = deviceFromPci({ ...desc, config, driver: null, iommuGroup: null }, true);
   indexDevice(k, dev);
   // x86 (groupAt 'enumeration'): the bus notifier's iommu_probe_device(). arm-smmu-v3 ('probe'): no fwspec yet,
   // arm_smmu_probe_device() says -ENODEV; the group comes at the first driver probe (iommu/of-iommu.ts).
