@@ -34,3 +34,9 @@ test('explain and plan fit COLUMNS=64; piped without COLUMNS each reason stays o
     assert.equal(piped.out.replace(/\s+/g, ' '), narrow.out.replace(/\s+/g, ' '));
   }
 });
+
+test('a sentence that starts at the margin continues two columns in', () => {
+  const lines = hang('warning: vfio-pci is not loaded, and this host does not say whether its module is available', 40);
+  assert.ok(lines.length > 1);
+  for (const l of lines.slice(1)) assert.match(l, /^ {2}\S/);
+});

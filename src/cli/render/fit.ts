@@ -30,11 +30,12 @@ export function wrap(s: string, width: number, indent: string): string[] {
 
 /**
  * One line of prose wrapped to `width` with a hanging indent: continuation lines start under the
- * text after the line's own indentation and bullet ("  - why" continues under "why").
+ * text after the line's own indentation and bullet ("  - why" continues under "why"); those of a
+ * line that starts at the margin are indented by two, so that each sentence stands out as a block.
  */
 export function hang(s: string, width: number): string[] {
   const lead = /^ *(?:- |→ |\d+\. )?/.exec(s)?.[0] ?? '';
-  return wrap(s, width, ' '.repeat(lead.length));
+  return wrap(s, width, lead === '' ? '  ' : ' '.repeat(lead.length));
 }
 
 /**
