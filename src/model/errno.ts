@@ -33,6 +33,18 @@ export function err(errno: Errno, why: string): { readonly ok: false; readonly e
   return { ok: false, errno, why };
 }
 
+/** An errno, or what only the syscall layer can answer: the task died in a kernel BUG (`oops`), the call sleeps (`blocked`). */
+export type SysErrno = Errno | 'oops' | 'blocked';
+
+export type SysResult<T = void> =
+  | { readonly ok: true; readonly value: T; readonly calls: readonly string[] }
+  | { readonly ok: false; readonly errno: SysErrno; readonly why: string; readonly id?: string; readonly calls: readonly string[] };
+
+/** An outcome inside the kernel, before the syscall layer attaches `calls`. */
+export type Outcome<T = void> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly errno: SysErrno; readonly why: string; readonly id?: string };
+
 /** Thrown where the kernel would WARN_ON/BUG in a path the model believes unreachable: a bug of ours. */
 export class ModelBug extends Error {
   override readonly name = 'ModelBug';

@@ -6,7 +6,14 @@
  * from 3, as Linux does.
  */
 import type { KernelState } from './kernel-state.js';
-import type { Outcome } from './uapi.js';
+import type { Outcome } from './errno.js';
+
+declare module './kernel-state.js' {
+  interface KernelState {
+    readonly files: Map<number, OpenFile>;
+  }
+}
+
 
 export type FileKind = 'vfio-container' | 'vfio-group' | 'vfio-device' | 'iommufd' | 'vfio-cdev';
 

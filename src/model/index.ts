@@ -1,20 +1,24 @@
 /**
  * src/model — the simulated kernel. Pure: no I/O, no clock, no randomness, no dependencies.
  *
- * Table of contents (folders mirror the kernel tree; docs/kernel-objects.md draws the floors):
- *   errno.ts, profiles.ts, host-description.ts, uapi.ts, kernel-state.ts   the ground every floor stands on
+ * Table of contents, lowest floor first (folders mirror the kernel tree; a floor imports only floors below it,
+ * upward calls go through the tables kernel-build.ts registers — docs/kernel-objects.md, floors.test.ts):
+ *   errno.ts, host-description.ts, profiles.ts, vfio-uapi.ts, kernel-state.ts, kernfs.ts, file-table.ts
+ *                the ground: errors and results, the host, versions, VFIO constants, shared state, sysfs nodes, fds
  *   base/        drivers/base: struct device, drivers (registry), dd.c (really_probe, bind/unbind, autoprobe),
- *                bus dma_configure / dma_cleanup, blocked calls (pending.ts)
- *   pci/         drivers/pci: config space and caps, ACS and quirks, DMA aliases, pci_device_group(),
- *                dynamic ids, remove/rescan/hot-add, shpchp
+ *                the bus_type / bus notifier / device_driver tables, blocked calls (pending.ts)
  *   iommu/       drivers/iommu: struct iommu_group and the ownership API, attach/detach, probe (devices
- *                joining/leaving groups), the group a new device gets
+ *                joining/leaving groups), the group notifier, iommu_ops and iommu_group_get_for_dev()
+ *   pci/         drivers/pci: config space and caps, ACS and quirks, DMA aliases, pci_device_group(), probe,
+ *                dynamic ids, remove/rescan/hot-add, the buses' dma_configure, pcieport, shpchp
+ *   iommu/intel/, iommu/amd/, iommu/arm/   the IOMMU drivers' iommu_ops; of_iommu_configure (arm-smmu-v3)
  *   iommufd/     drivers/iommu/iommufd: /dev/iommu objects
- *   vfio/        drivers/vfio: groups, containers, device fds and cdevs, vfio-pci, the vfio-dev class, the L notifier
+ *   vfio/        drivers/vfio: groups, containers, device fds and cdevs, the vfio-dev class, the L notifier
+ *   vfio/pci/    drivers/vfio/pci: vfio-pci (and vfio-platform)
  *   sysfs/       the /sys and /dev view
- *   file-table.ts, file-ops.ts   open files and FILE_OPS, the per-file-type ioctl/release table
- *   kernel-build.ts, kernel.ts   buildKernelState() ("boot") and createKernel(): the syscall layer
- *   invariants.ts        checkInvariants()
+ *   uapi.ts, file-ops.ts   the syscall surface; FILE_OPS, the per-file-type ioctl/release table
+ *   kernel-build.ts, kernel.ts   buildKernelState() ("boot": registers the tables) and createKernel(): the syscall layer
+ *   invariants.ts, iommufd-invariants.ts   checkInvariants()
  *   inspect.ts           read-only views for tools and tests
  */
 export { createKernel } from './kernel.js';

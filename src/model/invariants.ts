@@ -10,7 +10,7 @@
  */
 import { driverKey } from './base/driver-registry.js';
 import type { Kernel } from './uapi.js';
-import { iommufdCheckInvariants } from './iommufd/invariants.js';
+import { iommufdCheckInvariants } from './iommufd-invariants.js';
 
 export function checkInvariants(kernel: Kernel): string[] {
   const k = kernel.state;

@@ -5,16 +5,27 @@
  * in their vfio group. Linear in the size of the description.
  */
 import type { HostDescription } from './host-description.js';
-import { deviceFromOther, deviceFromPci, pciBusOf, type BusType, type Device } from './base/device.js';
+import { addPath, deviceAdd, deviceFromOther, type BusType, type Device } from './base/device.js';
+import { deviceFromPci, pciDeviceListAdd } from './pci/probe.js';
 import { createDriver, driverKey, vfioPciFillIds } from './base/driver-registry.js';
 import { allocDomain, type DomainType } from './iommu/group.js';
-import type { KernelState, ResolvedOptions } from './kernel-state.js';
-import { profileFor } from './profiles.js';
+import type { KernelOps, KernelState, ResolvedOptions } from './kernel-state.js';
+import { profileFor, type Profile } from './profiles.js';
+import { BUS_TYPE_DMA_OPS } from './pci/pci-driver.js';
+import { ACCEPTING_DRIVER, PCIEPORT_DRIVER } from './pci/pcieport.js';
+import { SHPCHP_DRIVER } from './pci/shpchp.js';
+import { VFIO_PCI_DEVICE_OPS, VFIO_PCI_DRIVER } from './vfio/pci/vfio-pci-core.js';
+import { iommuBusNotifier } from './iommu/notifier.js';
+import { vfioIommuGroupNotifier } from './vfio/notifier.js';
+import { INTEL_IOMMU_OPS } from './iommu/intel/iommu.js';
+import { AMD_IOMMU_OPS } from './iommu/amd/iommu.js';
+import { deviceAttrShow } from './sysfs/device.js';
 import type { KernelOptions } from './uapi.js';
 import { vfioGroupAddDevice } from './vfio/group.js';
 import { vfioInitDevice } from './vfio/device-class.js';
 import { iommufdStateInit } from './iommufd/main.js';
 import { iommuPlatformFor } from './iommu/platform.js';
+import { ofIommuConfigure } from './iommu/arm/of-iommu.js';
 
 function defaultType(t: string | null): DomainType | null {
   if (t === null || t === 'DMA' || t === 'blocked' || t === 'unmanaged') return 'DMA';
@@ -36,30 +47,28 @@ function resolveOptions(desc: HostDescription, release: string, label: string, o
   };
 }
 
-/** Make every directory on `path` listable (pathChildren). */
-function addPath(k: KernelState, path: string): void {
-  const parts = path.split('/');
-  for (let i = 1; i < parts.length; i++) {
-    const parent = parts.slice(0, i).join('/');
-    let set = k.pathChildren.get(parent);
-    if (!set) k.pathChildren.set(parent, (set = new Set()));
-    set.add(parts[i] as string);
-  }
-  if (!k.pathChildren.has(path)) k.pathChildren.set(path, new Set());
-}
-
-/** Index a device: by name, by directory, its parent directories, and its PCI bus. */
-export function indexDevice(k: KernelState, dev: Device): void {
-  k.devices.set(dev.name, dev);
-  k.buses.add(dev.bus);
-  k.pathIndex.set(dev.path, dev.name);
-  addPath(k, dev.path);
-  if (dev.pci) {
-    const bus = pciBusOf(dev.name);
-    let set = k.pciBuses.get(bus);
-    if (!set) k.pciBuses.set(bus, (set = new Set()));
-    set.add(dev.name);
-  }
+/**
+ * What the upper floors register at boot, so the lower ones call them only through these tables: each bus's
+ * `bus_type` DMA callbacks (drivers/pci and the other buses), every driver's probe/remove (`driver_register()`),
+ * the IOMMU core on the bus notifier chain and, 5.10, VFIO on the IOMMU group notifier chain, the host's IOMMU
+ * driver's `iommu_ops` (Intel with DMAR units, else AMD's — the same `device_group`), the firmware's IOMMU setup
+ * at probe (`of_iommu_configure`, arm-smmu-v3), vfio-pci's `vfio_device_ops`, and the attribute `show` a woken
+ * sysfs read calls.
+ */
+function bootOps(profile: Profile, desc: HostDescription): KernelOps {
+  return {
+    busTypes: BUS_TYPE_DMA_OPS,
+    drivers: {
+      pcieport: PCIEPORT_DRIVER, shpchp: SHPCHP_DRIVER, 'vfio-pci': VFIO_PCI_DRIVER, 'vfio-platform': VFIO_PCI_DRIVER,
+      'pci-stub': ACCEPTING_DRIVER, generic: ACCEPTING_DRIVER,
+    },
+    busNotifiers: [iommuBusNotifier],
+    iommuGroupNotifiers: profile.vfioGroupNotifier ? [vfioIommuGroupNotifier] : [],
+    iommu: desc.iommus.some((u) => u.startsWith('dmar')) ? INTEL_IOMMU_OPS : AMD_IOMMU_OPS,
+    vfioDeviceOps: VFIO_PCI_DEVICE_OPS,
+    ofIommuConfigure,
+    deviceAttrShow,
+  };
 }
 
 /** The kernel's state right after boot. Throws Error for a release the model cannot profile. */
@@ -69,15 +78,15 @@ export function buildKernelState(desc: HostDescription, o: KernelOptions = {}): 
   if (!pr.ok) throw new Error(pr.why);
   const profile = pr.value;
   const k: KernelState = {
-    profile, opts: resolveOptions(desc, release, profile.label, o),
+    profile, opts: resolveOptions(desc, release, profile.label, o), ops: bootOps(profile, desc),
     devices: new Map(), pciBuses: new Map(), groups: new Map(), domains: new Map(), drivers: new Map(),
     vfioGroups: new Map(), deadVfioGroups: new Map(), containers: new Map(), vfioDevIndex: new Map(), vfioDevByIndex: new Map(), freeVfioDevIndexes: new Set(), files: new Map(), pending: new Map(),
-    modules: new Set([...desc.pciDrivers, ...(o.loadedModules ?? [])]), buses: new Set(['pci']), iommufd: iommufdStateInit(), iommus: [...desc.iommus], platform: iommuPlatformFor(desc),
-    pathIndex: new Map(), pathChildren: new Map(), pciRemoved: new Map(), freeGroupIds: new Set(), dmarStaleDevInfo: new Map(), pciRescanRemoveLock: null, log: [], taint: [],
+    modules: new Set([...desc.pciDrivers, ...(o.loadedModules ?? [])]), buses: new Set(['pci']), iommufd: iommufdStateInit(), vfioIommufdDevs: new Map(), vfioCdevFiles: new Map(), iommus: [...desc.iommus], platform: iommuPlatformFor(desc),
+    pathIndex: new Map(), pathChildren: new Map(), pciRemoved: new Map(), freeGroupIds: new Set(), iommuGroupRefs: new Map(), dmarStaleDevInfo: new Map(), pciRescanRemoveLock: null, log: [], taint: [],
     next: { domain: 1, container: 1, pending: 1, iommufdCtx: 1, group: 0, vfioDevice: 0 }, calls: [],
   };
-  for (const d of desc.pci) indexDevice(k, deviceFromPci(d));
-  for (const d of desc.other) indexDevice(k, deviceFromOther(d));
+  for (const d of desc.pci) pciDeviceListAdd(k, deviceFromPci(d));
+  for (const d of desc.other) deviceAdd(k, deviceFromOther(d));
   for (const u of desc.iommus) addPath(k, `devices/virtual/iommu/${u}`);
   const groupDesc = new Map(desc.groups.map((g) => [g.id, g]));
   for (const dev of k.devices.values()) {

@@ -2,18 +2,18 @@
  * The whole state of one simulated kernel: plain data indexed by id (device name, group id, fd), so an
  * operation touches only the objects it names — O(members of a group), never O(host).
  * Every kernel function takes this as its first argument and records itself in `calls`.
+ *
+ * Ground floor. This file declares what every floor shares (profile, options, blocked calls, log, counters,
+ * the `ops` tables); each floor declares the state it owns beside its code, as the kernel keeps
+ * `iommu_group_ida` in drivers/iommu/iommu.c and `vfio.group_list` in drivers/vfio — by augmenting
+ * `KernelState` (`declare module '../kernel-state.js'`): base/device.ts (devices, the /sys/devices tree),
+ * base/driver-registry.ts (drivers), pci/probe.ts (PCI buses, removed functions), iommu/group.ts (groups,
+ * domains), vfio/group.ts (vfio groups, containers, device indexes), iommufd/main.ts, file-table.ts (fds).
+ * `ops` holds the function tables the upper floors register at boot (kernel-build.ts): it is the only
+ * part of the state that is not plain data.
  */
-import type { Errno } from './errno.js';
+import type { Errno, Outcome } from './errno.js';
 import type { Profile } from './profiles.js';
-import type { Device } from './base/device.js';
-import type { IommuGroup, IommuDomain } from './iommu/group.js';
-import type { DeviceDriver } from './base/driver-registry.js';
-import type { VfioGroup } from './vfio/group.js';
-import type { VfioContainer } from './vfio/container.js';
-import type { OpenFile } from './file-table.js';
-import type { Outcome } from './uapi.js';
-import type { IommufdState } from './iommufd/main.js';
-import type { IommuPlatform } from './iommu/platform.js';
 
 export interface ResolvedOptions {
   readonly capSysRawio: boolean;
@@ -48,52 +48,10 @@ export interface PendingCall {
 export interface KernelState {
   readonly profile: Profile;
   readonly opts: ResolvedOptions;
-  /** By device name (PCI: BDF). Insertion order = probe order. */
-  readonly devices: Map<string, Device>;
-  /** PCI devices per bus ('0000:04'), for the bus-reset probe. */
-  readonly pciBuses: Map<string, Set<string>>;
-  readonly groups: Map<number, IommuGroup>;
-  readonly domains: Map<number, IommuDomain>;
-  /** Registered drivers, key `${bus}/${name}` (e.g. 'pci/e1000'). */
-  readonly drivers: Map<string, DeviceDriver>;
-  /** vfio groups by iommu group id: `vfio.group_list`, the groups a new vfio device can join. */
-  readonly vfioGroups: Map<number, VfioGroup>;
-  /**
-   * 6.1+: vfio groups taken off `vfio.group_list` by `vfio_device_remove_group()` (last device gone) that an
-   * open group fd still holds, by that fd. A new device of the same iommu group creates a new vfio group.
-   */
-  readonly deadVfioGroups: Map<number, VfioGroup>;
-  readonly containers: Map<number, VfioContainer>;
-  /** `vfio_device->index` (6.1+, `vfio.device_ida`): device name → N of `vfio-dev/vfioN` (and C's /dev/vfio/devices/vfioN). */
-  readonly vfioDevIndex: Map<string, number>;
-  /** The reverse of `vfioDevIndex`: N → device name. */
-  readonly vfioDevByIndex: Map<number, string>;
-  /** Indexes given back to `vfio.device_ida` below `next.vfioDevice`; the lowest is taken first. */
-  readonly freeVfioDevIndexes: Set<number>;
-  readonly files: Map<number, OpenFile>;
+  /** The function tables upper floors register at boot (`bus_type`, `device_driver`, notifier chains, `iommu_ops`, …). */
+  readonly ops: KernelOps;
   readonly pending: Map<string, PendingCall>;
   readonly modules: Set<string>;
-  /** Buses with devices or drivers (/sys/bus/*). */
-  readonly buses: Set<string>;
-  /** iommufd contexts, vfio devices bound to them, open vfio cdev files (src/model/iommufd, vfio/iommufd.ts). */
-  readonly iommufd: IommufdState;
-  /** IOMMU hardware units (/sys/class/iommu). */
-  readonly iommus: string[];
-  /** The IOMMU driver and firmware of the host (iommu/platform.ts): when groups are made, stream-ID exclusivity. */
-  readonly platform: IommuPlatform;
-  /** Device directory ('devices/pci0000:00/0000:00:05.0') → device name. */
-  readonly pathIndex: Map<string, string>;
-  /** Directory below /sys → names of its subdirectories that lead to devices. */
-  readonly pathChildren: Map<string, Set<string>>;
-  /** PCI functions removed through sysfs `remove` but still in the hardware: `/sys/bus/pci/rescan` finds them again. */
-  readonly pciRemoved: Map<string, import('./host-description.js').PciDeviceDesc>;
-  /** Group ids given back to `iommu_group_ida` below `next.group`; `iommu_group_alloc()` takes the lowest. */
-  readonly freeGroupIds: Set<number>;
-  /**
-   * L with intel-iommu: a `device_domain_info` a hot-removed device left in the (non-default) domain its
-   * group was attached to, by BDF → domain id (conformance/5.10/S15; see iommu/probe.ts).
-   */
-  readonly dmarStaleDevInfo: Map<string, number>;
   /**
    * Who holds `pci_rescan_remove_lock` (drivers/pci/probe.c `pci_lock_rescan_remove()`), taken by the sysfs
    * `remove` and `rescan` stores for the whole removal or rescan: a removal asleep in vfio-pci's remove(), or
@@ -107,6 +65,13 @@ export interface KernelState {
   /** The calls of the syscall in progress. */
   calls: string[];
 }
+
+/**
+ * Function tables registered at boot, the model's `struct bus_type`, `struct device_driver`, notifier heads and
+ * `struct iommu_ops`: a lower floor calls an upper one only through these. Each floor declares its tables here
+ * by augmentation, beside the code that calls through them.
+ */
+export interface KernelOps {}
 
 /** Record entry into kernel function `fn`. */
 export function enter(k: KernelState, fn: string): void {

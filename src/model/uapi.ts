@@ -9,36 +9,12 @@
  *   - `errno: 'blocked'` the call did not return; `id` names it for `wait(id)`;
  *   - `calls`            the kernel functions it went through, failures as `fn: -EBUSY (why)`.
  */
-import type { Errno } from './errno.js';
+import type { Errno, SysErrno, SysResult } from './errno.js';
+import type { VfioIommuType } from './vfio-uapi.js';
 import type { PciDeviceDesc } from './host-description.js';
 
-export type SysErrno = Errno | 'oops' | 'blocked';
-
-export type SysResult<T = void> =
-  | { readonly ok: true; readonly value: T; readonly calls: readonly string[] }
-  | { readonly ok: false; readonly errno: SysErrno; readonly why: string; readonly id?: string; readonly calls: readonly string[] };
-
-/** An outcome inside the kernel, before the syscall layer attaches `calls`. */
-export type Outcome<T = void> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly errno: SysErrno; readonly why: string; readonly id?: string };
-
-/** VFIO ioctl request names (include/uapi/linux/vfio.h; numbers in spec Appendix A). */
-export const VFIO_IOCTLS = [
-  'VFIO_GET_API_VERSION', 'VFIO_CHECK_EXTENSION', 'VFIO_SET_IOMMU', 'VFIO_GROUP_GET_STATUS',
-  'VFIO_GROUP_SET_CONTAINER', 'VFIO_GROUP_UNSET_CONTAINER', 'VFIO_GROUP_GET_DEVICE_FD',
-  'VFIO_DEVICE_GET_INFO', 'VFIO_DEVICE_BIND_IOMMUFD', 'VFIO_DEVICE_ATTACH_IOMMUFD_PT',
-  'VFIO_DEVICE_DETACH_IOMMUFD_PT',
-] as const;
-
-/** VFIO IOMMU backend types (VFIO_CHECK_EXTENSION / VFIO_SET_IOMMU `type`/`extension`). */
-export const VFIO_IOMMU_TYPES = {
-  VFIO_TYPE1_IOMMU: 1, VFIO_SPAPR_TCE_IOMMU: 2, VFIO_TYPE1v2_IOMMU: 3, VFIO_NOIOMMU_IOMMU: 8,
-} as const;
-export type VfioIommuType = keyof typeof VFIO_IOMMU_TYPES;
-
-/** `VFIO_API_VERSION` (vfio.h): what VFIO_GET_API_VERSION returns. */
-export const VFIO_API_VERSION = 0;
+export type { SysErrno, SysResult, Outcome } from './errno.js';
+export { VFIO_IOCTLS, VFIO_IOMMU_TYPES, VFIO_API_VERSION, type VfioIommuType } from './vfio-uapi.js';
 
 export interface KernelOptions {
   /** Override `desc.kernel` (uname -r) for profile selection. */

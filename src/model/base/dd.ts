@@ -9,11 +9,10 @@ import { ERRNO_NUMBER, type Errno } from '../errno.js';
 import type { Device } from './device.js';
 import { driverKey, driverMatchDevice, type DeviceDriver } from './driver-registry.js';
 import { enter, fail, printk, type KernelState } from '../kernel-state.js';
-import { busDmaCleanup, busDmaConfigure } from './bus-dma.js';
+import { busDmaCleanup, busDmaConfigure, busNotify } from './bus.js';
 import { callDriverProbe, callDriverRemove, driverRemoveReady } from './driver-probe.js';
-import { vfioNotifyBoundDriver } from '../vfio/notifier.js';
 import { blockOn, blockOnDeviceLock } from './pending.js';
-import type { Outcome } from '../uapi.js';
+import type { Outcome } from '../errno.js';
 
 /** really_probe's answer: bound, or an error that is negative (before probe) or positive (probe's own, 5.14+). */
 export type ProbeOutcome = Outcome & { readonly positive?: boolean };
@@ -52,7 +51,7 @@ export function reallyProbe(k: KernelState, dev: Device, drv: DeviceDriver): Pro
     callDriverProbe(k, dev, drv);
   }
   enter(k, 'driver_bound');
-  const nb = vfioNotifyBoundDriver(k, dev);
+  const nb = busNotify(k, 'BUS_NOTIFY_BOUND_DRIVER', dev);
   if (!nb.ok) {
     dev.lockHolder = `task killed by kernel BUG while binding ${drv.name} to ${dev.name}`;
     return nb;

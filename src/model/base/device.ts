@@ -4,7 +4,20 @@
  * holds. Built once from the host description; objects refer to each other by name.
  */
 import type { OtherDeviceDesc, PciDeviceDesc } from '../host-description.js';
-import { pciHdrType } from '../pci/caps.js';
+import type { KernelState } from '../kernel-state.js';
+
+declare module '../kernel-state.js' {
+  interface KernelState {
+    /** By device name (PCI: BDF). Insertion order = probe order. */
+    readonly devices: Map<string, Device>;
+    /** Buses with devices or drivers (/sys/bus/*). */
+    readonly buses: Set<string>;
+    /** Device directory ('devices/pci0000:00/0000:00:05.0') → device name. */
+    readonly pathIndex: Map<string, string>;
+    /** Directory below /sys → names of its subdirectories that lead to devices. */
+    readonly pathChildren: Map<string, Set<string>>;
+  }
+}
 
 export type BusType = 'pci' | 'platform' | 'amba' | 'fsl-mc' | 'cdx';
 
@@ -46,18 +59,6 @@ export interface Device {
   dead: boolean;
 }
 
-/** A PCI device as found at boot (`hotplug`: as `pci_device_add()` sees a function before `pci_scan_slot()` marks it). */
-export function deviceFromPci(d: PciDeviceDesc, hotplug = false): Device {
-  const mfBit = d.config.length > 0x0e && ((d.config[0x0e] ?? 0) & 0x80) !== 0;
-  const fn = Number.parseInt(d.bdf.slice(d.bdf.lastIndexOf('.') + 1), 10);
-  return {
-    name: d.bdf, bus: 'pci', path: d.path.replace(/^\/?(sys\/)?/, ''), pci: d, hdrType: pciHdrType(d),
-    multifunction: mfBit || (!hotplug && fn > 0 && d.physfn === null),
-    driver: d.driver, driverSysfs: d.driver !== null, driverOverride: d.driverOverride, group: d.iommuGroup, defaultDomainUses: 0,
-    lockHolder: null, sriovNumvfs: d.sriovNumvfs, dead: false,
-  };
-}
-
 export function deviceFromOther(d: OtherDeviceDesc): Device {
   return {
     name: d.name, bus: d.bus, path: d.path.replace(/^\/?(sys\/)?/, ''), pci: null, hdrType: 0, multifunction: false,
@@ -66,12 +67,27 @@ export function deviceFromOther(d: OtherDeviceDesc): Device {
   };
 }
 
-/** '0000:04:00.0' → '0000:04' (domain:bus). */
-export function pciBusOf(bdf: string): string {
-  return bdf.slice(0, bdf.lastIndexOf(':'));
-}
-
 /** How a device is named in messages: `0000:00:05.1 bound to e1000` / `0000:00:05.1 (no driver)`. */
 export function describeDevice(dev: Device): string {
   return dev.driver ? `${dev.name} bound to ${dev.driver}` : `${dev.name} (no driver)`;
+}
+
+/** A directory and its parents in the /sys/devices tree (`kobject_add()`). */
+export function addPath(k: KernelState, path: string): void {
+  const parts = path.split('/');
+  for (let i = 1; i < parts.length; i++) {
+    const parent = parts.slice(0, i).join('/');
+    let set = k.pathChildren.get(parent);
+    if (!set) k.pathChildren.set(parent, (set = new Set()));
+    set.add(parts[i] as string);
+  }
+  if (!k.pathChildren.has(path)) k.pathChildren.set(path, new Set());
+}
+
+/** `device_add()` (drivers/base/core.c): the device by name, its directory and parents, its bus (`bus_add_device()`). */
+export function deviceAdd(k: KernelState, dev: Device): void {
+  k.devices.set(dev.name, dev);
+  k.buses.add(dev.bus);
+  k.pathIndex.set(dev.path, dev.name);
+  addPath(k, dev.path);
 }

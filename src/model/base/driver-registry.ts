@@ -7,6 +7,14 @@
 import type { BusType, Device } from './device.js';
 import type { KernelState } from '../kernel-state.js';
 
+declare module '../kernel-state.js' {
+  interface KernelState {
+    /** Registered drivers, key `${bus}/${name}` (e.g. 'pci/e1000'). */
+    readonly drivers: Map<string, DeviceDriver>;
+  }
+}
+
+
 export interface PciId {
   readonly vendor?: number;
   readonly device?: number;

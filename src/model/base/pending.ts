@@ -8,8 +8,17 @@
  * (a vfio-pci remove() waiting for its fds, the calls that retry a whole bind or unbind) still carry closures.
  */
 import { enter, type KernelState, type PendingCall, type PendingRedo, type PendingWait } from '../kernel-state.js';
-import { deviceAttrShow } from '../sysfs/device.js';
-import type { Outcome } from '../uapi.js';
+import type { Outcome } from '../errno.js';
+
+declare module '../kernel-state.js' {
+  interface KernelOps {
+    /**
+     * A device attribute's `show()` (`struct device_attribute`), as the sysfs view registers it at boot: a `show`
+     * that slept on the device lock reads the attribute again through it once woken.
+     */
+    readonly deviceAttrShow: (k: KernelState, device: string, attr: string) => Outcome<string>;
+  }
+}
 
 /** A syscall that sleeps (a `wait_for_completion()`, a `device_lock()`): park it as pending until `ready()` holds, then `retry`. */
 export function blockOn(k: KernelState, what: string, ready: () => boolean, retry: () => Outcome): Outcome {
@@ -52,7 +61,7 @@ export function pendingReady(k: KernelState, p: PendingCall): boolean {
 
 function pendingRedo(k: KernelState, p: PendingCall): Outcome<unknown> {
   switch (p.redo.kind) {
-    case 'show': return deviceAttrShow(k, p.redo.device, p.redo.attr);
+    case 'show': return k.ops.deviceAttrShow(k, p.redo.device, p.redo.attr);
     case 'fn': return p.redo.retry();
   }
 }

@@ -6,7 +6,7 @@ import type { Device } from '../base/device.js';
 import { allocDomain, describeDomain, getGroup, iommuGroupSetCoreDomain, iommuGroupSetDomain, type DomainType, type IommuGroup } from './group.js';
 import { enter, fail, type KernelState } from '../kernel-state.js';
 import { dmarStaleDetach } from './probe.js';
-import type { Outcome } from '../uapi.js';
+import type { Outcome } from '../errno.js';
 
 /**
  * `iommu_attach_group()`. L: -EBUSY if the group has a default domain and is not on it. O1+: -EBUSY if

@@ -9,7 +9,29 @@ import { ModelBug } from '../errno.js';
 import type { ReservedRegion } from '../host-description.js';
 import type { Device } from '../base/device.js';
 import { enter, fail, printk, type KernelState } from '../kernel-state.js';
-import type { Outcome } from '../uapi.js';
+import type { Outcome } from '../errno.js';
+
+declare module '../kernel-state.js' {
+  interface KernelState {
+    readonly groups: Map<number, IommuGroup>;
+    readonly domains: Map<number, IommuDomain>;
+    /** Group ids given back to `iommu_group_ida` below `next.group`; `iommu_group_alloc()` takes the lowest. */
+    readonly freeGroupIds: Set<number>;
+    /**
+     * References on a group held from outside its devices (`iommu_group_get()` by `vfio_create_group()`): a
+     * group emptied of devices while held is freed only when the last holder lets go. By group id; absent = 0.
+     */
+    readonly iommuGroupRefs: Map<number, number>;
+    /** IOMMU hardware units (/sys/class/iommu). */
+    readonly iommus: string[];
+    /**
+     * L with intel-iommu: a `device_domain_info` a hot-removed device left in the (non-default) domain its
+     * group was attached to, by BDF → domain id (conformance/5.10/S15; see iommu/probe.ts).
+     */
+    readonly dmarStaleDevInfo: Map<string, number>;
+  }
+}
+
 
 /** `iommu_domain->type` as sysfs spells it. */
 export type DomainType = 'DMA' | 'DMA-FQ' | 'identity' | 'blocked' | 'unmanaged';
@@ -44,6 +66,26 @@ export function allocDomain(k: KernelState, type: DomainType, label: string): nu
   const id = k.next.domain++;
   k.domains.set(id, { id, type, label });
   return id;
+}
+
+/**
+ * `iommu_group_get()` by a holder outside the group's devices (5.10–6.0 `vfio_create_group()`, 6.1+
+ * `vfio_group_find_or_alloc()`): while a reference is held, a group emptied of devices is not freed.
+ */
+export function iommuGroupGet(k: KernelState, id: number): void {
+  k.iommuGroupRefs.set(id, (k.iommuGroupRefs.get(id) ?? 0) + 1);
+}
+
+/** `iommu_group_put()`: gives back a reference `iommuGroupGet` took (the holder frees an emptied group itself: iommu/probe.ts `iommuGroupReleaseEmpty`). */
+export function iommuGroupPut(k: KernelState, id: number): void {
+  const n = (k.iommuGroupRefs.get(id) ?? 0) - 1;
+  if (n < 0) throw new ModelBug(`iommu_group_put of group ${id} without a reference`);
+  if (n === 0) k.iommuGroupRefs.delete(id); else k.iommuGroupRefs.set(id, n);
+}
+
+/** Whether a holder outside the group's devices references group `id`. */
+export function iommuGroupHeld(k: KernelState, id: number): boolean {
+  return k.iommuGroupRefs.has(id);
 }
 
 export function getGroup(k: KernelState, id: number): IommuGroup {

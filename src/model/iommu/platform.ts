@@ -29,6 +29,13 @@
  */
 import type { HostDescription } from '../host-description.js';
 
+declare module '../kernel-state.js' {
+  interface KernelState {
+    /** The IOMMU driver and firmware of the host: when groups are made, stream-ID exclusivity. */
+    readonly platform: IommuPlatform;
+  }
+}
+
 export type IommuDriverName = 'intel-iommu' | 'amd-iommu' | 'arm-smmu-v3' | 'arm-smmu' | 'none' | 'other';
 
 export interface IommuPlatform {

@@ -21,13 +21,10 @@
  * spares the dev_info: the effects are the two traces'.]
  */
 import type { Device } from '../base/device.js';
-import { allocDomain, type DomainType, type IommuGroup } from './group.js';
+import { allocDomain, iommuGroupHeld, type DomainType, type IommuGroup } from './group.js';
 import { enter, fail, printk, type KernelState } from '../kernel-state.js';
-import type { Outcome } from '../uapi.js';
-import { vfioNotifyAddDevice } from '../vfio/notifier.js';
-import { kernelPciTopology } from './group-for-dev.js';
-import { pciPlacement } from '../pci/host-topology.js';
-import { PCI_EXP_TYPE_PCIE_BRIDGE, PCI_EXP_TYPE_PCI_BRIDGE } from '../pci/config.js';
+import type { Outcome } from '../errno.js';
+import { iommuGroupNotify } from './notifier.js';
 
 function defaultTypeFor(k: KernelState): DomainType {
   for (const g of k.groups.values()) {
@@ -48,22 +45,6 @@ export function iommuGroupAllocId(k: KernelState): number {
 /** `ida_free()`: a group id becomes free again. */
 export function iommuGroupFreeId(k: KernelState, id: number): void {
   if (id < k.next.group) k.freeGroupIds.add(id);
-}
-
-function intelIommu(k: KernelState): boolean {
-  return k.iommus.some((u) => u.startsWith('dmar'));
-}
-
-/** Whether `dev` issues DMA with a PCIe-to-PCI bridge's requester ID (the bridge-alias step of pci_device_group()). */
-function behindPcieToPciBridge(k: KernelState, dev: Device): boolean {
-  if (!dev.pci) return false;
-  const view = kernelPciTopology(k);
-  const first = pciPlacement(dev.pci).parent;
-  for (let br = first !== null && view.device(first) ? first : null; br !== null; br = view.parentBridge(br)) {
-    const t = view.device(br)?.config.pcie?.type;
-    if (t === PCI_EXP_TYPE_PCI_BRIDGE || t === PCI_EXP_TYPE_PCIE_BRIDGE) return true;
-  }
-  return false;
 }
 
 /**
@@ -95,7 +76,7 @@ export function iommuProbeDevice(k: KernelState, dev: Device, gid: number): Outc
   if (!k.profile.dmaOwnership && g.domain !== g.defaultDomain) {
     printk(k, `${dev.name}: attached to the default domain of group ${gid}, whose other members are in ${g.domain === null ? 'no domain' : `domain ${g.domain}`} (L: iommu_probe_device attaches the default domain unconditionally)`);
   }
-  vfioNotifyAddDevice(k, dev);
+  iommuGroupNotify(k, 'IOMMU_GROUP_NOTIFY_ADD_DEVICE', dev);
   return { ok: true, value: g };
 }
 
@@ -106,10 +87,8 @@ export function iommuReleaseDevice(k: KernelState, dev: Device): void {
   dev.group = null;
   if (!g) return;
   enter(k, `iommu_release_device: group ${g.id}`);
-  const heldByVfio = k.vfioGroups.has(g.id);
-  if (k.profile.dmarStaleDevInfo && intelIommu(k) && g.domain !== null && (g.domain !== g.defaultDomain || heldByVfio) && !behindPcieToPciBridge(k, dev)) {
-    k.dmarStaleDevInfo.set(dev.name, g.domain);
-  }
+  const heldByVfio = iommuGroupHeld(k, g.id);
+  k.ops.iommu.releaseDevice?.(k, dev, g, heldByVfio);
   g.devices.splice(g.devices.indexOf(dev.name), 1);
   if (g.devices.length > 0) return;
   if (k.profile.label === 'C' && (g.ownerCnt !== 0 || g.domain !== g.defaultDomain)) {

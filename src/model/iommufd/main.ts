@@ -16,14 +16,21 @@
 import { ModelBug, err, ok, type Errno, type Result } from '../errno.js';
 import { allocFd, fdArg, type FileOps, type IoctlOut, type OpenFile } from '../file-table.js';
 import { enter, fail, type KernelState } from '../kernel-state.js';
-import type { Outcome } from '../uapi.js';
-import { VFIO_API_VERSION } from '../uapi.js';
-import type { VfioDeviceFile, VfioIommufdDevice } from '../vfio/iommufd.js';
+import type { Outcome } from '../errno.js';
+import { VFIO_API_VERSION } from '../vfio-uapi.js';
 import type { IoPagetable } from './io-pagetable.js';
 import { iommufdIoasAllocIoctl, iommufdIoasDestroy, iommufdIoasIovaRanges, iommufdIoasMap, iommufdIoasUnmap } from './ioas.js';
 import { iommufdHwptAlloc, iommufdHwptPagingDestroy } from './hw-pagetable.js';
 import { iommufdDeviceDestroy } from './device.js';
 import { ucmdId } from './ucmd.js';
+
+declare module '../kernel-state.js' {
+  interface KernelState {
+    /** iommufd contexts (`struct iommufd_ctx` of each /dev/iommu open). */
+    readonly iommufd: IommufdState;
+  }
+}
+
 
 export { outU64, ucmdFlags, ucmdId, ucmdU64 } from './ucmd.js';
 
@@ -78,14 +85,10 @@ export interface IommufdCtx {
 
 export interface IommufdState {
   readonly ctxs: Map<number, IommufdCtx>;
-  /** vfio devices bound to an iommufd (`vdev->iommufd_device`), by device name. */
-  readonly vdevs: Map<string, VfioIommufdDevice>;
-  /** Open /dev/vfio/devices/vfioN files, by fd. */
-  readonly cdevFiles: Map<number, VfioDeviceFile>;
 }
 
 export function iommufdStateInit(): IommufdState {
-  return { ctxs: new Map(), vdevs: new Map(), cdevFiles: new Map() };
+  return { ctxs: new Map() };
 }
 
 /** The owner cookie `iommufd_device_bind()` claims with: the `iommufd_ctx`. */

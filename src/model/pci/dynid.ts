@@ -7,7 +7,7 @@ import type { DeviceDriver, PciId } from '../base/driver-registry.js';
 import { pciIdKnown } from '../base/driver-registry.js';
 import { driverAttach } from '../base/dd.js';
 import { enter, fail, type KernelState } from '../kernel-state.js';
-import type { Outcome } from '../uapi.js';
+import type { Outcome } from '../errno.js';
 
 /**
  * `sscanf(buf, "%x %x %x %x %x %x %lx", …)`: each `%x` skips white space, takes an optional 0x and the longest run

@@ -6,15 +6,15 @@
  * files that drive them: `/sys/bus/pci/devices/X/remove` and `/sys/bus/pci/rescan`.
  */
 import type { PciDeviceDesc } from '../host-description.js';
-import { deviceFromPci, pciBusOf, type Device } from '../base/device.js';
+import type { Device } from '../base/device.js';
+import { deviceFromPci, pciBusOf, pciDeviceListAdd } from './probe.js';
 import { deviceInitialProbe, deviceReleaseDriver } from '../base/dd.js';
 import { iommuGroupGetForDev } from '../iommu/group-for-dev.js';
 import { iommuProbeDevice, iommuReleaseDevice } from '../iommu/probe.js';
-import { indexDevice } from '../kernel-build.js';
 import { enter, fail, printk, type KernelState } from '../kernel-state.js';
 import { blockOnRescanRemoveLock } from '../base/pending.js';
 import { pciStdEnableAcs } from './acs-enable.js';
-import type { Outcome } from '../uapi.js';
+import type { Outcome } from '../errno.js';
 
 const OK: Outcome = { ok: true, value: undefined };
 
@@ -34,9 +34,9 @@ export function pciDeviceAdd(k: KernelState, desc: PciDeviceDesc, group?: number
   const config = acsRequested ? pciStdEnableAcs(desc.config) : desc.config;
   if (config !== desc.config) enter(k, 'pci_enable_acs → pci_std_enable_acs');
   const dev = deviceFromPci({ ...desc, config, driver: null, iommuGroup: null }, true);
-  indexDevice(k, dev);
+  pciDeviceListAdd(k, dev);
   // x86 (groupAt 'enumeration'): the bus notifier's iommu_probe_device(). arm-smmu-v3 ('probe'): no fwspec yet,
-  // arm_smmu_probe_device() says -ENODEV; the group comes at the first driver probe (iommu/of-iommu.ts).
+  // arm_smmu_probe_device() says -ENODEV; the group comes at the first driver probe (iommu/arm/of-iommu.ts).
   if (group !== null && (group !== undefined || k.platform.groupAt === 'enumeration')) {
     const gid = group ?? iommuGroupGetForDev(k, dev).gid;
     const r = iommuProbeDevice(k, dev, gid);

@@ -10,9 +10,10 @@
  * observed platforms (`ACPIPHP_BRIDGES`), each with the trace that shows it.
  */
 import type { Device } from '../base/device.js';
+import type { DriverOps } from '../base/driver-probe.js';
 import { enter, fail, printk, type KernelState } from '../kernel-state.js';
 import { PCI_CAP_ID_SHPC, pciFindCapability } from './caps.js';
-import type { Outcome } from '../uapi.js';
+import type { Outcome } from '../errno.js';
 
 const OK: Outcome = { ok: true, value: undefined };
 const PCI_VENDOR_ID_AMD = 0x1022;
@@ -54,3 +55,6 @@ export function shpcProbe(k: KernelState, dev: Device): Outcome {
   }
   return OK;
 }
+
+/** The `pci_driver` shpchp registers (`shpc_driver`): its probe. */
+export const SHPCHP_DRIVER: DriverOps = { probe: (k, dev) => shpcProbe(k, dev) };

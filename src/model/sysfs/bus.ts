@@ -8,8 +8,8 @@ import { bindStore, driversProbeStore, unbindStore } from '../base/dd.js';
 import type { KernelState } from '../kernel-state.js';
 import { newIdStore, removeIdStore } from '../pci/dynid.js';
 import { rescanStore } from '../pci/hotplug.js';
-import { dir, link, text, type SysNode } from './sysfs.js';
-import type { Outcome } from '../uapi.js';
+import { dir, link, text, type SysNode } from '../kernfs.js';
+import type { Outcome } from '../errno.js';
 
 const BUSES: readonly BusType[] = ['pci', 'platform', 'amba', 'fsl-mc', 'cdx'];
 

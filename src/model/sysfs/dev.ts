@@ -4,7 +4,7 @@
  * /dev/iommu (CONFIG_IOMMUFD).
  */
 import type { KernelState } from '../kernel-state.js';
-import { dir, type SysNode } from './sysfs.js';
+import { dir, type SysNode } from '../kernfs.js';
 import { vfioGroupNode, type VfioGroup } from '../vfio/group.js';
 import { vfioCdevNames, vfioDeviceByName, vfioDeviceHasCdev } from '../vfio/device-class.js';
 

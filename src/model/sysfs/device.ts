@@ -8,27 +8,14 @@ import type { Device } from '../base/device.js';
 import { enter, fail, type KernelState } from '../kernel-state.js';
 import { blockOnDeviceLock, blockShowOnDeviceLock } from '../base/pending.js';
 import { removeStore } from '../pci/hotplug.js';
-import type { Outcome } from '../uapi.js';
-import { link, text, type SysNode } from './sysfs.js';
+import type { Outcome } from '../errno.js';
+import { kernfsGetTargetPath, link, text, type SysNode } from '../kernfs.js';
 
 const hex = (v: number, digits: number): string => `0x${v.toString(16).padStart(digits, '0')}\n`;
 
 /** '../' × the device directory's depth below /sys: the prefix of every link the device shows. */
 export function upToSys(dev: Device): string {
   return '../'.repeat(dev.path.split('/').filter(Boolean).length);
-}
-
-/**
- * `kernfs_get_target_path()` (fs/kernfs/symlink.c): the text of a sysfs link placed in directory `parent`
- * pointing at `target` (both below /sys). It climbs one '../' per level from `parent` until it reaches an
- * ancestor of the target's *parent*, then names the target from there — so a link to an ancestor climbs one
- * level past it and names it: `<BDF>/vfio-dev/vfio0/device` reads `../../../<BDF>`, not `../..`.
- */
-export function kernfsGetTargetPath(parent: string, target: string): string {
-  const a = parent.split('/').filter(Boolean), b = target.split('/').filter(Boolean);
-  let i = 0;
-  while (i < a.length && i < b.length - 1 && a[i] === b[i]) i++;
-  return [...Array<string>(a.length - i).fill('..'), ...b.slice(i)].join('/');
 }
 
 export function deviceAttrs(k: KernelState, dev: Device): Record<string, SysNode> {

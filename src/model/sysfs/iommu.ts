@@ -4,8 +4,8 @@
  */
 import { allocDomain, type DomainType } from '../iommu/group.js';
 import { enter, fail, printk, type KernelState } from '../kernel-state.js';
-import type { Outcome } from '../uapi.js';
-import { dir, link, text, type SysNode } from './sysfs.js';
+import type { Outcome } from '../errno.js';
+import { dir, link, text, type SysNode } from '../kernfs.js';
 
 function typeString(k: KernelState, gid: number): string {
   const g = k.groups.get(gid);

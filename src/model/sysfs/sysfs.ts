@@ -11,17 +11,7 @@ import { busNode } from './bus.js';
 import { groupNode } from './iommu.js';
 import { devNode } from './dev.js';
 import { hasVfioDev, vfioDevClassNode, vfioDevDeviceNode } from '../vfio/device-class.js';
-import type { Outcome } from '../uapi.js';
-
-export type SysNode =
-  | { readonly kind: 'dir'; entries(): string[] }
-  | { readonly kind: 'file'; read?(): Outcome<string>; bytes?(): Uint8Array; write?(data: string): Outcome }
-  | { readonly kind: 'link'; readonly target: string }
-  | { readonly kind: 'chardev' };
-
-export const dir = (entries: () => string[]): SysNode => ({ kind: 'dir', entries });
-export const text = (s: string): SysNode => ({ kind: 'file', read: () => ({ ok: true, value: s }) });
-export const link = (target: string): SysNode => ({ kind: 'link', target });
+import { dir, link, type SysNode } from '../kernfs.js';
 
 /** The node at canonical path `parts` (no links inside), or null. */
 function nodeAt(k: KernelState, parts: readonly string[]): SysNode | null {

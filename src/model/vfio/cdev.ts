@@ -11,7 +11,7 @@
 import { ModelBug } from '../errno.js';
 import { fdArg, allocFd, type FileOps, type IoctlOut, type OpenFile } from '../file-table.js';
 import { enter, fail, type KernelState } from '../kernel-state.js';
-import type { Outcome } from '../uapi.js';
+import type { Outcome } from '../errno.js';
 import { vfioGroupPut, type VfioGroup } from './group.js';
 import { vfioDeviceGetInfo } from './device.js';
 import { iommufdCtxFromFd, iommufdCtxPut, ucmdFlags, ucmdId } from '../iommufd/main.js';
@@ -23,12 +23,12 @@ import {
 export function vfioDeviceFopsCdevOpen(k: KernelState, vg: VfioGroup, devName: string): Outcome<number> {
   enter(k, 'vfio_device_fops_cdev_open');
   const fd = allocFd(k, { kind: 'vfio-cdev', id: vg.id, device: devName });
-  k.iommufd.cdevFiles.set(fd, { dev: devName, group: vg.id, ctx: null, accessGranted: false });
+  k.vfioCdevFiles.set(fd, { dev: devName, group: vg.id, ctx: null, accessGranted: false });
   return { ok: true, value: fd };
 }
 
 function dfOf(k: KernelState, fd: number): VfioDeviceFile {
-  const df = k.iommufd.cdevFiles.get(fd);
+  const df = k.vfioCdevFiles.get(fd);
   if (!df) throw new ModelBug(`cdev fd ${fd} has no vfio_device_file`);
   return df;
 }
@@ -52,11 +52,11 @@ function bindIommufd(k: KernelState, fd: number, _file: OpenFile, arg: Readonly<
   if (df.accessGranted) return fail(k, fn, 'EINVAL', `${df.dev} is already bound through this file`);
   const c = iommufdCtxFromFd(k, ifd);
   if (!c.ok) return fail(k, 'iommufd_ctx_from_fd', c.errno, c.why);
-  if (k.iommufd.vdevs.has(df.dev)) return fail(k, 'vfio_df_open', 'EINVAL', `${df.dev} is already open through another file (open_count != 0)`);
+  if (k.vfioIommufdDevs.has(df.dev)) return fail(k, 'vfio_df_open', 'EINVAL', `${df.dev} is already open through another file (open_count != 0)`);
   const b = vfioIommufdPhysicalBind(k, c.value, df.dev, vg.noiommu, true);
   if (!b.ok) return fail(k, 'vfio_iommufd_physical_bind', b.errno, b.why);
   b.value.openCount = 1;
-  k.iommufd.vdevs.set(df.dev, b.value);
+  k.vfioIommufdDevs.set(df.dev, b.value);
   df.ctx = c.value;
   const ctx = k.iommufd.ctxs.get(c.value);
   if (ctx) ctx.ctxGets++;
@@ -77,7 +77,7 @@ function attachPt(k: KernelState, fd: number, _file: OpenFile, arg: Readonly<Rec
   if (g) return g;
   const { set, unknown } = ucmdFlags(arg, []);
   if (set.size > 0 || unknown.length > 0) return fail(k, fn, 'EINVAL', `flags ${unknown.join(', ')} (PASID attach is not modelled)`);
-  const vdev = k.iommufd.vdevs.get(dfOf(k, fd).dev);
+  const vdev = k.vfioIommufdDevs.get(dfOf(k, fd).dev);
   if (!vdev) return fail(k, fn, 'EINVAL', 'device not bound');
   const r = vfioIommufdPhysicalAttachIoas(k, vdev, ucmdId(arg, 'pt_id') ?? 0);
   return r.ok ? { ok: true, value: { pt_id: r.value } } : fail(k, 'vfio_iommufd_physical_attach_ioas', r.errno, r.why);
@@ -91,7 +91,7 @@ function detachPt(k: KernelState, fd: number, _file: OpenFile, arg: Readonly<Rec
   if (g) return g;
   const { set, unknown } = ucmdFlags(arg, []);
   if (set.size > 0 || unknown.length > 0) return fail(k, fn, 'EINVAL', `flags ${unknown.join(', ')} (PASID detach is not modelled)`);
-  const vdev = k.iommufd.vdevs.get(dfOf(k, fd).dev);
+  const vdev = k.vfioIommufdDevs.get(dfOf(k, fd).dev);
   if (vdev) vfioIommufdPhysicalDetachIoas(k, vdev);
   return { ok: true, value: {} };
 }
@@ -106,11 +106,11 @@ function getInfo(k: KernelState, fd: number, file: OpenFile): Outcome<IoctlOut> 
 /** `vfio_device_fops_release()` of a cdev: unbind if bound (`vfio_df_unbind_iommufd`), unblock the group, drop the registration. */
 function release(k: KernelState, fd: number, file: OpenFile): void {
   enter(k, 'vfio_device_fops_release (cdev)');
-  const df = k.iommufd.cdevFiles.get(fd);
-  k.iommufd.cdevFiles.delete(fd);
+  const df = k.vfioCdevFiles.get(fd);
+  k.vfioCdevFiles.delete(fd);
   const vg = k.vfioGroups.get(file.id);
   if (df?.accessGranted) {
-    const vdev = k.iommufd.vdevs.get(df.dev);
+    const vdev = k.vfioIommufdDevs.get(df.dev);
     if (vdev) vfioIommufdPhysicalUnbind(k, vdev);
     if (vg) vg.cdevDeviceOpenCnt--;
   }
@@ -125,7 +125,7 @@ function release(k: KernelState, fd: number, file: OpenFile): void {
 /** Open cdev files of `devName`: each holds a registration reference that `vfio_unregister_group_dev()` waits for. */
 export function vfioCdevFilesOpen(k: KernelState, devName: string): number {
   let n = 0;
-  for (const f of k.iommufd.cdevFiles.values()) if (f.dev === devName) n++;
+  for (const f of k.vfioCdevFiles.values()) if (f.dev === devName) n++;
   return n;
 }
 

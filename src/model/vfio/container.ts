@@ -6,7 +6,8 @@ import { enter, fail, type KernelState } from '../kernel-state.js';
 import type { FileOps, IoctlOut, OpenFile } from '../file-table.js';
 import { allocDomain, getGroup, iommuGroupClaimDmaOwner, iommuGroupReleaseDmaOwner } from '../iommu/group.js';
 import { iommuAttachGroup, iommuDetachGroup } from '../iommu/attach.js';
-import { VFIO_API_VERSION, VFIO_IOMMU_TYPES, type Outcome, type VfioIommuType } from '../uapi.js';
+import type { Outcome } from '../errno.js';
+import { VFIO_API_VERSION, VFIO_IOMMU_TYPES, type VfioIommuType } from '../vfio-uapi.js';
 import type { VfioGroup } from './group.js';
 
 export interface VfioContainer {

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createKernel } from '../kernel.js';
 import { inspectDevice } from '../inspect.js';
-import { kernfsGetTargetPath } from '../sysfs/device.js';
+import { kernfsGetTargetPath } from '../kernfs.js';
 import { VFIO_DEVICE_CDEV_MAJOR } from './device-class.js';
 import { expectErrno, expectOk, toVfio } from '../testing/expect.js';
 import { host } from '../testing/host-builder.js';

@@ -11,8 +11,7 @@
  * is a plain `device_add()` without a dev_t: no `dev`, no node, an empty `uevent`.
  */
 import type { KernelState } from '../kernel-state.js';
-import { dir, link, text, type SysNode } from '../sysfs/sysfs.js';
-import { kernfsGetTargetPath } from '../sysfs/device.js';
+import { dir, kernfsGetTargetPath, link, text, type SysNode } from '../kernfs.js';
 
 /**
  * The major `vfio_cdev_init()` gets from `alloc_chrdev_region(&device_devt, 0, MINORMASK + 1, "vfio-dev")`.

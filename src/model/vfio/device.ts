@@ -5,13 +5,9 @@
 import { enter, fail, type KernelState } from '../kernel-state.js';
 import { allocFd, type FileKind, type FileOps, type IoctlOut, type OpenFile } from '../file-table.js';
 import { vfioDfGroupCloseIommufd } from './iommufd.js';
-import { vfioPciResetWorks } from './pci.js';
-import type { Outcome } from '../uapi.js';
+import type { Device } from '../base/device.js';
+import type { Outcome } from '../errno.js';
 import { openDeviceCount, vfioGroupDeviceClosed, type VfioGroup } from './group.js';
-
-/** `VFIO_PCI_NUM_REGIONS` / `VFIO_PCI_NUM_IRQS` (vfio.h). */
-export const VFIO_PCI_NUM_REGIONS = 9;
-export const VFIO_PCI_NUM_IRQS = 5;
 
 /** `vfio_device_open_file()` (drivers/vfio/group.c): the device's open count goes up and a device fd is made. */
 export function openVfioDeviceFile(k: KernelState, vg: VfioGroup, bdf: string, kind: FileKind): number {
@@ -20,14 +16,25 @@ export function openVfioDeviceFile(k: KernelState, vg: VfioGroup, bdf: string, k
   return allocFd(k, { kind, id: vg.id, device: bdf });
 }
 
-/** VFIO_DEVICE_GET_INFO: PCI → flags PCI (+RESET when a reset method works), 9 regions, 5 irqs. */
+/** What a vfio bus driver registers for its devices (`struct vfio_device_ops`): the ioctls the core passes on. */
+export interface VfioDeviceOps {
+  /** VFIO_DEVICE_GET_INFO through `ops->ioctl`. */
+  readonly getInfo: (k: KernelState, dev: Device) => Outcome<IoctlOut>;
+}
+
+declare module '../kernel-state.js' {
+  interface KernelOps {
+    /** `vfio_device_ops` of vfio-pci (PCI devices) and vfio-platform (the others), registered at boot. */
+    readonly vfioDeviceOps: Readonly<Record<'vfio-pci' | 'vfio-platform', VfioDeviceOps>>;
+  }
+}
+
+/** VFIO_DEVICE_GET_INFO: `vfio_device_fops_unl_ioctl()` → the driver's `ops->ioctl` (vfio-pci: `vfio_pci_core_ioctl`). */
 export function vfioDeviceGetInfo(k: KernelState, _fd: number, file: OpenFile): Outcome<IoctlOut> {
   enter(k, 'vfio_pci_core_ioctl: VFIO_DEVICE_GET_INFO');
   const dev = file.device === undefined ? undefined : k.devices.get(file.device);
   if (!dev) return fail(k, 'vfio_device_fops_unl_ioctl', 'ENODEV', `device ${String(file.device)} is gone`);
-  if (!dev.pci) return { ok: true, value: { flags: ['PLATFORM'], num_regions: 0, num_irqs: 0 } };
-  const flags = vfioPciResetWorks(k, dev) ? ['RESET', 'PCI'] : ['PCI'];
-  return { ok: true, value: { flags, num_regions: VFIO_PCI_NUM_REGIONS, num_irqs: VFIO_PCI_NUM_IRQS } };
+  return k.ops.vfioDeviceOps[dev.pci ? 'vfio-pci' : 'vfio-platform'].getInfo(k, dev);
 }
 
 /** `vfio_device_fops_release()`: last close of the device; iommufd path: unbind (release that device's claim share). */

@@ -6,13 +6,33 @@
  */
 import { enter, fail, type KernelState } from '../kernel-state.js';
 import { allocFd, fdArg, type FileOps, type IoctlOut, type OpenFile } from '../file-table.js';
-import { iommuGroupDmaOwnerClaimed, getGroup } from '../iommu/group.js';
+import { iommuGroupDmaOwnerClaimed, getGroup, iommuGroupGet, iommuGroupPut } from '../iommu/group.js';
 import { vfioGroupViable } from './notifier.js';
-import { containerAttachGroup, containerDetachGroup, vfioContainerCookie } from './container.js';
+import { containerAttachGroup, containerDetachGroup, vfioContainerCookie, type VfioContainer } from './container.js';
 import { openVfioDeviceFile } from './device.js';
-import type { Outcome } from '../uapi.js';
+import type { Outcome } from '../errno.js';
 import { vfioDfGroupOpenIommufd, vfioGroupPutIommufd, vfioGroupSetIommufd } from './iommufd.js';
 import { iommuGroupReleaseEmpty } from '../iommu/probe.js';
+
+declare module '../kernel-state.js' {
+  interface KernelState {
+    /** vfio groups by iommu group id: `vfio.group_list`, the groups a new vfio device can join. */
+    readonly vfioGroups: Map<number, VfioGroup>;
+    /**
+     * 6.1+: vfio groups taken off `vfio.group_list` by `vfio_device_remove_group()` (last device gone) that an
+     * open group fd still holds, by that fd. A new device of the same iommu group creates a new vfio group.
+     */
+    readonly deadVfioGroups: Map<number, VfioGroup>;
+    readonly containers: Map<number, VfioContainer>;
+    /** `vfio_device->index` (6.1+, `vfio.device_ida`): device name → N of `vfio-dev/vfioN` (and C's /dev/vfio/devices/vfioN). */
+    readonly vfioDevIndex: Map<string, number>;
+    /** The reverse of `vfioDevIndex`: N → device name. */
+    readonly vfioDevByIndex: Map<number, string>;
+    /** Indexes given back to `vfio.device_ida` below `next.vfioDevice`; the lowest is taken first. */
+    readonly freeVfioDevIndexes: Set<number>;
+  }
+}
+
 
 export interface VfioGroup {
   /** The iommu group id: the N of /dev/vfio/N (or noiommu-N). */
@@ -51,6 +71,7 @@ export function vfioGroupAddDevice(k: KernelState, gid: number, bdf: string, noi
     vg = { id: gid, iommuGroup: gid, noiommu, devices: [], unboundList: new Set(), openDevices: new Map(), openedFd: null,
       fdClosed: false, container: null, iommufd: null, containerUsers: 0, cdevDeviceOpenCnt: 0 };
     k.vfioGroups.set(gid, vg);
+    iommuGroupGet(k, gid);
   }
   vg.devices.push(bdf);
   return vg;
@@ -64,6 +85,7 @@ export function vfioGroupPut(k: KernelState, vg: VfioGroup): Outcome | null {
   if (vg.devices.length !== 0 || vg.openedFd !== null || vg.container !== null || vg.iommufd !== null) return null;
   if (k.vfioGroups.get(vg.id) !== vg) return null;
   k.vfioGroups.delete(vg.id);
+  iommuGroupPut(k, vg.id);
   return iommuGroupReleaseEmpty(k, vg.iommuGroup);
 }
 
@@ -273,6 +295,7 @@ export function vfioGroupRemoveLast(k: KernelState, vg: VfioGroup): void {
   if (k.profile.vfioStrictGroupLifetime && k.vfioGroups.get(vg.id) === vg) {
     enter(k, `list_del: vfio group ${vg.id} leaves vfio.group_list`);
     k.vfioGroups.delete(vg.id);
+    iommuGroupPut(k, vg.id);
     if (vg.openedFd !== null) k.deadVfioGroups.set(vg.openedFd, vg);
   }
 }

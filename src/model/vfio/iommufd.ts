@@ -9,11 +9,20 @@
  */
 import { err, ok, type Result } from '../errno.js';
 import { enter, fail, type KernelState } from '../kernel-state.js';
-import type { Outcome } from '../uapi.js';
+import type { Outcome } from '../errno.js';
 import type { VfioGroup } from './group.js';
 import { getCtx, iommufdCtxPut, type IommufdCtx, type IommufdDevice } from '../iommufd/main.js';
 import { iommufdVfioCompatIoasCreate, iommufdVfioCompatIoasGetId, iommufdVfioCompatSetNoIommu } from '../iommufd/ioas.js';
 import { iommufdDeviceAttach, iommufdDeviceBind, iommufdDeviceDetach, iommufdDeviceReplace, iommufdDeviceUnbind } from '../iommufd/device.js';
+
+declare module '../kernel-state.js' {
+  interface KernelState {
+    /** vfio devices bound to an iommufd (`vdev->iommufd_device`), by device name. */
+    readonly vfioIommufdDevs: Map<string, VfioIommufdDevice>;
+    /** Open /dev/vfio/devices/vfioN files (`struct vfio_device_file`), by fd. */
+    readonly vfioCdevFiles: Map<number, VfioDeviceFile>;
+  }
+}
 
 /** A vfio device opened on an iommufd: `vdev->iommufd_device` and friends. */
 export interface VfioIommufdDevice {
@@ -81,7 +90,7 @@ export function vfioIommufdPhysicalUnbind(k: KernelState, vdev: VfioIommufdDevic
   const ctx = getCtx(k, vdev.ctx);
   const idev = idevOf(ctx, vdev);
   if (idev) iommufdDeviceUnbind(k, ctx, idev);
-  k.iommufd.vdevs.delete(vdev.dev);
+  k.vfioIommufdDevs.delete(vdev.dev);
   iommufdCtxPut(k, vdev.ctx);
 }
 
@@ -118,7 +127,7 @@ export function vfioDfGroupOpenIommufd(k: KernelState, vg: VfioGroup, devName: s
   const fn = 'vfio_df_group_open';
   const ctxId = vg.iommufd;
   if (ctxId === null) return { ok: true, value: undefined };
-  const cur = k.iommufd.vdevs.get(devName);
+  const cur = k.vfioIommufdDevs.get(devName);
   if (cur) { cur.openCount++; return { ok: true, value: undefined }; }
   enter(k, `${fn}: first open of ${devName} on iommufd_ctx ${ctxId}`);
   const ctx = getCtx(k, ctxId);
@@ -126,7 +135,7 @@ export function vfioDfGroupOpenIommufd(k: KernelState, vg: VfioGroup, devName: s
   const b = vfioIommufdPhysicalBind(k, ctxId, devName, vg.noiommu, false);
   if (!b.ok) return fail(k, 'vfio_iommufd_bind', b.errno, b.why);
   const vdev = b.value;
-  k.iommufd.vdevs.set(devName, vdev);
+  k.vfioIommufdDevs.set(devName, vdev);
   vdev.openCount = 1;
   if (!vg.noiommu) {
     const io = iommufdVfioCompatIoasGetId(ctx);
@@ -141,7 +150,7 @@ export function vfioDfGroupOpenIommufd(k: KernelState, vg: VfioGroup, devName: s
 
 /** `vfio_df_group_close()`: the last close of a device opened on an iommufd unbinds it. No-op otherwise. */
 export function vfioDfGroupCloseIommufd(k: KernelState, devName: string): void {
-  const vdev = k.iommufd.vdevs.get(devName);
+  const vdev = k.vfioIommufdDevs.get(devName);
   if (!vdev || vdev.cdev) return;
   if (--vdev.openCount > 0) return;
   vfioIommufdPhysicalUnbind(k, vdev);

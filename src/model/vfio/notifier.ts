@@ -8,7 +8,8 @@ import { enter, printk, type KernelState } from '../kernel-state.js';
 import { getGroup } from '../iommu/group.js';
 import { PCI_HEADER_TYPE_NORMAL } from '../pci/caps.js';
 import type { VfioGroup } from './group.js';
-import type { Outcome } from '../uapi.js';
+import type { Outcome } from '../errno.js';
+import type { IommuGroupNotifyAction } from '../iommu/notifier.js';
 
 /** `vfio_driver_allowed[]` (5.10; `vfio_driver_whitelist` before). */
 const VFIO_DRIVER_ALLOWED: ReadonlySet<string> = new Set(['pci-stub']);
@@ -71,4 +72,18 @@ export function vfioNotifyAddDevice(k: KernelState, dev: Device): void {
 
 export function groupIsLive(k: KernelState, gid: number): boolean {
   return (k.vfioGroups.get(gid)?.containerUsers ?? 0) > 0;
+}
+
+/**
+ * `vfio_iommu_group_notifier()` (5.10 drivers/vfio/vfio.c): the block VFIO registers on the IOMMU group
+ * notifier chain (iommu/notifier.ts) of the profiles that have it (`vfioGroupNotifier`).
+ */
+export function vfioIommuGroupNotifier(k: KernelState, action: IommuGroupNotifyAction, dev: Device): Outcome {
+  switch (action) {
+    case 'IOMMU_GROUP_NOTIFY_ADD_DEVICE':
+      vfioNotifyAddDevice(k, dev);
+      return { ok: true, value: undefined };
+    case 'IOMMU_GROUP_NOTIFY_BOUND_DRIVER':
+      return vfioNotifyBoundDriver(k, dev);
+  }
 }

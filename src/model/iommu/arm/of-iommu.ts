@@ -13,14 +13,14 @@
  *     we'll just carry on without it"): the device goes on without a group.
  * Recorded: conformance/arm64-6.1 and arm64-6.12 (A1, A2, A3, S9, S15, S24).
  */
-import type { Device } from '../base/device.js';
-import { enter, fail, printk, type KernelState } from '../kernel-state.js';
-import { pciDeviceGroup } from '../pci/device-group.js';
-import { pciForEachDmaAlias, ridName } from '../pci/requester-id.js';
-import type { Outcome } from '../uapi.js';
-import { kernelPciTopology } from './group-for-dev.js';
-import { dmaConfigureFn } from './platform.js';
-import { iommuGroupAllocId, iommuProbeDevice } from './probe.js';
+import type { Device } from '../../base/device.js';
+import { enter, fail, printk, type KernelState } from '../../kernel-state.js';
+import { pciDeviceGroup } from '../../pci/device-group.js';
+import { pciForEachDmaAlias, ridName } from '../../pci/requester-id.js';
+import type { Outcome } from '../../errno.js';
+import { kernelPciTopology } from '../../pci/kernel-topology.js';
+import { dmaConfigureFn } from '../platform.js';
+import { iommuGroupAllocId, iommuProbeDevice } from '../probe.js';
 
 const OK: Outcome = { ok: true, value: undefined };
 

@@ -4,16 +4,18 @@
  * noiommu mode), registration into a vfio group, and `vfio_unregister_group_dev()`'s waits:
  * device fds must close; L additionally waits, for the last device, until the group leaves its container.
  */
-import { iommuGroupAllocId, iommuGroupFreeId } from '../iommu/probe.js';
-import { enter, fail, printk, type KernelState } from '../kernel-state.js';
-import type { Device } from '../base/device.js';
-import { pciBusOf } from '../base/device.js';
-import type { DeviceDriver } from '../base/driver-registry.js';
-import { PCI_HEADER_TYPE_NORMAL, pciConfigResetMethods } from '../pci/caps.js';
-import type { Outcome } from '../uapi.js';
-import { vfioGroupAddDevice, vfioGroupPut, vfioGroupRemoveLast } from './group.js';
-import { vfioCdevFilesOpen } from './cdev.js';
-import { vfioDeviceRelease, vfioInitDevice } from './device-class.js';
+import { iommuGroupAllocId, iommuGroupFreeId } from '../../iommu/probe.js';
+import { enter, fail, printk, type KernelState } from '../../kernel-state.js';
+import type { Device } from '../../base/device.js';
+import { pciBusOf } from '../../pci/probe.js';
+import type { DeviceDriver } from '../../base/driver-registry.js';
+import type { DriverOps } from '../../base/driver-probe.js';
+import type { VfioDeviceOps } from '../device.js';
+import { PCI_HEADER_TYPE_NORMAL, pciConfigResetMethods } from '../../pci/caps.js';
+import type { Outcome } from '../../errno.js';
+import { vfioGroupAddDevice, vfioGroupPut, vfioGroupRemoveLast } from '../group.js';
+import { vfioCdevFilesOpen } from '../cdev.js';
+import { vfioDeviceRelease, vfioInitDevice } from '../device-class.js';
 
 /** `vfio_pci_probe()` / `vfio_pci_core_register_device()` + `vfio_register_group_dev()`. */
 export function vfioPciProbe(k: KernelState, dev: Device, drv: DeviceDriver): Outcome {
@@ -112,3 +114,21 @@ export function vfioPciResetWorks(k: KernelState, dev: Device): boolean {
   const alone = (k.pciBuses.get(pciBusOf(dev.name))?.size ?? 0) === 1;
   return !onRootBus && alone;
 }
+
+/** The `pci_driver` vfio-pci registers (`vfio_pci_driver`), and vfio-platform's `platform_driver`: probe, remove, and what remove() waits for. */
+export const VFIO_PCI_DRIVER: DriverOps = { probe: vfioPciProbe, remove: vfioPciRemove, removeWait: vfioRemoveWait };
+
+/** `VFIO_PCI_NUM_REGIONS` / `VFIO_PCI_NUM_IRQS` (vfio.h). */
+export const VFIO_PCI_NUM_REGIONS = 9;
+export const VFIO_PCI_NUM_IRQS = 5;
+
+/** `vfio_pci_ops` / vfio-platform's `vfio_platform_ops`: VFIO_DEVICE_GET_INFO — PCI: flags PCI (+RESET when a reset method works), 9 regions, 5 irqs. */
+export const VFIO_PCI_DEVICE_OPS: Readonly<Record<'vfio-pci' | 'vfio-platform', VfioDeviceOps>> = {
+  'vfio-pci': {
+    getInfo(k, dev) {
+      const flags = vfioPciResetWorks(k, dev) ? ['RESET', 'PCI'] : ['PCI'];
+      return { ok: true, value: { flags, num_regions: VFIO_PCI_NUM_REGIONS, num_irqs: VFIO_PCI_NUM_IRQS } };
+    },
+  },
+  'vfio-platform': { getInfo: () => ({ ok: true, value: { flags: ['PLATFORM'], num_regions: 0, num_irqs: 0 } }) },
+};

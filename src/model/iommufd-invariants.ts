@@ -3,8 +3,8 @@
  * group owned by an iommufd_ctx is exactly its bound devices; one domain per igroup, the group's current
  * domain; every HWPT is on its IOAS; vfio's bindings point at live objects.
  */
-import type { KernelState } from '../kernel-state.js';
-import { iommufdCookie } from './main.js';
+import type { KernelState } from './kernel-state.js';
+import { iommufdCookie } from './iommufd/main.js';
 
 export function iommufdCheckInvariants(k: KernelState): string[] {
   const out: string[] = [];
@@ -38,11 +38,11 @@ export function iommufdCheckInvariants(k: KernelState): string[] {
   }
   const gets = new Map<number, number>();
   for (const vg of k.vfioGroups.values()) if (vg.iommufd !== null) gets.set(vg.iommufd, (gets.get(vg.iommufd) ?? 0) + 1);
-  for (const f of k.iommufd.cdevFiles.values()) if (f.ctx !== null) gets.set(f.ctx, (gets.get(f.ctx) ?? 0) + 1);
+  for (const f of k.vfioCdevFiles.values()) if (f.ctx !== null) gets.set(f.ctx, (gets.get(f.ctx) ?? 0) + 1);
   for (const ctx of k.iommufd.ctxs.values()) {
     if (ctx.ctxGets !== (gets.get(ctx.id) ?? 0)) out.push(`iommufd_ctx ${ctx.id}: ctxGets=${ctx.ctxGets} but ${gets.get(ctx.id) ?? 0} vfio group(s)/cdev file(s) hold it`);
   }
-  for (const v of k.iommufd.vdevs.values()) {
+  for (const v of k.vfioIommufdDevs.values()) {
     const ctx = k.iommufd.ctxs.get(v.ctx);
     if (!ctx) out.push(`vfio device ${v.dev}: bound to a released iommufd_ctx ${v.ctx}`);
     else if (v.idev !== 0 && ctx.objects.get(v.idev)?.type !== 'DEVICE') out.push(`vfio device ${v.dev}: device object ${v.idev} is gone`);

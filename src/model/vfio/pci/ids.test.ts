@@ -1,10 +1,10 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { createKernel } from '../kernel.js';
-import { inspectDevice } from '../inspect.js';
-import { host } from '../testing/host-builder.js';
-import { expectErrno, expectOk } from '../testing/expect.js';
-import { vfioPciFillIds } from '../base/driver-registry.js';
+import { createKernel } from '../../kernel.js';
+import { inspectDevice } from '../../inspect.js';
+import { host } from '../../testing/host-builder.js';
+import { expectErrno, expectOk } from '../../testing/expect.js';
+import { vfioPciFillIds } from '../../base/driver-registry.js';
 
 const A = '0000:01:00.0', B = '0000:02:00.0';
 

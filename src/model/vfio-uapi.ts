@@ -1,0 +1,20 @@
+/**
+ * The VFIO uAPI constants the model answers with (include/uapi/linux/vfio.h): request names, IOMMU backend types,
+ * the API version. Ground floor: vfio/ and iommufd/ (its vfio compat) both read them.
+ */
+/** VFIO ioctl request names (include/uapi/linux/vfio.h; numbers in spec Appendix A). */
+export const VFIO_IOCTLS = [
+  'VFIO_GET_API_VERSION', 'VFIO_CHECK_EXTENSION', 'VFIO_SET_IOMMU', 'VFIO_GROUP_GET_STATUS',
+  'VFIO_GROUP_SET_CONTAINER', 'VFIO_GROUP_UNSET_CONTAINER', 'VFIO_GROUP_GET_DEVICE_FD',
+  'VFIO_DEVICE_GET_INFO', 'VFIO_DEVICE_BIND_IOMMUFD', 'VFIO_DEVICE_ATTACH_IOMMUFD_PT',
+  'VFIO_DEVICE_DETACH_IOMMUFD_PT',
+] as const;
+
+/** VFIO IOMMU backend types (VFIO_CHECK_EXTENSION / VFIO_SET_IOMMU `type`/`extension`). */
+export const VFIO_IOMMU_TYPES = {
+  VFIO_TYPE1_IOMMU: 1, VFIO_SPAPR_TCE_IOMMU: 2, VFIO_TYPE1v2_IOMMU: 3, VFIO_NOIOMMU_IOMMU: 8,
+} as const;
+export type VfioIommuType = keyof typeof VFIO_IOMMU_TYPES;
+
+/** `VFIO_API_VERSION` (vfio.h): what VFIO_GET_API_VERSION returns. */
+export const VFIO_API_VERSION = 0;
