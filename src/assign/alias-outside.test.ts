@@ -90,3 +90,19 @@ for (const file of captures) {
     assert.deepEqual(v.groups.filter((g) => g.blockers.some((b) => b.kind === 'dma-alias')).map((g) => g.id), [0]);
   });
 }
+
+test('a function in no group on arm64 is refused with the platform\'s reason, not "enable the IOMMU"', async () => {
+  const host = captureHost(join(repoDir(), 'fixtures', 'hosts', 'qemu-virt-smmuv3-6.1.json'));
+  const v = view(host);
+  const c = await checkDevices(v, host, ['0000:02:02.0', '0000:00:00.0']);
+  const refusals = c.groups.flatMap((g) => g.refusals);
+  const alias = refusals.find((r) => r.bdf === '0000:02:02.0');
+  assert.equal(alias?.code, 'no-iommu-group');
+  assert.match(alias?.why ?? '', /requester ID 02:00\.0, stream 512, which 0000:02:01\.0 of group 0 already holds/);
+  assert.match(alias?.hint ?? '', /assign group 0 instead/);
+  // Never probed: the first probe makes its group (conformance/arm64-*/A2: vfio-pci's bind gives it group 5).
+  const bridge = refusals.find((r) => r.bdf === '0000:00:00.0');
+  assert.match(bridge?.why ?? '', /in no IOMMU group yet: on arm-smmu-v3 a function joins its group when a driver first probes it .* a new group of its own/);
+  assert.match(bridge?.hint ?? '', /drivers_probe/);
+  assert.doesNotMatch(refusals.map((r) => r.hint ?? '').join(' '), /intel_iommu/);
+});

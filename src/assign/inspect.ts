@@ -9,6 +9,7 @@ import { infrastructureKind } from './function-kind.js';
 import { hostModel, memberViability, type HostModel } from './host-model.js';
 import { aliasesOutsideGroups } from '../host/alias-outside.js';
 import { aliasOutsideDiagnosis, type Diagnosis } from './diagnosis.js';
+import { noGroupReasons, type NoGroup } from './no-group.js';
 
 /**
  * The host as `dmaown` reports it: every IOMMU group with its members, each member's role, the
@@ -53,6 +54,8 @@ export interface DeviceView {
   readonly critical: readonly string[];
   /** Facts an imported paste did not carry ('driver', 'group', 'config'); absent on real hosts and captures. */
   readonly unknown?: readonly string[];
+  /** A function in no group on a platform that groups at probe (arm-smmu-v3): why, and what to do (no-group.ts). */
+  readonly noGroup?: NoGroup;
 }
 
 /** unknown: a capture or a sample cannot show which process holds a group's VFIO files. */
@@ -197,7 +200,11 @@ export function inspectHost(input: InspectInput): HostView {
       endpoint: devices.some((d) => d.infrastructure === null),
     };
   });
-  const ungrouped = host.pci.filter((d) => d.iommuGroup === null).map((d) => deviceView(d, undefined, names, critical));
+  const noGroup = noGroupReasons(host);
+  const ungrouped = host.pci.filter((d) => d.iommuGroup === null).map((d) => {
+    const v = deviceView(d, undefined, names, critical), n = noGroup.get(d.bdf);
+    return n === undefined ? v : { ...v, noGroup: n };
+  });
   const iommufdHolders = holders.filter((h) => h.path === '/dev/iommu').map((h): IommufdHolder => ({
     ...h, groups: [...new Set(holders.filter((x) => x.pid === h.pid && x.group !== null).map((x) => x.group as number))].sort((a, b) => a - b),
   }));

@@ -86,6 +86,7 @@ export function makePlan(view: HostView, bdfs: readonly string[], opts: PlanOpti
     const e = byBdf.get(b);
     if (!e) { refusals.push({ bdf: b, code: 'unknown-device', why: `${b}: no such PCI device on this host`, hint: 'run `dmaown` to list the devices' }); continue; }
     if (!e.g && e.d.unknown?.includes('group')) { refusals.push({ bdf: b, code: 'unknown', why: `${b}: its IOMMU group is unknown (the pasted output does not list groups)`, hint: 'paste the IOMMU group listing or `lspci -vmm` as well' }); continue; }
+    if (!e.g && e.d.noGroup) { refusals.push({ bdf: b, code: 'no-iommu-group', why: e.d.noGroup.why, hint: e.d.noGroup.hint }); continue; }
     if (!e.g) { refusals.push({ bdf: b, code: 'no-iommu-group', why: `${b} has no IOMMU group (vfio-pci probe fails with EINVAL)`, hint: 'enable the IOMMU (intel_iommu=on / amd_iommu=on, VT-d/AMD-Vi in firmware)' }); continue; }
     if (!groups.includes(e.g)) groups.push(e.g);
   }

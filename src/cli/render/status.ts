@@ -89,7 +89,11 @@ export function renderStatus(v: HostView, states: readonly GroupStatus[], label:
   const noGroup = v.ungrouped.filter((d) => !d.unknown?.includes('group'));
   if (noGroup.length) {
     lines.push(c.bold('Devices without an IOMMU group'));
-    for (const d of noGroup) lines.push(deviceLine(d, c, w));
+    for (const d of noGroup) {
+      lines.push(deviceLine(d, c, w));
+      // arm-smmu-v3: why this one has none (a stream ID another device holds, or never probed).
+      if (d.noGroup) lines.push(...wrap(`           ${d.noGroup.why}`, w, '           ').map((l) => c.dim(l)));
+    }
   }
   if (groupUnknown.length) {
     lines.push(c.bold(c.yellow('Devices whose IOMMU group is unknown (not in the pasted output)')));
