@@ -12,6 +12,17 @@
  *   - any error but -EPROBE_DEFER is ignored by `of_dma_configure_id()` ("Take all other IOMMU errors to mean
  *     we'll just carry on without it"): the device goes on without a group.
  * Recorded: conformance/arm64-6.1 and arm64-6.12 (A1, A2, A3, S9, S15, S24).
+ *
+ * Read in Debian's sources of the recorded kernels (linux-source-6.1 6.1.192, linux-source-6.12 6.12.117):
+ *   6.1: drivers/of/device.c `of_dma_configure_id()` l.205 `iommu = of_iommu_configure(dev, np, id)`, only
+ *        -EPROBE_DEFER returned; drivers/iommu/of_iommu.c `of_iommu_configure()` returns the ops: a fwspec
+ *        with ops already set returns early, `pci_request_acs()` l.144, `iommu_probe_device()` l.169, "Ignore
+ *        all other errors apart from EPROBE_DEFER"; arm-smmu-v3.c `arm_smmu_insert_master()` l.2649 dev_warn.
+ *   6.12: of/device.c l.156 `ret = of_iommu_configure(dev, np, id)`, "Take all other IOMMU errors to mean we'll
+ *        just carry on without it"; of_iommu.c l.118 `of_iommu_configure()` returns int: a fwspec already
+ *        present returns 0, `pci_request_acs()` l.146, `iommu_probe_device()` l.161; arm-smmu-v3.c l.3265;
+ *        iommu.c `__iommu_probe_device()` ("Device is probed already if in a group") → `iommu_init_device()`,
+ *        whose error path `dev_iommu_free()`s the fwspec (6.1 the same in `__iommu_probe_device()`'s err_free).
  */
 import type { Device } from '../../base/device.js';
 import { enter, fail, printk, type KernelState } from '../../kernel-state.js';
