@@ -11,7 +11,7 @@ export function deviceJson(d: DeviceView): Record<string, unknown> {
     vendorName: d.vendorName, deviceName: d.deviceName, className: d.className,
     driver: d.driver, driverOverride: d.driverOverride, role: d.role, blocks: d.blocks, exempt: d.exempt,
     bridge: d.bridge, infrastructure: d.infrastructure, resetMethod: d.resetMethod, sriovNumvfs: d.sriovNumvfs, physfn: d.physfn,
-    bootVga: d.bootVga, critical: d.critical, ...(d.unknown !== undefined ? { unknown: d.unknown } : {}),
+    bootVga: d.bootVga, critical: d.critical, ...(d.unknown !== undefined ? { unknown: d.unknown } : {}), ...(d.noGroup !== undefined ? { noGroup: d.noGroup } : {}),
   };
 }
 
