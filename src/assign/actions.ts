@@ -1,25 +1,20 @@
-import { ok, type Errno } from '../model/errno.js';
+import { ok, type Failure, type Result, type SysErrno } from '../model/errno.js';
 
 /**
  * The sysfs writes a plan is made of, each with the check that follows it. The same executor runs a
  * plan on the simulated kernel (`simulate.ts`), on the live host (`apply.ts`) and undoes it
  * (`restore.ts`): the port is the only difference.
  */
-/** A result as the host ports and the simulated kernel answer it (the kernel adds 'oops'/'blocked' and `calls`). */
-export type PortResult<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly errno: Errno | 'oops' | 'blocked'; readonly why: string; readonly calls?: readonly string[] };
-
 /** What assign needs of a host: a SysfsPort (live, capture) or the simulated Kernel both fit. */
 export interface AssignPort {
-  read(path: string): PortResult<string>;
-  readLink(path: string): PortResult<string>;
-  list(path: string): PortResult<string[]>;
-  write(path: string, data: string): PortResult<void>;
+  read(path: string): Result<string, SysErrno>;
+  readLink(path: string): Result<string, SysErrno>;
+  list(path: string): Result<string[], SysErrno>;
+  write(path: string, data: string): Result<void, SysErrno>;
   /** `modprobe NAME` (live host: an argument vector, never a shell string; the model: load_module). Absent: cannot load modules. */
-  loadModule?(name: string): PortResult<void>;
+  loadModule?(name: string): Result<void, SysErrno>;
   /** `modprobe -r NAME`. */
-  unloadModule?(name: string): PortResult<void>;
+  unloadModule?(name: string): Result<void, SysErrno>;
 }
 
 export type Action =
@@ -55,7 +50,7 @@ export const isDeviceAction = (a: Action): a is DeviceAction => a.op !== 'modpro
 
 /** A failed action: the errno, the reason and, from the simulated kernel, the kernel call path. */
 export interface ActionFailure {
-  readonly errno: Errno | 'oops' | 'blocked' | 'verify';
+  readonly errno: SysErrno | 'verify';
   readonly why: string;
   readonly calls?: readonly string[];
 }
@@ -91,21 +86,21 @@ export function actionText(a: Action): string {
 }
 
 /** The bound driver's name, read from the driver link (null when unbound). */
-export function currentDriver(port: AssignPort, bdf: string): PortResult<string | null> {
+export function currentDriver(port: AssignPort, bdf: string): Result<string | null, SysErrno> {
   const l = port.readLink(`${dev(bdf)}/driver`);
   if (l.ok) return ok(l.value.split('/').pop() ?? null);
   return l.errno === 'ENOENT' ? ok(null) : l;
 }
 
 /** driver_override as a value: null for "(null)" or empty. */
-export function currentOverride(port: AssignPort, bdf: string): PortResult<string | null> {
+export function currentOverride(port: AssignPort, bdf: string): Result<string | null, SysErrno> {
   const r = port.read(`${dev(bdf)}/driver_override`);
   if (!r.ok) return r.errno === 'ENOENT' ? ok(null) : r;
   const v = r.value.trim();
   return ok(v === '' || v === '(null)' ? null : v);
 }
 
-function failure(r: { errno: Errno | 'oops' | 'blocked'; why: string; calls?: readonly string[] }, wrote = false): ActionResult {
+function failure(r: Failure<SysErrno>, wrote = false): ActionResult {
   return r.calls ? { ok: false, wrote, errno: r.errno, why: r.why, calls: r.calls } : { ok: false, wrote, errno: r.errno, why: r.why };
 }
 

@@ -1,5 +1,5 @@
 import { basename, dirname, join } from 'node:path';
-import { err, ok, type Result } from '../model/errno.js';
+import { err, ok, type Errno, type Result } from '../model/errno.js';
 import type { WritePort } from './write-port.js';
 
 /**
@@ -43,7 +43,7 @@ export function writeAtomic(port: WritePort, target: string, data: string | Uint
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
   const fd = port.createExclusive(tmp, o.mode ?? 0o644);
   if (!fd.ok) return err(fd.errno, `cannot create a temporary file beside ${target}: ${fd.why}`);
-  const fail = (r: { errno: Parameters<typeof err>[0]; why: string }, closed: boolean): Result<{ bytes: number }> => {
+  const fail = (r: { errno: Errno; why: string }, closed: boolean): Result<{ bytes: number }> => {
     if (!closed) port.close(fd.value);
     port.unlink(tmp);
     return err(r.errno, `${target} left as it was: ${r.why}`);

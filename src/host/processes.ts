@@ -1,7 +1,8 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import { readInputText } from './input-file.js';
 import { join, posix } from 'node:path';
-import { err, ok, type Errno, type Result } from '../model/errno.js';
+import { err, ok, type Result } from '../model/errno.js';
+import { fsErrno } from './fs-errno.js';
 import type { SysfsPort } from './port.js';
 
 /**
@@ -110,12 +111,6 @@ function deviceGroup(r: HostReader, bdf: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-function errnoOf(e: unknown): Errno {
-  const code = (e as { code?: string }).code;
-  const known: readonly Errno[] = ['ENOENT', 'EACCES', 'EPERM', 'ENOTDIR', 'EISDIR', 'ELOOP', 'EINVAL', 'EIO'];
-  return known.includes(code as Errno) ? (code as Errno) : 'EIO';
-}
-
 /**
  * A reader of the live host below `root` ('/' normally; a temp tree in tests) for /proc, /sys and
  * /etc paths, answering errno values. Read-only: the host tool writes only through a SysfsPort.
@@ -123,7 +118,7 @@ function errnoOf(e: unknown): Errno {
 export function liveReader(root = '/'): HostReader {
   const at = (p: string): string => join(root, p);
   const wrap = <T>(f: () => T): Result<T> => {
-    try { return ok(f()); } catch (e) { return err(errnoOf(e), `${(e as Error).message}`); }
+    try { return ok(f()); } catch (e) { return err(fsErrno(e), `${(e as Error).message}`); }
   };
   return {
     // Bounded, regular files only: a FIFO planted in a tree's /proc is refused, never waited on.

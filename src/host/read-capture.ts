@@ -1,6 +1,6 @@
 import { err, ok, type Errno, type Result } from '../model/errno.js';
 import { parseCaptureJson } from './capture-json.js';
-import { ERRNO_NAMES } from './fs-errno.js';
+import { isErrno } from '../model/errno.js';
 import { INPUT_LIMITS, readInputFile } from './input-file.js';
 import { shown } from './shown.js';
 
@@ -68,7 +68,7 @@ function checkEntry(file: string, key: string, v: unknown): Result<CaptureEntry>
   }
   if ('error' in v) {
     const e = v['error'];
-    if (typeof e !== 'string' || !ERRNO_NAMES.has(e)) return err('EINVAL', `${where}: "error" must be an errno name, got ${shown(e, 40)}`);
+    if (!isErrno(e)) return err('EINVAL', `${where}: "error" must be an errno name, got ${shown(e, 40)}`);
     return ok(v as { error: Errno });
   }
   return err('EINVAL', `${where}: unknown value kind ${shown(keys[0] ?? '', 40)}`);

@@ -36,4 +36,4 @@ export {
   iommuDeviceClaimDmaOwner, iommuDeviceReleaseDmaOwner, iommuGroupDmaOwnerClaimed,
 } from './iommu/group.js';
 export type { KernelState } from './kernel-state.js';
-export { err, ok, ModelBug, ERRNO_NUMBER, type Errno, type Result } from './errno.js';
+export { err, ok, isErrno, ModelBug, ERRNO_NAMES, ERRNO_NUMBER, type Errno, type Failure, type Result, type Success } from './errno.js';

@@ -12,7 +12,7 @@
  * `ops` holds the function tables the upper floors register at boot (kernel-build.ts): it is the only
  * part of the state that is not plain data.
  */
-import type { Errno, Outcome } from './errno.js';
+import { err, type Errno, type Failure, type Outcome } from './errno.js';
 import type { Profile } from './profiles.js';
 
 export interface ResolvedOptions {
@@ -42,7 +42,7 @@ export interface PendingCall {
   wait: PendingWait;
   redo: PendingRedo;
   /** The call's result once it completed. */
-  result: Outcome | null;
+  result: Outcome<unknown> | null;
 }
 
 export interface KernelState {
@@ -78,10 +78,10 @@ export function enter(k: KernelState, fn: string): void {
   k.calls.push(fn);
 }
 
-/** Record that `fn` failed with `errno` because of `why`, and return the error outcome. */
-export function fail<T = never>(k: KernelState, fn: string, errno: Errno, why: string): Outcome<T> {
+/** Record that `fn` failed with `errno` because of `why` (the kernel path of the call), and return the failure. */
+export function fail(k: KernelState, fn: string, errno: Errno, why: string): Failure {
   k.calls.push(`${fn}: -${errno} (${why})`);
-  return { ok: false, errno, why };
+  return err(errno, why);
 }
 
 export function printk(k: KernelState, line: string): void {

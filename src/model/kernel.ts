@@ -9,7 +9,7 @@ import { deviceReleaseDriver, driverAttach } from './base/dd.js';
 import { pciDeviceAdd, pciStopAndRemoveBusDevice } from './pci/hotplug.js';
 import { allocFd, jsonUnsafePath, type FileOpsTable } from './file-table.js';
 import { FILE_OPS } from './file-ops.js';
-import { ModelBug } from './errno.js';
+import { err, ModelBug, ok } from './errno.js';
 import { iommuAttachDevice, iommuAttachDevicePasid, iommuDetachDevice, iommuDetachDevicePasid } from './iommu/attach.js';
 import type { DomainType } from './iommu/group.js';
 import { buildKernelState } from './kernel-build.js';
@@ -24,7 +24,7 @@ import { vfioGroupFopsOpen } from './vfio/group.js';
 import { iommufdFopsOpen } from './iommufd/main.js';
 import { vfioDeviceFopsCdevOpen } from './vfio/cdev.js';
 
-const OK: Outcome = { ok: true, value: undefined };
+const OK: Outcome = ok();
 
 class SimKernel implements Kernel {
   constructor(readonly state: KernelState, private readonly fops: FileOpsTable) {}
@@ -39,16 +39,12 @@ class SimKernel implements Kernel {
     return r.ok ? { ok: true, value: r.value, calls } : { ...r, calls };
   }
 
-  private err<T>(errno: Parameters<typeof fail>[2], fn: string, why: string): Outcome<T> {
-    return fail<T>(this.state, fn, errno, why);
-  }
-
   write(path: string, data: string): SysResult {
     return this.run(() => {
       const r = resolve(this.state, path, true);
-      if (typeof r === 'string') return this.err(r, 'write', `${path}: ${r === 'ENOENT' ? 'no such file' : r}`);
-      if (r.node.kind === 'dir') return this.err('EISDIR', 'write', `${path} is a directory`);
-      if (r.node.kind !== 'file' || !r.node.write) return this.err('EACCES', 'write', `${path} is not writable`);
+      if (typeof r === 'string') return fail(this.state, 'write', r, `${path}: ${r === 'ENOENT' ? 'no such file' : r}`);
+      if (r.node.kind === 'dir') return fail(this.state, 'write', 'EISDIR', `${path} is a directory`);
+      if (r.node.kind !== 'file' || !r.node.write) return fail(this.state, 'write', 'EACCES', `${path} is not writable`);
       return r.node.write(data);
     });
   }
@@ -56,52 +52,52 @@ class SimKernel implements Kernel {
   read(path: string): SysResult<string> {
     return this.run<string>(() => {
       const r = resolve(this.state, path, true);
-      if (typeof r === 'string') return this.err(r, 'read', `${path}: ${r === 'ENOENT' ? 'no such file' : r}`);
-      if (r.node.kind === 'dir') return this.err('EISDIR', 'read', `${path} is a directory`);
-      if (r.node.kind !== 'file') return this.err('EINVAL', 'read', `${path} is a device node; use open`);
+      if (typeof r === 'string') return fail(this.state, 'read', r, `${path}: ${r === 'ENOENT' ? 'no such file' : r}`);
+      if (r.node.kind === 'dir') return fail(this.state, 'read', 'EISDIR', `${path} is a directory`);
+      if (r.node.kind !== 'file') return fail(this.state, 'read', 'EINVAL', `${path} is a device node; use open`);
       if (r.node.read) return r.node.read();
-      if (r.node.bytes) return { ok: true, value: String.fromCharCode(...r.node.bytes()) };
-      return this.err('EACCES', 'read', `${path} is write-only`);
+      if (r.node.bytes) return ok(String.fromCharCode(...r.node.bytes()));
+      return fail(this.state, 'read', 'EACCES', `${path} is write-only`);
     });
   }
 
   readBytes(path: string): SysResult<Uint8Array> {
     return this.run<Uint8Array>(() => {
       const r = resolve(this.state, path, true);
-      if (typeof r === 'string') return this.err(r, 'read', `${path}: ${r}`);
-      if (r.node.kind !== 'file') return this.err('EISDIR', 'read', `${path} is not a regular file`);
-      if (r.node.bytes) return { ok: true, value: r.node.bytes() };
+      if (typeof r === 'string') return fail(this.state, 'read', r, `${path}: ${r}`);
+      if (r.node.kind !== 'file') return fail(this.state, 'read', 'EISDIR', `${path} is not a regular file`);
+      if (r.node.bytes) return ok(r.node.bytes());
       if (r.node.read) {
         const t = r.node.read();
-        return t.ok ? { ok: true, value: new TextEncoder().encode(t.value) } : t;
+        return t.ok ? ok(new TextEncoder().encode(t.value)) : t;
       }
-      return this.err('EACCES', 'read', `${path} is write-only`);
+      return fail(this.state, 'read', 'EACCES', `${path} is write-only`);
     });
   }
 
   readLink(path: string): SysResult<string> {
     return this.run<string>(() => {
       const r = resolve(this.state, path, false);
-      if (typeof r === 'string') return this.err(r, 'readlink', `${path}: ${r === 'ENOENT' ? 'no such file or link' : r}`);
-      if (r.node.kind !== 'link') return this.err('EINVAL', 'readlink', `${path} is not a symbolic link`);
-      return { ok: true, value: r.node.target };
+      if (typeof r === 'string') return fail(this.state, 'readlink', r, `${path}: ${r === 'ENOENT' ? 'no such file or link' : r}`);
+      if (r.node.kind !== 'link') return fail(this.state, 'readlink', 'EINVAL', `${path} is not a symbolic link`);
+      return ok(r.node.target);
     });
   }
 
   list(path: string): SysResult<string[]> {
     return this.run<string[]>(() => {
       const r = resolve(this.state, path, true);
-      if (typeof r === 'string') return this.err(r, 'readdir', `${path}: ${r}`);
-      if (r.node.kind !== 'dir') return this.err('ENOTDIR', 'readdir', `${path} is not a directory`);
-      return { ok: true, value: r.node.entries().sort() };
+      if (typeof r === 'string') return fail(this.state, 'readdir', r, `${path}: ${r}`);
+      if (r.node.kind !== 'dir') return fail(this.state, 'readdir', 'ENOTDIR', `${path} is not a directory`);
+      return ok(r.node.entries().sort());
     });
   }
 
   stat(path: string): SysResult<StatInfo> {
     return this.run<StatInfo>(() => {
       const r = resolve(this.state, path, true);
-      if (typeof r === 'string') return this.err(r, 'stat', `${path}: ${r}`);
-      return { ok: true, value: { kind: r.node.kind } };
+      if (typeof r === 'string') return fail(this.state, 'stat', r, `${path}: ${r}`);
+      return ok({ kind: r.node.kind });
     });
   }
 
@@ -109,22 +105,22 @@ class SimKernel implements Kernel {
     return this.run<number>(() => {
       const k = this.state;
       const r = resolve(k, path, true);
-      if (typeof r === 'string') return this.err(r, 'open', `${path}: ${r === 'ENOENT' ? 'no such device node' : r}`);
-      if (r.node.kind !== 'chardev') return this.err('EINVAL', 'open', `${path}: the model opens only /dev nodes; use read/write for sysfs`);
+      if (typeof r === 'string') return fail(this.state, 'open', r, `${path}: ${r === 'ENOENT' ? 'no such device node' : r}`);
+      if (r.node.kind !== 'chardev') return fail(this.state, 'open', 'EINVAL', `${path}: the model opens only /dev nodes; use read/write for sysfs`);
       const [, a, b, c] = r.parts;
       if (a === 'iommu') return iommufdFopsOpen(k);
       if (b === 'vfio') {
         enter(k, 'vfio_fops_open');
-        return { ok: true, value: allocFd(k, { kind: 'vfio-container', id: vfioContainerOpen(k) }) };
+        return ok(allocFd(k, { kind: 'vfio-container', id: vfioContainerOpen(k) }));
       }
       if (b === 'devices' && c !== undefined) {
         const bdf = vfioDeviceByName(k, c);
         const vg = bdf === undefined ? undefined : k.vfioGroups.get(k.devices.get(bdf)?.group ?? -1);
-        if (!vg || bdf === undefined) return this.err('ENODEV', 'vfio_device_fops_cdev_open', `${path}: device gone`);
+        if (!vg || bdf === undefined) return fail(this.state, 'vfio_device_fops_cdev_open', 'ENODEV', `${path}: device gone`);
         return vfioDeviceFopsCdevOpen(k, vg, bdf);
       }
       const vg = vfioGroupByNode(k, b ?? '');
-      if (!vg) return this.err('ENODEV', 'vfio_group_fops_open', `${path}: no vfio group`);
+      if (!vg) return fail(this.state, 'vfio_group_fops_open', 'ENODEV', `${path}: no vfio group`);
       return vfioGroupFopsOpen(k, vg);
     });
   }
@@ -132,11 +128,11 @@ class SimKernel implements Kernel {
   ioctl(fd: number, request: string, arg: Readonly<Record<string, unknown>> = {}): SysResult<Record<string, unknown>> {
     return this.run<Record<string, unknown>>(() => {
       const file = this.state.files.get(fd);
-      if (!file) return this.err('EBADF', 'ioctl', `fd ${fd} is not open`);
+      if (!file) return fail(this.state, 'ioctl', 'EBADF', `fd ${fd} is not open`);
       const ops = this.fops[file.kind];
       // Only the table's own entries: a request named "__proto__" or "constructor" is unknown, not Object's.
       const handler = Object.hasOwn(ops.ioctls, request) ? ops.ioctls[request] : undefined;
-      if (!handler && !ops.unknownIoctl) return this.err('ENOTTY', 'ioctl', `${request} is not an ioctl of a ${file.kind} fd`);
+      if (!handler && !ops.unknownIoctl) return fail(this.state, 'ioctl', 'ENOTTY', `${request} is not an ioctl of a ${file.kind} fd`);
       const r = handler ? handler(this.state, fd, file, arg) : (ops.unknownIoctl as NonNullable<typeof ops.unknownIoctl>)(this.state, fd, file, request);
       const bad = r.ok ? jsonUnsafePath(r.value) : null;
       if (bad !== null) throw new ModelBug(`${request}: ${bad} is not JSON data (a bigint, NaN or an unsafe integer)`);
@@ -148,17 +144,17 @@ class SimKernel implements Kernel {
     return this.run(() => {
       const k = this.state;
       const file = k.files.get(fd);
-      if (!file) return this.err('EBADF', 'close', `fd ${fd} is not open`);
+      if (!file) return fail(this.state, 'close', 'EBADF', `fd ${fd} is not open`);
       k.files.delete(fd);
       return this.fops[file.kind].release(k, fd, file) ?? OK;
     });
   }
 
-  wait(id: string): SysResult {
+  wait(id: string): SysResult<unknown> {
     return this.run(() => {
       const p = this.state.pending.get(id);
-      if (!p) return this.err('EINVAL', 'wait', `no blocked call with id ${JSON.stringify(id)}`);
-      if (p.result === null) return { ok: false, errno: 'blocked', why: p.what, id };
+      if (!p) return fail(this.state, 'wait', 'EINVAL', `no blocked call with id ${JSON.stringify(id)}`);
+      if (p.result === null) return err('blocked', p.what, id);
       this.state.pending.delete(id);
       return p.result;
     });
@@ -171,7 +167,7 @@ class SimKernel implements Kernel {
   hotRemove(bdf: string): SysResult {
     return this.run(() => {
       const dev = this.state.devices.get(bdf);
-      if (!dev || dev.dead) return this.err('ENODEV', 'pci_stop_and_remove_bus_device', `no device ${bdf}`);
+      if (!dev || dev.dead) return fail(this.state, 'pci_stop_and_remove_bus_device', 'ENODEV', `no device ${bdf}`);
       return pciStopAndRemoveBusDevice(this.state, dev, true);
     });
   }
@@ -181,7 +177,7 @@ class SimKernel implements Kernel {
       const k = this.state;
       enter(k, `load_module: ${name}`);
       const bus = name === 'vfio-platform' ? 'platform' : name === 'vfio-amba' ? 'amba' : name === 'vfio-fsl-mc' ? 'fsl-mc' : name === 'vfio-cdx' ? 'cdx' : 'pci';
-      if (k.modules.has(name) && k.drivers.has(driverKey(bus, name))) return this.err('EEXIST', 'load_module', `${name} is already loaded`);
+      if (k.modules.has(name) && k.drivers.has(driverKey(bus, name))) return fail(this.state, 'load_module', 'EEXIST', `${name} is already loaded`);
       k.modules.add(name);
       if (/^(vfio_iommu_type1|vfio|iommufd|kvm.*)$/.test(name)) return OK;
       const drv: DeviceDriver = createDriver(bus, name, []);
@@ -198,12 +194,12 @@ class SimKernel implements Kernel {
       const drv = [...k.drivers.values()].find((d) => d.name === name);
       if (!drv) {
         if (k.modules.delete(name)) return OK;
-        return this.err('ENOENT', 'delete_module', `${name} is not loaded`);
+        return fail(this.state, 'delete_module', 'ENOENT', `${name} is not loaded`);
       }
       for (const dev of k.devices.values()) {
         if (dev.driver !== name || dev.group === null) continue;
         const open = k.vfioGroups.get(dev.group)?.openDevices.get(dev.name) ?? 0;
-        if (open > 0) return this.err('EBUSY', 'delete_module', `${name} is in use: ${open} device fd(s) of ${dev.name} open`);
+        if (open > 0) return fail(this.state, 'delete_module', 'EBUSY', `${name} is in use: ${open} device fd(s) of ${dev.name} open`);
       }
       enter(k, `driver_unregister: ${name}`);
       for (const dev of k.devices.values()) {
@@ -220,7 +216,7 @@ class SimKernel implements Kernel {
   private withDevice(bdf: string, fn: (d: NonNullable<ReturnType<KernelState['devices']['get']>>) => Outcome): SysResult {
     return this.run(() => {
       const dev = this.state.devices.get(bdf);
-      return dev ? fn(dev) : this.err('ENODEV', 'device lookup', `no device ${bdf}`);
+      return dev ? fn(dev) : fail(this.state, 'device lookup', 'ENODEV', `no device ${bdf}`);
     });
   }
 

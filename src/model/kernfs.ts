@@ -3,7 +3,7 @@
  * `kernfs_get_target_path()` for the text of a link. A leaf on the ground floor: every floor that shows
  * something in sysfs builds its nodes with these, and the views in sysfs/ assemble them.
  */
-import type { Outcome } from './errno.js';
+import { ok, type Outcome } from './errno.js';
 
 export type SysNode =
   | { readonly kind: 'dir'; entries(): string[] }
@@ -12,7 +12,7 @@ export type SysNode =
   | { readonly kind: 'chardev' };
 
 export const dir = (entries: () => string[]): SysNode => ({ kind: 'dir', entries });
-export const text = (s: string): SysNode => ({ kind: 'file', read: () => ({ ok: true, value: s }) });
+export const text = (s: string): SysNode => ({ kind: 'file', read: () => (ok(s)) });
 export const link = (target: string): SysNode => ({ kind: 'link', target });
 
 /**

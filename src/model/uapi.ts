@@ -4,7 +4,7 @@
  * module load). Request names and argument shapes are those of dmaown-trace/1, so replaying a trace
  * is a thin mapping: `{call:'ioctl', fd, request, arg}` → `kernel.ioctl(fd, request, arg)`.
  *
- * Every call answers a `SysResult`: the style's `Result` plus
+ * Every call answers a `SysResult` — errno.ts's one `Result` type, as `Result<T, SysErrno>` with `calls` always set:
  *   - `errno: 'oops'`    the kernel hit BUG(); the calling task died, state is what the BUG left;
  *   - `errno: 'blocked'` the call did not return; `id` names it for `wait(id)`;
  *   - `calls`            the kernel functions it went through, failures as `fn: -EBUSY (why)`.
@@ -56,7 +56,7 @@ export interface Kernel {
   ioctl(fd: number, request: string, arg?: Readonly<Record<string, unknown>>): SysResult<Record<string, unknown>>;
   close(fd: number): SysResult;
   /** How an earlier `blocked` call stands now: its result if it has completed, else still `blocked`. */
-  wait(id: string): SysResult;
+  wait(id: string): SysResult<unknown>;
   hotAdd(dev: PciDeviceDesc, opts?: HotAddOptions): SysResult;
   hotRemove(bdf: string): SysResult;
   loadModule(name: string): SysResult;

@@ -1,5 +1,6 @@
 import { err, ok } from '../../model/errno.js';
-import type { AssignPort, PortResult } from '../actions.js';
+import type { AssignPort } from '../actions.js';
+import type { Result, SysErrno } from '../../model/errno.js';
 
 /**
  * Wrap a port so that write number `n` (0-based; a module load or unload counts as a write) fails
@@ -8,7 +9,7 @@ import type { AssignPort, PortResult } from '../actions.js';
  */
 export function faultyPort(port: AssignPort, n: number, how: 'error' | 'silent' = 'error'): AssignPort {
   let i = 0;
-  const inject = (what: string, real: () => PortResult<void>): PortResult<void> =>
+  const inject = (what: string, real: () => Result<void, SysErrno>): Result<void, SysErrno> =>
     i++ === n ? (how === 'silent' ? ok() : err('EIO', `injected failure at write ${n} (${what})`)) : real();
   return {
     read: (p) => port.read(p), readLink: (p) => port.readLink(p), list: (p) => port.list(p),

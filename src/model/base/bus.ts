@@ -5,7 +5,7 @@
  * forwards to the IOMMU group notifier VFIO registers on (iommu/notifier.ts). Both are tables the upper floors
  * fill at boot (kernel-build.ts), so the driver core names none of them.
  */
-import type { Outcome } from '../errno.js';
+import { ok, type Outcome } from '../errno.js';
 import type { KernelState } from '../kernel-state.js';
 import type { BusType, Device } from './device.js';
 import type { DeviceDriver } from './driver-registry.js';
@@ -55,5 +55,5 @@ export function busNotify(k: KernelState, action: BusNotifyAction, dev: Device):
     const r = nb(k, action, dev);
     if (!r.ok) return r;
   }
-  return { ok: true, value: undefined };
+  return ok();
 }

@@ -5,19 +5,18 @@
  * negative error, decision below), and autoprobe (errors swallowed; a negative error stops the
  * search of further drivers, a positive probe error does not).
  */
-import { ERRNO_NUMBER, type Errno } from '../errno.js';
+import { err, ERRNO_NUMBER, isErrno, ok, type Failure, type Outcome, type SysErrno } from '../errno.js';
 import type { Device } from './device.js';
 import { driverKey, driverMatchDevice, type DeviceDriver } from './driver-registry.js';
 import { enter, fail, printk, type KernelState } from '../kernel-state.js';
 import { busDmaCleanup, busDmaConfigure, busNotify } from './bus.js';
 import { callDriverProbe, callDriverRemove, driverRemoveReady } from './driver-probe.js';
 import { blockOn, blockOnDeviceLock } from './pending.js';
-import type { Outcome } from '../errno.js';
 
 /** really_probe's answer: bound, or an error that is negative (before probe) or positive (probe's own, 5.14+). */
 export type ProbeOutcome = Outcome & { readonly positive?: boolean };
 
-const OK: Outcome = { ok: true, value: undefined };
+const OK: Outcome = ok();
 
 /**
  * `really_probe()`: dev->driver = drv; bus dma_configure (O1+: ownership check → negative error, nothing
@@ -33,9 +32,9 @@ export function reallyProbe(k: KernelState, dev: Device, drv: DeviceDriver): Pro
   const probe = callDriverProbe(k, dev, drv);
   if (!probe.ok) {
     busDmaCleanup(k, dev, drv);
-    const errno = probe.errno as Errno;
+    const errno = probe.errno;
     if (errno !== 'ENODEV' && errno !== 'ENXIO' && errno !== 'EPROBE_DEFER') {
-      printk(k, `${drv.name} ${dev.name}: probe of ${dev.name} failed with error -${ERRNO_NUMBER[errno] ?? 0}`);
+      printk(k, `${drv.name} ${dev.name}: probe of ${dev.name} failed with error -${isErrno(errno) ? ERRNO_NUMBER[errno] : 0}`);
     }
     return { ...probe, positive: true };
   }
@@ -66,7 +65,7 @@ function driverProbeDevice(k: KernelState, dev: Device, drv: DeviceDriver): Prob
   return reallyProbe(k, dev, drv);
 }
 
-function lockedBlock(k: KernelState, dev: Device, what: string, retry: () => Outcome): Outcome | null {
+function lockedBlock(k: KernelState, dev: Device, what: string, retry: () => Outcome): Failure<SysErrno> | null {
   if (dev.lockHolder === null) return null;
   return blockOnDeviceLock(k, `${what}: waiting for device_lock(${dev.name}) held by ${dev.lockHolder}`, dev.name, retry);
 }
@@ -82,8 +81,8 @@ export function deviceDriverAttach(k: KernelState, dev: Device, drv: DeviceDrive
   if (!k.profile.bindFlowsProbeErrors && dev.driver !== null) return fail(k, 'device_driver_attach', 'ENODEV', `${dev.name} is already bound to ${dev.driver}`);
   const r = driverProbeDevice(k, dev, drv);
   if (r.ok || r.errno === 'oops' || r.errno === 'blocked') return r;
-  if (!k.profile.bindFlowsProbeErrors) return { ok: false, errno: 'ENODEV', why: `probe failed (${r.errno}): ${r.why}` };
-  if (r.errno === 'EPROBE_DEFER') return { ok: false, errno: 'EAGAIN', why: `probe deferred: ${r.why}` };
+  if (!k.profile.bindFlowsProbeErrors) return err('ENODEV', `probe failed (${r.errno}): ${r.why}`);
+  if (r.errno === 'EPROBE_DEFER') return err('EAGAIN', `probe deferred: ${r.why}`);
   return r;
 }
 
@@ -154,20 +153,20 @@ export function deviceAttach(k: KernelState, dev: Device): Outcome<boolean> {
     const r = deviceAttach(k, dev);
     return r.ok ? OK : r;
   });
-  if (blocked) return blocked as Outcome<boolean>;
+  if (blocked) return blocked;
   enter(k, 'device_attach');
-  if (dev.driver !== null) return { ok: true, value: true };
+  if (dev.driver !== null) return ok(true);
   for (const drv of k.drivers.values()) {
     if (!driverMatchDevice(k, drv, dev)) continue;
     enter(k, `__device_attach_driver: ${drv.name}`);
     const r = driverProbeDevice(k, dev, drv);
-    if (r.ok) return { ok: true, value: true };
+    if (r.ok) return ok(true);
     if (r.errno === 'oops' || r.errno === 'blocked') return r;
     if (r.positive && k.profile.bindFlowsProbeErrors && r.errno !== 'EPROBE_DEFER') continue;
     if (!k.profile.bindFlowsProbeErrors) continue;
     return r;
   }
-  return { ok: true, value: false };
+  return ok(false);
 }
 
 /**

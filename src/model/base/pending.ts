@@ -8,7 +8,7 @@
  * (a vfio-pci remove() waiting for its fds, the calls that retry a whole bind or unbind) still carry closures.
  */
 import { enter, type KernelState, type PendingCall, type PendingRedo, type PendingWait } from '../kernel-state.js';
-import type { Outcome } from '../errno.js';
+import { err, type Failure, type Outcome, type SysErrno } from '../errno.js';
 
 declare module '../kernel-state.js' {
   interface KernelOps {
@@ -21,30 +21,30 @@ declare module '../kernel-state.js' {
 }
 
 /** A syscall that sleeps (a `wait_for_completion()`, a `device_lock()`): park it as pending until `ready()` holds, then `retry`. */
-export function blockOn(k: KernelState, what: string, ready: () => boolean, retry: () => Outcome): Outcome {
+export function blockOn(k: KernelState, what: string, ready: () => boolean, retry: () => Outcome): Failure<SysErrno> {
   return park(k, what, { kind: 'cond', ready }, { kind: 'fn', retry });
 }
 
 /** A store or bind that sleeps in `device_lock(dev)` held by another task: `retry` runs once the lock is free. */
-export function blockOnDeviceLock(k: KernelState, what: string, device: string, retry: () => Outcome): Outcome {
+export function blockOnDeviceLock(k: KernelState, what: string, device: string, retry: () => Outcome): Failure<SysErrno> {
   return park(k, what, { kind: 'device_lock', device }, { kind: 'fn', retry });
 }
 
 /** A sysfs `remove` or `rescan` that sleeps in `pci_lock_rescan_remove()`: `retry` runs once the mutex is free. */
-export function blockOnRescanRemoveLock(k: KernelState, what: string, retry: () => Outcome): Outcome {
+export function blockOnRescanRemoveLock(k: KernelState, what: string, retry: () => Outcome): Failure<SysErrno> {
   return park(k, what, { kind: 'pci_rescan_remove_lock' }, { kind: 'fn', retry });
 }
 
 /** A sysfs `show` that sleeps in `device_lock(dev)`: once the lock is free, the attribute is read again. */
-export function blockShowOnDeviceLock(k: KernelState, what: string, device: string, attr: string): Outcome<string> {
-  return park(k, what, { kind: 'device_lock', device }, { kind: 'show', device, attr }) as Outcome<string>;
+export function blockShowOnDeviceLock(k: KernelState, what: string, device: string, attr: string): Failure<SysErrno> {
+  return park(k, what, { kind: 'device_lock', device }, { kind: 'show', device, attr });
 }
 
-function park(k: KernelState, what: string, wait: PendingWait, redo: PendingRedo): Outcome {
+function park(k: KernelState, what: string, wait: PendingWait, redo: PendingRedo): Failure<SysErrno> {
   const id = `b${k.next.pending++}`;
   k.pending.set(id, { id, what, wait, redo, result: null });
   enter(k, `blocked: ${what}`);
-  return { ok: false, errno: 'blocked', why: what, id };
+  return err('blocked', what, id);
 }
 
 /** Whether what `p` sleeps on is available now. */
@@ -79,7 +79,7 @@ export function wakeUpPending(k: KernelState): void {
         if (inner) { p.wait = inner.wait; p.redo = inner.redo; }
         continue;
       }
-      p.result = r as Outcome;
+      p.result = r;
       progress = true;
     }
   }

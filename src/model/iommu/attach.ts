@@ -6,7 +6,7 @@ import type { Device } from '../base/device.js';
 import { allocDomain, describeDomain, getGroup, iommuGroupSetCoreDomain, iommuGroupSetDomain, type DomainType, type IommuGroup } from './group.js';
 import { enter, fail, type KernelState } from '../kernel-state.js';
 import { dmarStaleDetach } from './probe.js';
-import type { Outcome } from '../errno.js';
+import { ok, type Outcome } from '../errno.js';
 
 /**
  * `iommu_attach_group()`. L: -EBUSY if the group has a default domain and is not on it. O1+: -EBUSY if
@@ -42,7 +42,7 @@ export function iommuDetachGroup(k: KernelState, g: IommuGroup): Outcome {
   return OK;
 }
 
-const OK: Outcome = { ok: true, value: undefined };
+const OK: Outcome = ok();
 
 /**
  * `iommu_attach_device()` with a fresh domain of `type` (a kernel driver's private domain, scenario 20):
@@ -73,7 +73,7 @@ export function iommuDetachDevice(k: KernelState, dev: Device): Outcome {
   const old = g.domain;
   iommuDetachGroup(k, g);
   if (old !== null) k.domains.delete(old);
-  return { ok: true, value: undefined };
+  return ok();
 }
 
 /** F+ `iommu_attach_device_pasid()`: no group → -ENODEV; PASID already used in the group → -EBUSY. */
@@ -86,7 +86,7 @@ export function iommuAttachDevicePasid(k: KernelState, dev: Device, pasid: numbe
   const key = String(pasid);
   if (g.pasidArray.has(key)) return fail(k, fn, 'EBUSY', `group ${g.id}: PASID ${pasid} already attached`);
   g.pasidArray.set(key, allocDomain(k, 'unmanaged', `${dev.driver ?? 'kernel'} PASID ${pasid} domain`));
-  return { ok: true, value: undefined };
+  return ok();
 }
 
 /** `iommu_detach_device_pasid()` (drivers/iommu/iommu.c, 6.2+): takes `pasid` out of the group's `pasid_array`. */
@@ -98,5 +98,5 @@ export function iommuDetachDevicePasid(k: KernelState, dev: Device, pasid: numbe
   if (!g || d === undefined) return fail(k, fn, 'ENOENT', `${dev.name}: PASID ${pasid} is not attached`);
   g.pasidArray.delete(String(pasid));
   k.domains.delete(d);
-  return { ok: true, value: undefined };
+  return ok();
 }

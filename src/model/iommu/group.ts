@@ -5,11 +5,10 @@
  *
  * Owner cookies are strings compared by identity ('container file 3', 'vfio_group 1', 'iommufd_ctx 2').
  */
-import { ModelBug } from '../errno.js';
+import { ModelBug, ok, type Outcome } from '../errno.js';
 import type { ReservedRegion } from '../host-description.js';
 import type { Device } from '../base/device.js';
 import { enter, fail, printk, type KernelState } from '../kernel-state.js';
-import type { Outcome } from '../errno.js';
 
 declare module '../kernel-state.js' {
   interface KernelState {
@@ -132,14 +131,14 @@ export function requireDirect(g: IommuGroup): boolean {
  * blocking domain with -EINVAL (`__iommu_device_set_domain`). Changes nothing on failure.
  */
 export function iommuGroupSetDomain(k: KernelState, g: IommuGroup, domain: number | null): Outcome {
-  if (g.domain === domain) return { ok: true, value: undefined };
+  if (g.domain === domain) return ok();
   if (k.profile.requireDirect && domain !== null && domain === g.blockingDomain && requireDirect(g) && g.devices.length > 0) {
     const dev = g.devices[0] ?? '?';
     printk(k, `${dev}: Firmware has requested this device have a 1:1 IOMMU mapping, rejecting configuring the device without a 1:1 mapping. Contact your platform vendor.`);
     return fail(k, '__iommu_device_set_domain', 'EINVAL', `group ${g.id}: ${dev} requires direct mapping (IOMMU_RESV_DIRECT) and refuses the blocking domain`);
   }
   g.domain = domain;
-  return { ok: true, value: undefined };
+  return ok();
 }
 
 /** `__iommu_group_set_core_domain()` (O1+): blocking domain while owned, else the default domain. */
@@ -160,7 +159,7 @@ function pasidBusy(k: KernelState, g: IommuGroup): boolean {
 export function iommuDeviceUseDefaultDomain(k: KernelState, dev: Device): Outcome {
   if (dev.group === null) {
     enter(k, 'iommu_device_use_default_domain');
-    return { ok: true, value: undefined };
+    return ok();
   }
   const g = getGroup(k, dev.group);
   const fn = 'iommu_device_use_default_domain';
@@ -178,7 +177,7 @@ export function iommuDeviceUseDefaultDomain(k: KernelState, dev: Device): Outcom
   enter(k, `${fn}: group ${g.id} owner_cnt ${g.ownerCnt} -> ${g.ownerCnt + 1}`);
   g.ownerCnt++;
   dev.defaultDomainUses++;
-  return { ok: true, value: undefined };
+  return ok();
 }
 
 /** `iommu_device_unuse_default_domain()` — the kernel driver unbinds (dma_cleanup): owner_cnt--. WARN (ModelBug) on owner_cnt 0. */
@@ -211,7 +210,7 @@ function iommuTakeDmaOwnership(k: KernelState, g: IommuGroup, owner: string, fn:
   g.owner = owner;
   g.ownerCnt++;
   enter(k, `${fn}: group ${g.id} owner=${owner} owner_cnt=${g.ownerCnt}, domain=blocking`);
-  return { ok: true, value: undefined };
+  return ok();
 }
 
 /**
@@ -263,7 +262,7 @@ export function iommuDeviceClaimDmaOwner(k: KernelState, dev: Device, owner: str
     if (g.owner !== owner) return fail(k, fn, 'EPERM', describeOwnership(k, g));
     g.ownerCnt++;
     enter(k, `${fn}: group ${g.id} owner_cnt -> ${g.ownerCnt} (same owner ${owner})`);
-    return { ok: true, value: undefined };
+    return ok();
   }
   return iommuTakeDmaOwnership(k, g, owner, fn);
 }

@@ -4,7 +4,7 @@
  * `iommu_group_add_device()` sends IOMMU_GROUP_NOTIFY_ADD_DEVICE. VFIO registers its `vfio_iommu_group_notifier()`
  * there (kernel-build.ts, on the profiles that have it), so the IOMMU core names no VFIO function.
  */
-import type { Outcome } from '../errno.js';
+import { ok, type Outcome } from '../errno.js';
 import type { KernelState } from '../kernel-state.js';
 import type { Device } from '../base/device.js';
 import type { BusNotifyAction } from '../base/bus.js';
@@ -31,11 +31,11 @@ export function iommuGroupNotify(k: KernelState, action: IommuGroupNotifyAction,
     const r = nb(k, action, dev);
     if (!r.ok) return r;
   }
-  return { ok: true, value: undefined };
+  return ok();
 }
 
 /** `iommu_bus_notifier()` (5.10): BUS_NOTIFY_BOUND_DRIVER of a device in a group → IOMMU_GROUP_NOTIFY_BOUND_DRIVER. */
 export function iommuBusNotifier(k: KernelState, action: BusNotifyAction, dev: Device): Outcome {
-  if (dev.group === null || action !== 'BUS_NOTIFY_BOUND_DRIVER') return { ok: true, value: undefined };
+  if (dev.group === null || action !== 'BUS_NOTIFY_BOUND_DRIVER') return ok();
   return iommuGroupNotify(k, 'IOMMU_GROUP_NOTIFY_BOUND_DRIVER', dev);
 }

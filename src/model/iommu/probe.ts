@@ -23,7 +23,7 @@
 import type { Device } from '../base/device.js';
 import { allocDomain, iommuGroupHeld, type DomainType, type IommuGroup } from './group.js';
 import { enter, fail, printk, type KernelState } from '../kernel-state.js';
-import type { Outcome } from '../errno.js';
+import { err, ok, type Outcome } from '../errno.js';
 import { iommuGroupNotify } from './notifier.js';
 
 function defaultTypeFor(k: KernelState): DomainType {
@@ -77,7 +77,7 @@ export function iommuProbeDevice(k: KernelState, dev: Device, gid: number): Outc
     printk(k, `${dev.name}: attached to the default domain of group ${gid}, whose other members are in ${g.domain === null ? 'no domain' : `domain ${g.domain}`} (L: iommu_probe_device attaches the default domain unconditionally)`);
   }
   iommuGroupNotify(k, 'IOMMU_GROUP_NOTIFY_ADD_DEVICE', dev);
-  return { ok: true, value: g };
+  return ok(g);
 }
 
 /** `iommu_release_device()`: leave the group; an empty group is freed. */
@@ -125,7 +125,7 @@ export function iommuGroupReleaseEmpty(k: KernelState, gid: number | null): Outc
       `walked the device_domain_info ${bdf} left there when it was removed`;
     printk(k, msg);
     enter(k, 'domain_exit → __dmar_remove_one_dev_info: oops');
-    oops = { ok: false, errno: 'oops', why: msg };
+    oops = err('oops', msg);
   }
   iommuGroupFree(k, g);
   return oops;
@@ -144,7 +144,7 @@ export function dmarStaleDetach(k: KernelState, g: IommuGroup, domain: number | 
       `walked the device_domain_info ${bdf} left there when it was removed`;
     printk(k, msg);
     enter(k, '__dmar_remove_one_dev_info: oops');
-    return { ok: false, errno: 'oops', why: msg };
+    return err('oops', msg);
   }
   return null;
 }

@@ -7,11 +7,10 @@
  *
  * Lock order of the kernel, written once: ioas->mutex → igroup->lock → group->mutex.
  */
-import { err, ok, type Result } from '../errno.js';
+import { err, ModelBug, ok, type Result } from '../errno.js';
 import type { Device } from '../base/device.js';
 import { iommuAttachGroup, iommuDetachGroup } from '../iommu/attach.js';
 import { getGroup, iommuDeviceClaimDmaOwner, iommuDeviceReleaseDmaOwner, iommuGroupSetDomain } from '../iommu/group.js';
-import { ModelBug } from '../errno.js';
 import { enter, type KernelState } from '../kernel-state.js';
 import { iommufdHwptPagingAlloc } from './hw-pagetable.js';
 import { ioptRemoveReservedIova, ioptTableEnforceDevResvRegions } from './io-pagetable.js';

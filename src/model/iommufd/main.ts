@@ -13,10 +13,9 @@
  * Table of contents: main.ts (ctx, objects, dispatch) · ioas.ts (IOAS ioctls) · io-pagetable.ts (IOVA
  * space) · hw-pagetable.ts (HWPT_PAGING) · device.ts (bind, igroup, attach/replace/detach).
  */
-import { ModelBug, err, ok, type Errno, type Result } from '../errno.js';
+import { err, type Errno, ModelBug, ok, type Outcome, type Result } from '../errno.js';
 import { allocFd, fdArg, type FileOps, type IoctlOut, type OpenFile } from '../file-table.js';
 import { enter, fail, type KernelState } from '../kernel-state.js';
-import type { Outcome } from '../errno.js';
 import { VFIO_API_VERSION } from '../vfio-uapi.js';
 import type { IoPagetable } from './io-pagetable.js';
 import { iommufdIoasAllocIoctl, iommufdIoasDestroy, iommufdIoasIovaRanges, iommufdIoasMap, iommufdIoasUnmap } from './ioas.js';
@@ -199,7 +198,7 @@ export function iommufdFopsOpen(k: KernelState): Outcome<number> {
   enter(k, 'iommufd_fops_open');
   const id = k.next.iommufdCtx++;
   k.iommufd.ctxs.set(id, { id, objects: new Map(), groups: new Map(), vfioIoas: null, noIommuMode: false, fileOpen: true, ctxGets: 0 });
-  return { ok: true, value: allocFd(k, { kind: 'iommufd', id }) };
+  return ok(allocFd(k, { kind: 'iommufd', id }));
 }
 
 /** `iommufd_ctx_from_fd()`: not open → EBADF; not /dev/iommu → EBADFD. */
@@ -258,7 +257,7 @@ function dispatch(name: string, op: Ucmd) {
     enter(k, fn);
     const ctx = getCtx(k, file.id);
     const r = op(k, ctx, arg);
-    return r.ok ? r : fail(k, fn, r.errno as Errno, r.why);
+    return r.ok ? r : fail(k, fn, r.errno, r.why);
   };
 }
 

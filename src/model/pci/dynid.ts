@@ -7,7 +7,7 @@ import type { DeviceDriver, PciId } from '../base/driver-registry.js';
 import { pciIdKnown } from '../base/driver-registry.js';
 import { driverAttach } from '../base/dd.js';
 import { enter, fail, type KernelState } from '../kernel-state.js';
-import type { Outcome } from '../errno.js';
+import { ok, type Outcome } from '../errno.js';
 
 /**
  * `sscanf(buf, "%x %x %x %x %x %x %lx", …)`: each `%x` skips white space, takes an optional 0x and the longest run
@@ -51,7 +51,7 @@ export function newIdStore(k: KernelState, drv: DeviceDriver, data: string): Out
   drv.dynids.push(parsed.id);
   const r = driverAttach(k, drv);
   if (!r.ok && r.errno === 'oops') return r;
-  return { ok: true, value: undefined };
+  return ok();
 }
 
 /** `remove_id_store()` (drivers/pci/pci-driver.c): unparsable → EINVAL; no such dynamic id → ENODEV. */
@@ -63,5 +63,5 @@ export function removeIdStore(k: KernelState, drv: DeviceDriver, data: string): 
     && d.subvendor === parsed.id.subvendor && d.subdevice === parsed.id.subdevice);
   if (i < 0) return fail(k, 'remove_id_store', 'ENODEV', `${drv.name} has no dynamic id ${data.trim()}`);
   drv.dynids.splice(i, 1);
-  return { ok: true, value: undefined };
+  return ok();
 }

@@ -14,9 +14,9 @@ import { iommuProbeDevice, iommuReleaseDevice } from '../iommu/probe.js';
 import { enter, fail, printk, type KernelState } from '../kernel-state.js';
 import { blockOnRescanRemoveLock } from '../base/pending.js';
 import { pciStdEnableAcs } from './acs-enable.js';
-import type { Outcome } from '../errno.js';
+import { ok, type Outcome } from '../errno.js';
 
-const OK: Outcome = { ok: true, value: undefined };
+const OK: Outcome = ok();
 
 /**
  * `pci_device_add()` + `pci_bus_add_device()` for a function found at runtime. `group`: undefined →

@@ -10,7 +10,7 @@
  * CDX is the known quirk: an ownership failure is not propagated (`cdx_dma_configure` ends `return 0`).
  * Registered at boot as each bus's `bus_type.dma_configure` / `dma_cleanup` (BUS_TYPE_DMA_OPS).
  */
-import type { Outcome } from '../errno.js';
+import { ok, type Outcome } from '../errno.js';
 import type { BusType, Device } from '../base/device.js';
 import type { BusTypeOps } from '../base/bus.js';
 import type { DeviceDriver } from '../base/driver-registry.js';
@@ -42,9 +42,9 @@ export function pciDmaConfigure(k: KernelState, dev: Device, drv: DeviceDriver):
   // Firmware DMA setup first (of_dma_configure_id / acpi_dma_configure): where groups are made at probe
   // (arm-smmu-v3, iommu/platform.ts) a function without a group gets one here — or, on a stream-ID clash, none.
   if (dev.bus === 'pci' && k.platform.groupAt === 'probe') k.ops.ofIommuConfigure(k, dev);
-  if (!k.profile.dmaOwnership || drv.driverManagedDma) return { ok: true, value: undefined };
+  if (!k.profile.dmaOwnership || drv.driverManagedDma) return ok();
   const r = iommuDeviceUseDefaultDomain(k, dev);
-  if (!r.ok && dev.bus === 'cdx') return { ok: true, value: undefined };
+  if (!r.ok && dev.bus === 'cdx') return ok();
   return r;
 }
 

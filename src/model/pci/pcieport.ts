@@ -4,11 +4,11 @@
  * A device whose config space was not captured (fewer than 64 bytes) is taken as a port.
  */
 import type { DriverOps } from '../base/driver-probe.js';
-import type { Outcome } from '../errno.js';
+import { ok, type Outcome } from '../errno.js';
 import { fail } from '../kernel-state.js';
 import { PCI_EXP_TYPE, pciPcieType } from './caps.js';
 
-const OK: Outcome = { ok: true, value: undefined };
+const OK: Outcome = ok();
 const PORT_TYPES: ReadonlySet<number> = new Set([PCI_EXP_TYPE.ROOT_PORT, PCI_EXP_TYPE.UPSTREAM, PCI_EXP_TYPE.DOWNSTREAM, PCI_EXP_TYPE.RC_EC]);
 
 /** `pcie_portdriver`: its probe. */

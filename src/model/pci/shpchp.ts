@@ -13,9 +13,9 @@ import type { Device } from '../base/device.js';
 import type { DriverOps } from '../base/driver-probe.js';
 import { enter, fail, printk, type KernelState } from '../kernel-state.js';
 import { PCI_CAP_ID_SHPC, pciFindCapability } from './caps.js';
-import type { Outcome } from '../errno.js';
+import { ok, type Outcome } from '../errno.js';
 
-const OK: Outcome = { ok: true, value: undefined };
+const OK: Outcome = ok();
 const PCI_VENDOR_ID_AMD = 0x1022;
 const PCI_DEVICE_ID_AMD_GOLAM_7450 = 0x7450;
 const EBUSY = 16;

@@ -9,7 +9,7 @@ import type { KernelState } from '../kernel-state.js';
 import { newIdStore, removeIdStore } from '../pci/dynid.js';
 import { rescanStore } from '../pci/hotplug.js';
 import { dir, link, text, type SysNode } from '../kernfs.js';
-import type { Outcome } from '../errno.js';
+import { ok, type Outcome } from '../errno.js';
 
 const BUSES: readonly BusType[] = ['pci', 'platform', 'amba', 'fsl-mc', 'cdx'];
 
@@ -43,7 +43,7 @@ export function busNode(k: KernelState, parts: readonly string[]): SysNode | nul
   switch (leaf) {
     case 'bind': return wo((data) => bindStore(k, drv, data.trim()));
     case 'unbind': return wo((data) => unbindStore(k, drv, data.trim()));
-    case 'uevent': return wo(() => ({ ok: true, value: undefined }));
+    case 'uevent': return wo(() => (ok()));
     case 'new_id': return bus === 'pci' ? wo((data) => newIdStore(k, drv, data)) : null;
     case 'remove_id': return bus === 'pci' ? wo((data) => removeIdStore(k, drv, data)) : null;
     default: {

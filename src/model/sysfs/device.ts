@@ -8,7 +8,7 @@ import type { Device } from '../base/device.js';
 import { enter, fail, type KernelState } from '../kernel-state.js';
 import { blockOnDeviceLock, blockShowOnDeviceLock } from '../base/pending.js';
 import { removeStore } from '../pci/hotplug.js';
-import type { Outcome } from '../errno.js';
+import { ok, type Outcome } from '../errno.js';
 import { kernfsGetTargetPath, link, text, type SysNode } from '../kernfs.js';
 
 const hex = (v: number, digits: number): string => `0x${v.toString(16).padStart(digits, '0')}\n`;
@@ -77,7 +77,7 @@ function lockedShow(k: KernelState, dev: Device, attr: string): Outcome<string> 
     return blockShowOnDeviceLock(k, `${attr}_show: waiting for device_lock(${dev.name}) held by ${dev.lockHolder}`, dev.name, attr);
   }
   enter(k, `${attr}_show`);
-  return { ok: true, value: (LOCKED_SHOW[attr] as (d: Device) => string)(dev) };
+  return ok((LOCKED_SHOW[attr] as (d: Device) => string)(dev));
 }
 
 /**
@@ -105,7 +105,7 @@ export function driverOverrideStore(k: KernelState, dev: Device, data: string): 
   if (data.length >= 4095) return fail(k, 'driver_override_store', 'EINVAL', `${data.length} bytes is longer than PAGE_SIZE - 1`);
   const v = data.split('\0')[0]?.split('\n')[0] ?? '';
   dev.driverOverride = v === '' ? null : v;
-  return { ok: true, value: undefined };
+  return ok();
 }
 
 export function deviceAttrWrite(k: KernelState, dev: Device, attr: string, data: string): Outcome | null {

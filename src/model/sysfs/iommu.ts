@@ -4,7 +4,7 @@
  */
 import { allocDomain, type DomainType } from '../iommu/group.js';
 import { enter, fail, printk, type KernelState } from '../kernel-state.js';
-import type { Outcome } from '../errno.js';
+import { ok, type Outcome } from '../errno.js';
 import { dir, link, text, type SysNode } from '../kernfs.js';
 
 function typeString(k: KernelState, gid: number): string {
@@ -28,7 +28,7 @@ export function groupNode(k: KernelState, parts: readonly string[]): SysNode | n
     return dev ? link(`../../../../${dev.path}`) : null;
   }
   if (parts.length !== 3) return null;
-  if (attr === 'type') return { kind: 'file', read: () => ({ ok: true, value: `${typeString(k, gid)}\n` }), write: (d) => iommuGroupStoreType(k, gid, d) };
+  if (attr === 'type') return { kind: 'file', read: () => (ok(`${typeString(k, gid)}\n`)), write: (d) => iommuGroupStoreType(k, gid, d) };
   if (attr === 'name' && g.name !== null) return text(`${g.name}\n`);
   if (attr === 'reserved_regions') {
     const h = (v: bigint): string => `0x${v.toString(16).padStart(16, '0')}`;
@@ -71,11 +71,11 @@ export function iommuGroupStoreType(k: KernelState, gid: number, data: string): 
   } else if (!fq && (g.devices.length === 0 || g.ownerCnt !== 0)) {
     return fail(k, fn, 'EPERM', g.devices.length === 0 ? `group ${gid} is empty` : `group ${gid}: owner_cnt=${g.ownerCnt}; unbind its drivers first`);
   }
-  if (req === cur.type) return { ok: true, value: undefined };
+  if (req === cur.type) return ok();
   const old = g.defaultDomain;
   const id = allocDomain(k, req, `group ${gid} default domain`);
   if (g.domain === old) g.domain = id;
   g.defaultDomain = id;
   if (old !== null) k.domains.delete(old);
-  return { ok: true, value: undefined };
+  return ok();
 }

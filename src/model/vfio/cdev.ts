@@ -8,10 +8,9 @@
  * (`vfio_device_block_group`: EBUSY while /dev/vfio/N is open), and a bound cdev makes
  * open(/dev/vfio/N) EBUSY (`cdev_device_open_cnt`, checked in vfio/group.ts).
  */
-import { ModelBug } from '../errno.js';
+import { ModelBug, ok, type Outcome } from '../errno.js';
 import { fdArg, allocFd, type FileOps, type IoctlOut, type OpenFile } from '../file-table.js';
 import { enter, fail, type KernelState } from '../kernel-state.js';
-import type { Outcome } from '../errno.js';
 import { vfioGroupPut, type VfioGroup } from './group.js';
 import { vfioDeviceGetInfo } from './device.js';
 import { iommufdCtxFromFd, iommufdCtxPut, ucmdFlags, ucmdId } from '../iommufd/main.js';
@@ -24,7 +23,7 @@ export function vfioDeviceFopsCdevOpen(k: KernelState, vg: VfioGroup, devName: s
   enter(k, 'vfio_device_fops_cdev_open');
   const fd = allocFd(k, { kind: 'vfio-cdev', id: vg.id, device: devName });
   k.vfioCdevFiles.set(fd, { dev: devName, group: vg.id, ctx: null, accessGranted: false });
-  return { ok: true, value: fd };
+  return ok(fd);
 }
 
 function dfOf(k: KernelState, fd: number): VfioDeviceFile {
@@ -62,7 +61,7 @@ function bindIommufd(k: KernelState, fd: number, _file: OpenFile, arg: Readonly<
   if (ctx) ctx.ctxGets++;
   df.accessGranted = true;
   vg.cdevDeviceOpenCnt++;
-  return { ok: true, value: { devid: b.value.idev } };
+  return ok({ devid: b.value.idev });
 }
 
 function granted(k: KernelState, fd: number, fn: string): Outcome<never> | null {
@@ -80,7 +79,7 @@ function attachPt(k: KernelState, fd: number, _file: OpenFile, arg: Readonly<Rec
   const vdev = k.vfioIommufdDevs.get(dfOf(k, fd).dev);
   if (!vdev) return fail(k, fn, 'EINVAL', 'device not bound');
   const r = vfioIommufdPhysicalAttachIoas(k, vdev, ucmdId(arg, 'pt_id') ?? 0);
-  return r.ok ? { ok: true, value: { pt_id: r.value } } : fail(k, 'vfio_iommufd_physical_attach_ioas', r.errno, r.why);
+  return r.ok ? ok({ pt_id: r.value }) : fail(k, 'vfio_iommufd_physical_attach_ioas', r.errno, r.why);
 }
 
 /** VFIO_DEVICE_DETACH_IOMMUFD_PT {flags?}: not bound → EINVAL; flags → EINVAL; detaching a detached device is a no-op. */
@@ -93,7 +92,7 @@ function detachPt(k: KernelState, fd: number, _file: OpenFile, arg: Readonly<Rec
   if (set.size > 0 || unknown.length > 0) return fail(k, fn, 'EINVAL', `flags ${unknown.join(', ')} (PASID detach is not modelled)`);
   const vdev = k.vfioIommufdDevs.get(dfOf(k, fd).dev);
   if (vdev) vfioIommufdPhysicalDetachIoas(k, vdev);
-  return { ok: true, value: {} };
+  return ok({});
 }
 
 /** VFIO_DEVICE_GET_INFO on a cdev: EINVAL before BIND, then as on a group-path device fd. */

@@ -6,7 +6,7 @@ import { enter, fail, type KernelState } from '../kernel-state.js';
 import type { FileOps, IoctlOut, OpenFile } from '../file-table.js';
 import { allocDomain, getGroup, iommuGroupClaimDmaOwner, iommuGroupReleaseDmaOwner } from '../iommu/group.js';
 import { iommuAttachGroup, iommuDetachGroup } from '../iommu/attach.js';
-import type { Outcome } from '../errno.js';
+import { ok, type Outcome } from '../errno.js';
 import { VFIO_API_VERSION, VFIO_IOMMU_TYPES, type VfioIommuType } from '../vfio-uapi.js';
 import type { VfioGroup } from './group.js';
 
@@ -51,7 +51,7 @@ function backendSupports(k: KernelState, c: VfioContainer | null, type: string):
  * `if (!domain->domain)` answers `ret = -EIO` (drivers/vfio/vfio_iommu_type1.c).
  */
 function backendAttachGroup(k: KernelState, c: VfioContainer, vg: VfioGroup): Outcome {
-  if (c.iommuDriver === 'VFIO_NOIOMMU_IOMMU' || vg.iommuGroup === null) return { ok: true, value: undefined };
+  if (c.iommuDriver === 'VFIO_NOIOMMU_IOMMU' || vg.iommuGroup === null) return ok();
   enter(k, 'vfio_iommu_type1_attach_group');
   const g = getGroup(k, vg.iommuGroup);
   if (g.devices.length === 0) return fail(k, 'vfio_iommu_type1_attach_group', 'EIO', `iommu group ${g.id} has no devices: no bus to allocate a domain from`);
@@ -83,7 +83,7 @@ export function containerAttachGroup(k: KernelState, cid: number, vg: VfioGroup,
   vg.containerUsers = 1;
   c.noiommu = vg.noiommu;
   c.groups.push(vg.id);
-  return { ok: true, value: undefined };
+  return ok();
 }
 
 /**
@@ -95,7 +95,7 @@ export function containerDetachGroup(k: KernelState, vg: VfioGroup): Outcome {
   enter(k, 'vfio_group_detach_container');
   const c = vg.container === null ? undefined : k.containers.get(vg.container);
   const g = vg.iommuGroup === null ? undefined : k.groups.get(vg.iommuGroup);
-  let detached: Outcome = { ok: true, value: undefined };
+  let detached: Outcome = ok();
   if (c && c.iommuDriver !== null && c.iommuDriver !== 'VFIO_NOIOMMU_IOMMU' && g) {
     enter(k, 'vfio_iommu_type1_detach_group');
     detached = iommuDetachGroup(k, g);
@@ -115,7 +115,7 @@ export function containerDetachGroup(k: KernelState, vg: VfioGroup): Outcome {
 
 function apiVersion(k: KernelState): Outcome<IoctlOut> {
   enter(k, 'vfio_fops_unl_ioctl: VFIO_GET_API_VERSION');
-  return { ok: true, value: { ret: VFIO_API_VERSION } };
+  return ok({ ret: VFIO_API_VERSION });
 }
 
 /** VFIO_CHECK_EXTENSION {extension}: 1 if a backend (or the set one) supports it, else 0. */
@@ -125,9 +125,9 @@ function checkExtension(k: KernelState, _fd: number, file: OpenFile, arg: Readon
   const ext = String(arg['extension'] ?? '');
   if (c && c.iommuDriver !== null) {
     const same = c.iommuDriver === 'VFIO_NOIOMMU_IOMMU' ? ext === 'VFIO_NOIOMMU_IOMMU' : ext === 'VFIO_TYPE1_IOMMU' || ext === 'VFIO_TYPE1v2_IOMMU';
-    return { ok: true, value: { ret: same ? 1 : 0 } };
+    return ok({ ret: same ? 1 : 0 });
   }
-  return { ok: true, value: { ret: backendSupports(k, c, ext) ? 1 : 0 } };
+  return ok({ ret: backendSupports(k, c, ext) ? 1 : 0 });
 }
 
 /** VFIO_SET_IOMMU {type}: no groups or already set → EINVAL; no backend for the type → ENODEV; attach errors propagate. */
@@ -157,7 +157,7 @@ function setIommu(k: KernelState, _fd: number, file: OpenFile, arg: Readonly<Rec
       return r;
     }
   }
-  return { ok: true, value: {} };
+  return ok({});
 }
 
 /**

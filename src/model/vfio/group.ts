@@ -10,7 +10,7 @@ import { iommuGroupDmaOwnerClaimed, getGroup, iommuGroupGet, iommuGroupPut } fro
 import { vfioGroupViable } from './notifier.js';
 import { containerAttachGroup, containerDetachGroup, vfioContainerCookie, type VfioContainer } from './container.js';
 import { openVfioDeviceFile } from './device.js';
-import type { Outcome } from '../errno.js';
+import { ok, type Outcome } from '../errno.js';
 import { vfioDfGroupOpenIommufd, vfioGroupPutIommufd, vfioGroupSetIommufd } from './iommufd.js';
 import { iommuGroupReleaseEmpty } from '../iommu/probe.js';
 
@@ -101,7 +101,7 @@ export function vfioGroupFopsOpen(k: KernelState, vg: VfioGroup): Outcome<number
   const fd = allocFd(k, { kind: 'vfio-group', id: vg.id });
   vg.openedFd = fd;
   vg.fdClosed = false;
-  return { ok: true, value: fd };
+  return ok(fd);
 }
 
 /** The vfio group behind group fd `fd`: a dead one (6.1+, off `vfio.group_list`) it still holds, else the listed one. */
@@ -141,7 +141,7 @@ function getStatus(k: KernelState, fd: number, file: OpenFile, arg: Readonly<Rec
   } else {
     enter(k, `iommu_group_dma_owner_claimed: true (owner_cnt=${getGroup(k, vg.iommuGroup).ownerCnt})`);
   }
-  return { ok: true, value: { flags } };
+  return ok({ flags });
 }
 
 /** VFIO_GROUP_SET_CONTAINER {fd}: see spec §4.4 (L) and §5.3 (O1+), §6.4 (iommufd, F+). */
@@ -166,11 +166,11 @@ function setContainer(k: KernelState, fd: number, file: OpenFile, arg: Readonly<
   }
   if (cf.kind === 'vfio-container') {
     const r = containerAttachGroup(k, cf.id, vg, vfioContainerCookie(k, cf, vg));
-    return r.ok ? { ok: true, value: {} } : r;
+    return r.ok ? ok({}) : r;
   }
   if (cf.kind === 'iommufd' && p.deviceClaim && k.opts.iommufd) {
     const r = vfioGroupSetIommufd(k, vg, cf.id);
-    return r.ok ? { ok: true, value: {} } : r;
+    return r.ok ? ok({}) : r;
   }
   return p.deviceClaim ? fail(k, fn, 'EBADFD', `fd ${cfd} is neither a VFIO container nor an iommufd`)
     : fail(k, fn, 'EINVAL', `fd ${cfd} is not a VFIO container (/dev/vfio/vfio)`);
@@ -191,7 +191,7 @@ function unsetContainer(k: KernelState, fd: number, file: OpenFile): Outcome<Ioc
   }
   // 6.12 group.c: no busy check for an iommufd; open device fds keep their own binding and ctx reference.
   if (vg.iommufd !== null) vfioGroupPutIommufd(k, vg);
-  return { ok: true, value: {} };
+  return ok({});
 }
 
 export function openDeviceCount(vg: VfioGroup): number {
@@ -237,7 +237,7 @@ function getDeviceFd(k: KernelState, fd: number, file: OpenFile, arg: Readonly<R
   }
   if (vg.container !== null) vg.containerUsers++;
   const dfd = openVfioDeviceFile(k, vg, name, 'vfio-device');
-  return { ok: true, value: { fd: dfd } };
+  return ok({ fd: dfd });
 }
 
 /** `vfio_group_fops_release()` proper: the container held only by the group is detached (claim released). */

@@ -7,9 +7,8 @@
  * ownership claim; the first GET_DEVICE_FD of a device binds it (`iommufd_device_bind`: the claim, errors
  * such as EPERM come out of the ioctl) and attaches it to the compat IOAS; its last close unbinds it.
  */
-import { err, ok, type Result } from '../errno.js';
+import { err, ok, type Outcome, type Result } from '../errno.js';
 import { enter, fail, type KernelState } from '../kernel-state.js';
-import type { Outcome } from '../errno.js';
 import type { VfioGroup } from './group.js';
 import { getCtx, iommufdCtxPut, type IommufdCtx, type IommufdDevice } from '../iommufd/main.js';
 import { iommufdVfioCompatIoasCreate, iommufdVfioCompatIoasGetId, iommufdVfioCompatSetNoIommu } from '../iommufd/ioas.js';
@@ -105,7 +104,7 @@ export function vfioGroupSetIommufd(k: KernelState, vg: VfioGroup, ctxId: number
   }
   vg.iommufd = ctxId;
   ctx.ctxGets++;
-  return { ok: true, value: undefined };
+  return ok();
 }
 
 /** The vfio group lets go of its iommufd (UNSET_CONTAINER, group release, last device removed): `iommufd_ctx_put`. */
@@ -126,9 +125,9 @@ export function vfioGroupPutIommufd(k: KernelState, vg: VfioGroup): void {
 export function vfioDfGroupOpenIommufd(k: KernelState, vg: VfioGroup, devName: string): Outcome {
   const fn = 'vfio_df_group_open';
   const ctxId = vg.iommufd;
-  if (ctxId === null) return { ok: true, value: undefined };
+  if (ctxId === null) return ok();
   const cur = k.vfioIommufdDevs.get(devName);
-  if (cur) { cur.openCount++; return { ok: true, value: undefined }; }
+  if (cur) { cur.openCount++; return ok(); }
   enter(k, `${fn}: first open of ${devName} on iommufd_ctx ${ctxId}`);
   const ctx = getCtx(k, ctxId);
   if (vg.noiommu && ctx.vfioIoas !== null) return fail(k, fn, 'EPERM', `noiommu group ${vg.id}: iommufd_ctx ${ctxId} has a compat IOAS (translation expected)`);
@@ -145,7 +144,7 @@ export function vfioDfGroupOpenIommufd(k: KernelState, vg: VfioGroup, devName: s
       return fail(k, 'vfio_iommufd_compat_attach_ioas', a.errno, a.why);
     }
   }
-  return { ok: true, value: undefined };
+  return ok();
 }
 
 /** `vfio_df_group_close()`: the last close of a device opened on an iommufd unbinds it. No-op otherwise. */

@@ -8,7 +8,7 @@ import { enter, printk, type KernelState } from '../kernel-state.js';
 import { getGroup } from '../iommu/group.js';
 import { PCI_HEADER_TYPE_NORMAL } from '../pci/caps.js';
 import type { VfioGroup } from './group.js';
-import type { Outcome } from '../errno.js';
+import { err, ok, type Outcome } from '../errno.js';
 import type { IommuGroupNotifyAction } from '../iommu/notifier.js';
 
 /** `vfio_driver_allowed[]` (5.10; `vfio_driver_whitelist` before). */
@@ -47,18 +47,18 @@ export function vfioGroupViable(k: KernelState, vg: VfioGroup): string | null {
 
 /** BUS_NOTIFY_BOUND_DRIVER → `vfio_iommu_group_notifier`: `BUG_ON(vfio_group_nb_verify(group, dev))`. */
 export function vfioNotifyBoundDriver(k: KernelState, dev: Device): Outcome {
-  if (!k.profile.vfioGroupNotifier || dev.group === null) return { ok: true, value: undefined };
+  if (!k.profile.vfioGroupNotifier || dev.group === null) return ok();
   const vg = k.vfioGroups.get(dev.group);
-  if (!vg) return { ok: true, value: undefined };
+  if (!vg) return ok();
   enter(k, 'vfio_iommu_group_notifier: IOMMU_GROUP_NOTIFY_BOUND_DRIVER');
-  if (vg.containerUsers === 0) return { ok: true, value: undefined };
+  if (vg.containerUsers === 0) return ok();
   const why = vfioDevViable(k, vg, dev);
-  if (why === null) return { ok: true, value: undefined };
+  if (why === null) return ok();
   const msg = `kernel BUG at drivers/vfio/vfio.c: vfio_group_nb_verify: ${why} in iommu group ${dev.group}, ` +
     `whose vfio_group is in use by user space (container_users=${vg.containerUsers}); the driver is bound and doing DMA in a user-owned group`;
   printk(k, msg);
   enter(k, 'BUG_ON(vfio_group_nb_verify)');
-  return { ok: false, errno: 'oops', why: msg };
+  return err('oops', msg);
 }
 
 /** IOMMU_GROUP_NOTIFY_ADD_DEVICE → `vfio_group_nb_add_dev`: dev_WARN "Device added to live group N!" when in use. */
@@ -82,7 +82,7 @@ export function vfioIommuGroupNotifier(k: KernelState, action: IommuGroupNotifyA
   switch (action) {
     case 'IOMMU_GROUP_NOTIFY_ADD_DEVICE':
       vfioNotifyAddDevice(k, dev);
-      return { ok: true, value: undefined };
+      return ok();
     case 'IOMMU_GROUP_NOTIFY_BOUND_DRIVER':
       return vfioNotifyBoundDriver(k, dev);
   }

@@ -28,12 +28,12 @@ import type { Device } from '../../base/device.js';
 import { enter, fail, printk, type KernelState } from '../../kernel-state.js';
 import { pciDeviceGroup } from '../../pci/device-group.js';
 import { pciForEachDmaAlias, ridName } from '../../pci/requester-id.js';
-import type { Outcome } from '../../errno.js';
+import { ok, type Outcome } from '../../errno.js';
 import { kernelPciTopology } from '../../pci/kernel-topology.js';
 import { dmaConfigureFn } from '../platform.js';
 import { iommuGroupAllocId, iommuProbeDevice } from '../probe.js';
 
-const OK: Outcome = { ok: true, value: undefined };
+const OK: Outcome = ok();
 
 /**
  * `arm_smmu_insert_master()`'s check for `dev`, whose group (by `pci_device_group()`) would be `gid`: the

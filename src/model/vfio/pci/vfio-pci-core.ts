@@ -12,7 +12,7 @@ import type { DeviceDriver } from '../../base/driver-registry.js';
 import type { DriverOps } from '../../base/driver-probe.js';
 import type { VfioDeviceOps } from '../device.js';
 import { PCI_HEADER_TYPE_NORMAL, pciConfigResetMethods } from '../../pci/caps.js';
-import type { Outcome } from '../../errno.js';
+import { ok, type Outcome } from '../../errno.js';
 import { vfioGroupAddDevice, vfioGroupPut, vfioGroupRemoveLast } from '../group.js';
 import { vfioCdevFilesOpen } from '../cdev.js';
 import { vfioDeviceRelease, vfioInitDevice } from '../device-class.js';
@@ -41,7 +41,7 @@ export function vfioPciProbe(k: KernelState, dev: Device, drv: DeviceDriver): Ou
   const vg = vfioGroupAddDevice(k, gid, dev.name, noiommu);
   vfioInitDevice(k, dev.name);
   void vg;
-  return { ok: true, value: undefined };
+  return ok();
 }
 
 /** `vfio_noiommu_group_alloc()`: a fake iommu group named 'vfio-noiommu'; taints the kernel. */
@@ -127,8 +127,8 @@ export const VFIO_PCI_DEVICE_OPS: Readonly<Record<'vfio-pci' | 'vfio-platform', 
   'vfio-pci': {
     getInfo(k, dev) {
       const flags = vfioPciResetWorks(k, dev) ? ['RESET', 'PCI'] : ['PCI'];
-      return { ok: true, value: { flags, num_regions: VFIO_PCI_NUM_REGIONS, num_irqs: VFIO_PCI_NUM_IRQS } };
+      return ok({ flags, num_regions: VFIO_PCI_NUM_REGIONS, num_irqs: VFIO_PCI_NUM_IRQS });
     },
   },
-  'vfio-platform': { getInfo: () => ({ ok: true, value: { flags: ['PLATFORM'], num_regions: 0, num_irqs: 0 } }) },
+  'vfio-platform': { getInfo: () => (ok({ flags: ['PLATFORM'], num_regions: 0, num_irqs: 0 })) },
 };
