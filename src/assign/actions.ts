@@ -188,7 +188,3 @@ function checkEffect(port: AssignPort, a: DeviceAction): ActionResult {
   if (a.op === 'bind' && d.value !== a.driver) return { ok: false, wrote: true, errno: 'verify', why: `${a.bdf}: bind to ${a.driver} reported success but the driver is ${d.value ?? 'none'}` };
   return { ok: true };
 }
-
-export function describeFailure(f: ActionFailure): string {
-  return `${f.errno}: ${f.why}`;
-}

@@ -6,8 +6,6 @@
  * Intel chipsets expose) are the host's plumbing; everything else is an endpoint. A group with at least
  * one endpoint is one a user could pass through; the others are summarised, not listed.
  */
-export type FunctionKind = 'endpoint' | 'infrastructure';
-
 /** What kind of plumbing a function is (null: an endpoint). `headerType` from config byte 0x0e & 0x7f. */
 export function infrastructureKind(cls: number, headerType: number): string | null {
   const base = cls >> 16, sub = (cls >> 8) & 0xff;

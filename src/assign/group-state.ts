@@ -35,15 +35,3 @@ export function groupStatus(view: HostView, g: GroupView, driver = 'vfio-pci'): 
   const refusals = r.ok ? [] : r.refusals.filter((x) => x.code !== 'group-member' && x.code !== 'driver-unavailable' && x.code !== 'unknown');
   return { state: refusals.length > 0 ? 'refused' : 'needs-rebind', endpoints, refusals };
 }
-
-export interface StateCounts {
-  readonly endpointGroups: number;
-  readonly infrastructureGroups: number;
-  readonly byState: Readonly<Record<GroupState, number>>;
-}
-
-export function countStates(states: readonly GroupStatus[]): StateCounts {
-  const byState: Record<GroupState, number> = { ready: 0, 'in-use': 0, free: 0, 'needs-rebind': 0, refused: 0, infrastructure: 0, unknown: 0 };
-  for (const s of states) byState[s.state]++;
-  return { endpointGroups: states.length - byState.infrastructure, infrastructureGroups: byState.infrastructure, byState };
-}

@@ -20,7 +20,6 @@ import { groupStatus, type GroupState } from '../assign/group-state.js';
  */
 export type { GroupState };
 export type Owner = Ownership;
-export const OWNERS: readonly Owner[] = ['kernel', 'user', 'idle', 'unknown'];
 export const GROUP_STATES: readonly GroupState[] = ['ready', 'in-use', 'free', 'needs-rebind', 'refused', 'infrastructure', 'unknown'];
 
 /** vfio-pci's module: loaded, built in, available for this kernel, absent — or unknown (a capture without module evidence). */

@@ -46,8 +46,12 @@ export function jsonUnsafePath(v: unknown, path = 'out'): string | null {
 }
 export type IoctlHandler = (k: KernelState, fd: number, file: OpenFile, arg: Readonly<Record<string, unknown>>) => Outcome<IoctlOut>;
 
-export interface FileOps {
-  readonly ioctls: Readonly<Record<string, IoctlHandler>>;
+/**
+ * A file type's operations (`struct file_operations` with its ioctl switch as a table): `R` is the literal union
+ * of the ioctl requests it answers, so the compiler checks each table has exactly those.
+ */
+export interface FileOps<R extends string = string> {
+  readonly ioctls: Readonly<Record<R, IoctlHandler>>;
   /** A request not in `ioctls` (the `default:` of the C switch). Absent: ENOTTY. */
   readonly unknownIoctl?: (k: KernelState, fd: number, file: OpenFile, request: string) => Outcome<IoctlOut>;
   /** The last close of the file (`release`); an outcome only when the release died (an 'oops' the close reports). */

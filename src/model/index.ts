@@ -25,7 +25,7 @@ export { createKernel } from './kernel.js';
 export { buildKernelState } from './kernel-build.js';
 export { profileFor, type Profile, type ProfileLabel } from './profiles.js';
 export type { Kernel, KernelOptions, SysResult, SysErrno, Outcome, HotAddOptions, StatInfo, VfioIommuType } from './uapi.js';
-export { VFIO_IOCTLS, VFIO_IOMMU_TYPES, VFIO_API_VERSION } from './uapi.js';
+export { VFIO_IOMMU_TYPES, VFIO_API_VERSION } from './uapi.js';
 export { checkInvariants } from './invariants.js';
 export { inspectGroup, inspectDevice, inspectVfioGroup, kernelLog, groupMemberViability, type GroupView, type VfioGroupView, type DomainKind, type MemberViability } from './inspect.js';
 export type { FileOps, FileOpsTable, FileKind, IoctlHandler, OpenFile } from './file-table.js';

@@ -4,11 +4,12 @@
  * Paths resolve through the sysfs view (sysfs/sysfs.ts); fds dispatch through one ioctl table per file type.
  */
 import type { HostDescription, PciDeviceDesc } from './host-description.js';
+import type { BusType } from './base/device.js';
 import { driverKey, createDriver, type DeviceDriver } from './base/driver-registry.js';
 import { deviceReleaseDriver, driverAttach } from './base/dd.js';
 import { pciDeviceAdd, pciStopAndRemoveBusDevice } from './pci/hotplug.js';
-import { allocFd, jsonUnsafePath, type FileOpsTable } from './file-table.js';
-import { FILE_OPS } from './file-ops.js';
+import { jsonUnsafePath, type FileOpsTable } from './file-table.js';
+import { CDEV_OPEN, FILE_OPS } from './file-ops.js';
 import { err, ModelBug, ok } from './errno.js';
 import { iommuAttachDevice, iommuAttachDevicePasid, iommuDetachDevice, iommuDetachDevicePasid } from './iommu/attach.js';
 import type { DomainType } from './iommu/group.js';
@@ -16,17 +17,16 @@ import { buildKernelState } from './kernel-build.js';
 import { enter, fail, type KernelState } from './kernel-state.js';
 import { wakeUpPending } from './base/pending.js';
 import { resolve } from './sysfs/sysfs.js';
-import { vfioGroupByNode } from './sysfs/dev.js';
-import { vfioDeviceByName } from './vfio/device-class.js';
 import type { HotAddOptions, Kernel, KernelOptions, Outcome, StatInfo, SysResult } from './uapi.js';
-import { vfioContainerOpen } from './vfio/container.js';
-import { vfioGroupFopsOpen } from './vfio/group.js';
-import { iommufdFopsOpen } from './iommufd/main.js';
-import { vfioDeviceFopsCdevOpen } from './vfio/cdev.js';
 
 const OK: Outcome = ok();
 
+/** Modules that register a vfio driver on a bus other than PCI (drivers/vfio/platform, fsl-mc, cdx); any other driver module is a PCI driver. */
+const VFIO_BUS_MODULES = { 'vfio-platform': 'platform', 'vfio-amba': 'amba', 'vfio-fsl-mc': 'fsl-mc', 'vfio-cdx': 'cdx' } as const satisfies Readonly<Record<string, BusType>>;
+
 class SimKernel implements Kernel {
+  private readonly cdevOpen = CDEV_OPEN;
+
   constructor(readonly state: KernelState, private readonly fops: FileOpsTable) {}
 
   private run<T>(fn: () => Outcome<T>): SysResult<T> {
@@ -107,21 +107,7 @@ class SimKernel implements Kernel {
       const r = resolve(k, path, true);
       if (typeof r === 'string') return fail(this.state, 'open', r, `${path}: ${r === 'ENOENT' ? 'no such device node' : r}`);
       if (r.node.kind !== 'chardev') return fail(this.state, 'open', 'EINVAL', `${path}: the model opens only /dev nodes; use read/write for sysfs`);
-      const [, a, b, c] = r.parts;
-      if (a === 'iommu') return iommufdFopsOpen(k);
-      if (b === 'vfio') {
-        enter(k, 'vfio_fops_open');
-        return ok(allocFd(k, { kind: 'vfio-container', id: vfioContainerOpen(k) }));
-      }
-      if (b === 'devices' && c !== undefined) {
-        const bdf = vfioDeviceByName(k, c);
-        const vg = bdf === undefined ? undefined : k.vfioGroups.get(k.devices.get(bdf)?.group ?? -1);
-        if (!vg || bdf === undefined) return fail(this.state, 'vfio_device_fops_cdev_open', 'ENODEV', `${path}: device gone`);
-        return vfioDeviceFopsCdevOpen(k, vg, bdf);
-      }
-      const vg = vfioGroupByNode(k, b ?? '');
-      if (!vg) return fail(this.state, 'vfio_group_fops_open', 'ENODEV', `${path}: no vfio group`);
-      return vfioGroupFopsOpen(k, vg);
+      return this.cdevOpen[r.node.cdev](k, r.node.name, path);
     });
   }
 
@@ -176,7 +162,7 @@ class SimKernel implements Kernel {
     return this.run(() => {
       const k = this.state;
       enter(k, `load_module: ${name}`);
-      const bus = name === 'vfio-platform' ? 'platform' : name === 'vfio-amba' ? 'amba' : name === 'vfio-fsl-mc' ? 'fsl-mc' : name === 'vfio-cdx' ? 'cdx' : 'pci';
+      const bus = Object.hasOwn(VFIO_BUS_MODULES, name) ? VFIO_BUS_MODULES[name as keyof typeof VFIO_BUS_MODULES] : 'pci';
       if (k.modules.has(name) && k.drivers.has(driverKey(bus, name))) return fail(this.state, 'load_module', 'EEXIST', `${name} is already loaded`);
       k.modules.add(name);
       if (/^(vfio_iommu_type1|vfio|iommufd|kvm.*)$/.test(name)) return OK;

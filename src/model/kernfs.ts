@@ -9,7 +9,13 @@ export type SysNode =
   | { readonly kind: 'dir'; entries(): string[] }
   | { readonly kind: 'file'; read?(): Outcome<string>; bytes?(): Uint8Array; write?(data: string): Outcome }
   | { readonly kind: 'link'; readonly target: string }
-  | { readonly kind: 'chardev' };
+  | { readonly kind: 'chardev'; readonly cdev: CdevKind; readonly name: string };
+
+/**
+ * Which character device a /dev node is (`inode->i_rdev` → `struct cdev`): `open()` calls that cdev's open
+ * (`chrdev_open()` → `fops->open`). `name` is the node's name ('7', 'noiommu-7', 'vfio0').
+ */
+export type CdevKind = 'iommu' | 'vfio' | 'vfio-group' | 'vfio-device';
 
 export const dir = (entries: () => string[]): SysNode => ({ kind: 'dir', entries });
 export const text = (s: string): SysNode => ({ kind: 'file', read: () => (ok(s)) });

@@ -14,7 +14,7 @@ import type { VfioIommuType } from './vfio-uapi.js';
 import type { PciDeviceDesc } from './host-description.js';
 
 export type { SysErrno, SysResult, Outcome } from './errno.js';
-export { VFIO_IOCTLS, VFIO_IOMMU_TYPES, VFIO_API_VERSION, type VfioIommuType } from './vfio-uapi.js';
+export { VFIO_IOMMU_TYPES, VFIO_API_VERSION, type VfioIommuType } from './vfio-uapi.js';
 
 export interface KernelOptions {
   /** Override `desc.kernel` (uname -r) for profile selection. */

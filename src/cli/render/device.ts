@@ -15,11 +15,6 @@ export function deviceName(d: DeviceView): string {
   return `${cls}: ${[d.vendorName ?? `Vendor ${h4(d.vendor)}`, d.deviceName ?? `Device ${h4(d.device)}`].join(' ')}`;
 }
 
-/** `01:00.0 VGA compatible controller [0300]: NVIDIA Corporation TU106 [...] [10de:1f06]` — lspci -nn. */
-export function lspciLine(d: DeviceView): string {
-  return `${shortBdf(d.bdf)} ${deviceName(d)} [${h4(d.vendor)}:${h4(d.device)}]`;
-}
-
 export function roleText(d: DeviceView): string {
   switch (d.role) {
     case 'kernel-dma': return 'kernel DMA user';

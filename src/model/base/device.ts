@@ -67,10 +67,6 @@ export function deviceFromOther(d: OtherDeviceDesc): Device {
   };
 }
 
-/** How a device is named in messages: `0000:00:05.1 bound to e1000` / `0000:00:05.1 (no driver)`. */
-export function describeDevice(dev: Device): string {
-  return dev.driver ? `${dev.name} bound to ${dev.driver}` : `${dev.name} (no driver)`;
-}
 
 /** A directory and its parents in the /sys/devices tree (`kobject_add()`). */
 export function addPath(k: KernelState, path: string): void {

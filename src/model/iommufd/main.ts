@@ -14,9 +14,9 @@
  * space) · hw-pagetable.ts (HWPT_PAGING) · device.ts (bind, igroup, attach/replace/detach).
  */
 import { err, type Errno, ModelBug, ok, type Outcome, type Result } from '../errno.js';
-import { allocFd, fdArg, type FileOps, type IoctlOut, type OpenFile } from '../file-table.js';
+import { allocFd, fdArg, type FileOps, type IoctlHandler, type IoctlOut, type OpenFile } from '../file-table.js';
 import { enter, fail, type KernelState } from '../kernel-state.js';
-import { VFIO_API_VERSION } from '../vfio-uapi.js';
+import { VFIO_API_VERSION, type VfioContainerIoctl } from '../vfio-uapi.js';
 import type { IoPagetable } from './io-pagetable.js';
 import { iommufdIoasAllocIoctl, iommufdIoasDestroy, iommufdIoasIovaRanges, iommufdIoasMap, iommufdIoasUnmap } from './ioas.js';
 import { iommufdHwptAlloc, iommufdHwptPagingDestroy } from './hw-pagetable.js';
@@ -152,12 +152,23 @@ function usersWhy(ctx: IommufdCtx, obj: IommufdObject): string {
   return `HWPT ${obj.id} has attached device(s) ${devs.join(', ')}`;
 }
 
+/** `iommufd_object_ops[]` (main.c): each object type's `destroy`, keyed by the type the compiler checks. */
+const IOMMUFD_OBJECT_OPS: { readonly [T in IommufdObject['type']]: (k: KernelState, ctx: IommufdCtx, obj: Extract<IommufdObject, { type: T }>) => void } = {
+  IOAS: iommufdIoasDestroy,
+  HWPT_PAGING: iommufdHwptPagingDestroy,
+  DEVICE: iommufdDeviceDestroy,
+};
+
+/** `iommufd_object_ops[obj->type].destroy(obj)` for an object of any type. */
+function objectDestroy<T extends IommufdObject['type']>(k: KernelState, ctx: IommufdCtx, obj: Extract<IommufdObject, { type: T }>): void {
+  const destroy: (k: KernelState, ctx: IommufdCtx, obj: Extract<IommufdObject, { type: T }>) => void = IOMMUFD_OBJECT_OPS[obj.type as T];
+  destroy(k, ctx, obj);
+}
+
 function destroyObject(k: KernelState, ctx: IommufdCtx, obj: IommufdObject): void {
   ctx.objects.delete(obj.id);
   if (ctx.vfioIoas === obj.id) ctx.vfioIoas = null;
-  if (obj.type === 'IOAS') iommufdIoasDestroy(k, ctx, obj);
-  else if (obj.type === 'HWPT_PAGING') iommufdHwptPagingDestroy(k, ctx, obj);
-  else iommufdDeviceDestroy(k, ctx, obj);
+  objectDestroy(k, ctx, obj);
 }
 
 /**
@@ -236,8 +247,13 @@ function iommufdVfioIoas(_k: KernelState, ctx: IommufdCtx, arg: Readonly<Record<
   return err('EOPNOTSUPP', `IOMMU_VFIO_IOAS op ${String(op)}`);
 }
 
-/** `iommufd_ioctl_ops[]` (uapi names of include/uapi/linux/iommufd.h), plus the VFIO compat ioctls the ctx answers. */
-const IOMMUFD_IOCTL_OPS: Readonly<Record<string, Ucmd>> = {
+/** The ioctls of /dev/iommu (include/uapi/linux/iommufd.h), and the VFIO compat ioctls the ctx answers. */
+export type IommufdIoctl =
+  | 'IOMMU_DESTROY' | 'IOMMU_IOAS_ALLOC' | 'IOMMU_IOAS_IOVA_RANGES' | 'IOMMU_IOAS_MAP' | 'IOMMU_IOAS_UNMAP'
+  | 'IOMMU_HWPT_ALLOC' | 'IOMMU_VFIO_IOAS' | Extract<VfioContainerIoctl, 'VFIO_GET_API_VERSION' | 'VFIO_CHECK_EXTENSION'>;
+
+/** `iommufd_ioctl_ops[]`. */
+const IOMMUFD_IOCTL_OPS: Readonly<Record<IommufdIoctl, Ucmd>> = {
   IOMMU_DESTROY: iommufdDestroy,
   IOMMU_IOAS_ALLOC: iommufdIoasAllocIoctl,
   IOMMU_IOAS_IOVA_RANGES: iommufdIoasIovaRanges,
@@ -249,9 +265,7 @@ const IOMMUFD_IOCTL_OPS: Readonly<Record<string, Ucmd>> = {
   VFIO_CHECK_EXTENSION: (_k, _c, a) => ok({ ret: ['VFIO_TYPE1_IOMMU', 'VFIO_TYPE1v2_IOMMU', 'VFIO_UNMAP_ALL'].includes(String(a['extension'])) ? 1 : 0 }),
 };
 
-export const IOMMUFD_IOCTLS = Object.keys(IOMMUFD_IOCTL_OPS);
-
-function dispatch(name: string, op: Ucmd) {
+function dispatch(name: IommufdIoctl, op: Ucmd): IoctlHandler {
   return (k: KernelState, _fd: number, file: OpenFile, arg: Readonly<Record<string, unknown>>): Outcome<IoctlOut> => {
     const fn = `iommufd_fops_ioctl: ${name}`;
     enter(k, fn);
@@ -261,9 +275,16 @@ function dispatch(name: string, op: Ucmd) {
   };
 }
 
+/** Every entry of `iommufd_ioctl_ops` behind `iommufd_fops_ioctl()`. */
+function dispatchTable(ops: Readonly<Record<IommufdIoctl, Ucmd>>): Record<IommufdIoctl, IoctlHandler> {
+  const out = {} as Record<IommufdIoctl, IoctlHandler>;
+  for (const name of Object.keys(ops) as IommufdIoctl[]) out[name] = dispatch(name, ops[name]);
+  return out;
+}
+
 /** `iommufd_fops` of /dev/iommu: every ioctl through `iommufd_ioctl_ops`. */
-export const IOMMUFD_FOPS: FileOps = {
-  ioctls: Object.fromEntries(Object.entries(IOMMUFD_IOCTL_OPS).map(([n, op]) => [n, dispatch(n, op)])),
+export const IOMMUFD_FOPS: FileOps<IommufdIoctl> = {
+  ioctls: dispatchTable(IOMMUFD_IOCTL_OPS),
   release(k, _fd, file) {
     const ctx = k.iommufd.ctxs.get(file.id);
     if (!ctx) return;

@@ -4,11 +4,11 @@
  * /dev/iommu (CONFIG_IOMMUFD).
  */
 import type { KernelState } from '../kernel-state.js';
-import { dir, type SysNode } from '../kernfs.js';
+import { dir, type CdevKind, type SysNode } from '../kernfs.js';
 import { vfioGroupNode, type VfioGroup } from '../vfio/group.js';
 import { vfioCdevNames, vfioDeviceByName, vfioDeviceHasCdev } from '../vfio/device-class.js';
 
-const CHR: SysNode = { kind: 'chardev' };
+const chr = (cdev: CdevKind, name: string): SysNode => ({ kind: 'chardev', cdev, name });
 
 function vfioGroupHasNode(k: KernelState, vg: VfioGroup): boolean {
   return vg.devices.length > 0 || (!k.profile.vfioStrictGroupLifetime && vg.openedFd !== null);
@@ -31,18 +31,18 @@ export function vfioGroupByNode(k: KernelState, name: string): VfioGroup | undef
 export function devNode(k: KernelState, parts: readonly string[]): SysNode | null {
   const cdev = k.profile.label === 'C' && k.opts.vfioDeviceCdev;
   if (parts.length === 0) return dir(() => (k.opts.iommufd ? ['iommu', 'vfio'] : ['vfio']));
-  if (parts[0] === 'iommu') return parts.length === 1 && k.opts.iommufd ? CHR : null;
+  if (parts[0] === 'iommu') return parts.length === 1 && k.opts.iommufd ? chr('iommu', 'iommu') : null;
   if (parts[0] !== 'vfio') return null;
   if (parts.length === 1) return dir(() => [...(cdev ? ['devices'] : []), ...visibleVfioGroups(k).keys(), 'vfio'].sort());
   const name = parts[1] ?? '';
   if (parts.length === 2) {
-    if (name === 'vfio') return CHR;
+    if (name === 'vfio') return chr('vfio', 'vfio');
     if (name === 'devices' && cdev) return dir(() => vfioCdevNames(k));
-    return vfioGroupByNode(k, name) ? CHR : null;
+    return vfioGroupByNode(k, name) ? chr('vfio-group', name) : null;
   }
   if (parts.length === 3 && name === 'devices' && cdev) {
     const d = vfioDeviceByName(k, parts[2] ?? '');
-    return d !== undefined && vfioDeviceHasCdev(k, d) ? CHR : null;
+    return d !== undefined && vfioDeviceHasCdev(k, d) ? chr('vfio-device', parts[2] ?? '') : null;
   }
   return null;
 }

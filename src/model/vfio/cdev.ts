@@ -8,6 +8,7 @@
  * (`vfio_device_block_group`: EBUSY while /dev/vfio/N is open), and a bound cdev makes
  * open(/dev/vfio/N) EBUSY (`cdev_device_open_cnt`, checked in vfio/group.ts).
  */
+import type { VfioDeviceIoctl } from '../vfio-uapi.js';
 import { ModelBug, ok, type Outcome } from '../errno.js';
 import { fdArg, allocFd, type FileOps, type IoctlOut, type OpenFile } from '../file-table.js';
 import { enter, fail, type KernelState } from '../kernel-state.js';
@@ -129,7 +130,7 @@ export function vfioCdevFilesOpen(k: KernelState, devName: string): number {
 }
 
 /** `vfio_device_fops` of a /dev/vfio/devices/vfioN file. */
-export const VFIO_CDEV_FOPS: FileOps = {
+export const VFIO_CDEV_FOPS: FileOps<VfioDeviceIoctl> = {
   ioctls: {
     VFIO_DEVICE_BIND_IOMMUFD: bindIommufd,
     VFIO_DEVICE_ATTACH_IOMMUFD_PT: attachPt,

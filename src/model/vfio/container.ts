@@ -7,7 +7,7 @@ import type { FileOps, IoctlOut, OpenFile } from '../file-table.js';
 import { allocDomain, getGroup, iommuGroupClaimDmaOwner, iommuGroupReleaseDmaOwner } from '../iommu/group.js';
 import { iommuAttachGroup, iommuDetachGroup } from '../iommu/attach.js';
 import { ok, type Outcome } from '../errno.js';
-import { VFIO_API_VERSION, VFIO_IOMMU_TYPES, type VfioIommuType } from '../vfio-uapi.js';
+import { VFIO_API_VERSION, VFIO_IOMMU_TYPES, type VfioContainerIoctl, type VfioIommuType } from '../vfio-uapi.js';
 import type { VfioGroup } from './group.js';
 
 export interface VfioContainer {
@@ -172,7 +172,7 @@ function unknownContainerIoctl(k: KernelState, _fd: number, file: OpenFile, requ
 }
 
 /** `vfio_fops` of /dev/vfio/vfio. */
-export const VFIO_CONTAINER_FOPS: FileOps = {
+export const VFIO_CONTAINER_FOPS: FileOps<VfioContainerIoctl> = {
   ioctls: { VFIO_GET_API_VERSION: apiVersion, VFIO_CHECK_EXTENSION: checkExtension, VFIO_SET_IOMMU: setIommu },
   unknownIoctl: unknownContainerIoctl,
   release(k, _fd, file) {

@@ -2,6 +2,7 @@
  * vfio device files (`vfio_device_fops`): VFIO_DEVICE_GET_INFO and release. A device fd holds a
  * container user (container path) or its share of the iommufd device claim (iommufd path).
  */
+import type { VfioDeviceIoctl } from '../vfio-uapi.js';
 import { enter, fail, type KernelState } from '../kernel-state.js';
 import { allocFd, type FileKind, type FileOps, type IoctlOut, type OpenFile } from '../file-table.js';
 import { vfioDfGroupCloseIommufd } from './iommufd.js';
@@ -52,7 +53,7 @@ export function vfioDeviceRelease(k: KernelState, _fd: number, file: OpenFile): 
 }
 
 /** `vfio_device_fops` of a device fd from VFIO_GROUP_GET_DEVICE_FD. BIND_IOMMUFD is for cdev fds only: C → EINVAL (`df->group`), before 6.6 vfio-pci answers ENOTTY. */
-export const VFIO_DEVICE_FOPS: FileOps = {
+export const VFIO_DEVICE_FOPS: FileOps<Extract<VfioDeviceIoctl, 'VFIO_DEVICE_GET_INFO' | 'VFIO_DEVICE_BIND_IOMMUFD'>> = {
   ioctls: {
     VFIO_DEVICE_GET_INFO: vfioDeviceGetInfo,
     VFIO_DEVICE_BIND_IOMMUFD: (k) => (k.profile.label === 'C' && k.opts.vfioDeviceCdev

@@ -4,6 +4,7 @@
  * L: viability walk, no claim. O1+: `iommu_group_claim_dma_owner()` at SET_CONTAINER (cookie: container
  * file in O1, the vfio_group in O2+). F+: an iommufd instead of a container (device claims at GET_DEVICE_FD).
  */
+import type { VfioGroupIoctl } from '../vfio-uapi.js';
 import { enter, fail, type KernelState } from '../kernel-state.js';
 import { allocFd, fdArg, type FileOps, type IoctlOut, type OpenFile } from '../file-table.js';
 import { iommuGroupDmaOwnerClaimed, getGroup, iommuGroupGet, iommuGroupPut } from '../iommu/group.js';
@@ -301,7 +302,7 @@ export function vfioGroupRemoveLast(k: KernelState, vg: VfioGroup): void {
 }
 
 /** `vfio_group_fops` of /dev/vfio/N. */
-export const VFIO_GROUP_FOPS: FileOps = {
+export const VFIO_GROUP_FOPS: FileOps<VfioGroupIoctl> = {
   ioctls: {
     VFIO_GROUP_GET_STATUS: getStatus,
     VFIO_GROUP_SET_CONTAINER: setContainer,

@@ -70,9 +70,6 @@ export function vfioNotifyAddDevice(k: KernelState, dev: Device): void {
   printk(k, `WARNING: ${dev.name}: Device added to live group ${dev.group}!`);
 }
 
-export function groupIsLive(k: KernelState, gid: number): boolean {
-  return (k.vfioGroups.get(gid)?.containerUsers ?? 0) > 0;
-}
 
 /**
  * `vfio_iommu_group_notifier()` (5.10 drivers/vfio/vfio.c): the block VFIO registers on the IOMMU group
