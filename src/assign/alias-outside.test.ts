@@ -9,7 +9,7 @@ import { inspectHost } from './inspect.js';
 import { makePlan } from './plan.js';
 import { simulatePlan } from './simulate.js';
 import { captureHost, fixtureNames } from './testing/hosts.js';
-import { repoDir } from '../testing/shared.js';
+import { repoDir, sharedDir } from '../testing/shared.js';
 
 /**
  * Issue 20 (3), on the arm64 guests' own captures (fixtures/hosts/qemu-virt-smmuv3-*.json, recorded by
@@ -105,4 +105,12 @@ test('a function in no group on arm64 is refused with the platform\'s reason, no
   assert.match(bridge?.why ?? '', /in no IOMMU group yet: on arm-smmu-v3 a function joins its group when a driver first probes it .* a new group of its own/);
   assert.match(bridge?.hint ?? '', /drivers_probe/);
   assert.doesNotMatch(refusals.map((r) => r.hint ?? '').join(' '), /intel_iommu/);
+});
+
+test('x86 (q35 + intel-iommu): the two functions behind the PCIe-to-PCI bridge share group 7, nothing is outside a group, nothing is refused for it', () => {
+  const host = captureHost(join(sharedDir(), 'hosts', 'qemu-q35-6.1.json'));
+  const v = view(host);
+  assert.deepEqual(v.groups.flatMap((g) => g.blockers.filter((b) => b.kind === 'dma-alias')), []);
+  assert.equal(host.pci.find((d) => d.bdf === '0000:02:02.0')?.iommuGroup, host.pci.find((d) => d.bdf === '0000:02:01.0')?.iommuGroup);
+  assert.ok(v.ungrouped.every((d) => d.noGroup === undefined));
 });
