@@ -6,7 +6,7 @@
  * not hold is not applicable.
  */
 import type { Kernel, KernelState, SysResult } from '../model/index.js';
-import { driverKey, driverMatchDevice } from '../model/driver-registry.js';
+import { driverKey, driverMatchDevice } from '../model/base/driver-registry.js';
 import { opName, type Alphabet, type GroupSpec, type Op, type Syscall } from './ops.js';
 
 export interface CallRecord {
