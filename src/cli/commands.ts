@@ -56,6 +56,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     define: async (c, io, done) => (await import('./commands/conform.js')).defineConform(c, io, done),
   },
   {
+    name: 'verify', summary: 'prove the ownership rule on the model: every reachable state of a group, each kernel profile; the shortest counterexample as a trace',
+    examples: ['dmaown verify --devices 10 --bridge --kernel 5.10', 'dmaown verify --devices 4 --bridge --kernel 5.10 5.19 --alphabet spin --no-symmetry', 'dmaown verify --sample desktop-gpu --group 8 --kernel all --trace-dir /tmp/cex'],
+    define: async (c, io, done) => (await import('./commands/verify.js')).defineVerify(c, io, done),
+  },
+  {
     name: 'explain', summary: 'why devices share IOMMU groups: DMA aliases, ACS, multifunction devices, quirks',
     examples: ['dmaown explain', 'dmaown explain 14', 'dmaown explain 03:00.0 --json'],
     define: async (c, io, done) => (await import('./commands/explain.js')).defineExplain(c, io, done),

@@ -15,6 +15,8 @@ export interface CallRecord {
   readonly result: string;
   readonly value?: unknown;
   readonly why?: string;
+  /** The descriptor the call made (open, or an ioctl answering one), with the kind of file it is. */
+  readonly opened?: { readonly fd: number; readonly kind: string; readonly device?: string };
 }
 
 export interface OpRun {
@@ -61,7 +63,10 @@ class OpRunner {
       this.calls.push({ sys, result, why: r.ok ? undefined : r.why });
     } else {
       this.changed = true;
-      this.calls.push(r.ok ? { sys, result, value: r.value } : { sys, result, why: r.why });
+      const fd = !r.ok ? undefined : sys.call === 'open' ? r.value : sys.fdOut ? (r.value as Record<string, unknown>)['fd'] : undefined;
+      const f = typeof fd === 'number' ? kern.state.files.get(fd) : undefined;
+      const opened = typeof fd === 'number' && f ? { fd, kind: f.kind, ...(f.device !== undefined ? { device: f.device } : {}) } : undefined;
+      this.calls.push(r.ok ? { sys, result, value: r.value, ...(opened ? { opened } : {}) } : { sys, result, why: r.why });
     }
     return r;
   }
@@ -121,7 +126,7 @@ function runOpCalls(kernel: Kernel, spec: GroupSpec, op: Op): OpRun {
   const cdevFd = bdf === '' ? null : fdOfKind(k, 'vfio-cdev', (f) => f.device === bdf);
   switch (op.kind) {
     case 'open-group':
-      return run.seq([{ call: 'open', path: `/dev/vfio/${spec.group}` }]);
+      return groupFd !== null ? NA : run.seq([{ call: 'open', path: `/dev/vfio/${spec.group}` }]);
     case 'close-group':
       return groupFd === null ? NA : run.seq([{ call: 'close', fd: groupFd }]);
     case 'set-container': {

@@ -38,6 +38,8 @@ export interface SearchOptions {
   readonly checkRecovery: boolean;
   /** Count the states and transitions of the projection onto ownership.pml's variables. */
   readonly projection: boolean;
+  /** Stop (incomplete) once the JavaScript heap holds this many bytes (checked every 1024 states). */
+  readonly maxHeapBytes?: number;
   /** Check that every failing op left the state unchanged. */
   readonly paranoid?: boolean;
 }
@@ -145,6 +147,10 @@ export function search(target: VerifyTarget, o: SearchOptions): SearchResult {
         }
         next.push({ id, snap, bug });
         if (seen.size >= o.maxStates) { stopped = `stopped at the state bound (${o.maxStates} states; raise it with --max-states)`; break; }
+        if (o.maxHeapBytes !== undefined && (seen.size & 1023) === 0 && process.memoryUsage().heapUsed > o.maxHeapBytes) {
+          stopped = `stopped at the memory bound (${Math.round(o.maxHeapBytes / 2 ** 20)} MiB of heap after ${seen.size} states; raise it with --max-memory, use symmetry reduction, or fewer devices)`;
+          break;
+        }
       }
       if (proj) projectState(proj, promelaProjection(snapshotState(s.snap, shared), spec.group, members, s.bug), succ.sort().join('\n'));
       if (o.checkRecovery && !violations.has('recovery')) {
