@@ -19,7 +19,7 @@ import { alphabet, opName, type Alphabet, type GroupSpec, type Op } from './ops.
 import { invariantViolation, ownershipViolation, promelaProjection, type PropertyName, PROPERTIES } from './properties.js';
 import { recover, type RecoveryTarget } from './recovery.js';
 import { runOp, type OpRun } from './run-op.js';
-import { detachSnapshot, NotData, restoreKernel, SharedRefs, snapshotKernel, snapshotState, type Snapshot } from './snapshot.js';
+import { detachSnapshot, NotData, restoreKernel, SharedRefs, snapshotKernel, snapshotState, staticFingerprint, type Snapshot } from './snapshot.js';
 import { canonicalOrder, type SymmetryClasses } from './symmetry.js';
 
 export interface VerifyTarget {
@@ -40,7 +40,7 @@ export interface SearchOptions {
   readonly projection: boolean;
   /** Stop (incomplete) once the JavaScript heap holds this many bytes (checked every 1024 states). */
   readonly maxHeapBytes?: number;
-  /** Check that every failing op left the state unchanged. */
+  /** Check that every failing op left the state unchanged, and that no op changed the fields snapshots share. */
   readonly paranoid?: boolean;
 }
 
@@ -86,6 +86,7 @@ export function search(target: VerifyTarget, o: SearchOptions): SearchResult {
   const kernel: Kernel = createKernel(target.desc, { release: target.release });
   const k = kernel.state;
   const shared = new SharedRefs(k);
+  const staticBefore = o.paranoid ? staticFingerprint(k) : '';
   const { spec } = target;
   const ops = alphabet(spec, o.alphabet, k);
   const members = spec.devices;
@@ -163,6 +164,7 @@ export function search(target: VerifyTarget, o: SearchOptions): SearchResult {
     frontier = next.filter((f) => !f.bug);
     if (proj) for (const f of next) if (f.bug) projectState(proj, promelaProjection(snapshotState(f.snap, shared), spec.group, members, true), '');
   }
+  if (o.paranoid && staticFingerprint(k) !== staticBefore) throw new Error('an op changed a field snapshots share (snapshot.ts STATIC_FIELDS)');
   const pathTo = (id: number): Op[] => {
     const out: Op[] = [];
     for (let n = id; n > 0; n = parent[n] as number) out.push(ops[via[n] as number] as Op);

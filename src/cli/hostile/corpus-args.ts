@@ -49,6 +49,11 @@ export function argumentCases(d: CorpusDir, f: TreeFixture): HostileCase[] {
     out.push(bad(`args: ${cmd} accepts a VMD domain address (10000:e1:00.0)`, [cmd, '10000:e1:00.0', '--sample', 'desktop-gpu'], /no PCI device 10000:e1:00\.0 on sample desktop-gpu/));
     out.push(bad(`args: ${cmd} with garbage`, [cmd, 'zz:00.0', '--sample', 'desktop-gpu'], /"zz:00\.0" is not a PCI address/));
   }
+  out.push(bad('args: verify a group the host does not have', ['verify', '--sample', 'desktop-gpu', '--group', '4242'], /no IOMMU group 4242 with PCI devices \(groups: /));
+  out.push(bad('args: verify --devices out of range', ['verify', '--devices', '100000'], /--devices 100000: out of range \(1\.\.32\)/));
+  out.push(bad('args: verify --devices with garbage', ['verify', '--devices', '3\u001b[2J'], /--devices "3\\u001b\[2J": expected an integer/, { noControls: true }));
+  out.push(bad('args: verify an unknown kernel', ['verify', '--devices', '2', '--kernel', '5.9'], /--kernel "5\.9": kernel release 5\.9\.0: the model covers 5\.10 and later/));
+  out.push(bad('args: verify a kernel that is no release', ['verify', '--devices', '2', '--kernel', '\u001b]0;pwn\u0007'], /--kernel .*not a uname -r/, { noControls: true }));
   out.push(bad('args: function 8', ['check', '0000:01:00.8', '--sample', 'desktop-gpu'], /"0000:01:00\.8" is not a PCI address/));
   out.push(bad('args: a 10k-character device', ['check', 'a'.repeat(10000), '--sample', 'desktop-gpu'], /"a+…" \(10000 characters\) is not a PCI address/, { maxErr: 2000 }));
   out.push(bad('args: a device with escapes', ['check', '\u001b[2J01:00.0', '--sample', 'desktop-gpu'], /"\\u001b\[2J01:00\.0" is not a PCI address/, { noControls: true }));

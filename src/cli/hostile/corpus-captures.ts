@@ -68,7 +68,7 @@ export function captureCases(d: CorpusDir): HostileCase[] {
   }
   const fifo = d.fifo('captures/fifo.json'), dir = d.mkdir('captures/dir.json'), loop = d.link('captures/loop.json', 'loop.json');
   for (const [name, file, err] of [['a FIFO', fifo, /is not a regular file \(a FIFO\)/], ['/dev/zero', '/dev/zero', /is not a regular file \(a character device\)/], ['a directory', dir, /is a directory/], ['a symlink loop', loop, /cannot be opened \(ELOOP\)/], ['missing', `${d.dir}/nope.json`, /does not exist/]] as const) {
-    for (const cmd of [['status'], ['check', '01:00.0'], ['plan', '01:00.0'], ['explain']]) {
+    for (const cmd of [['status'], ['check', '01:00.0'], ['plan', '01:00.0'], ['explain'], ['verify', '--group', '1']]) {
       out.push(bad(`capture ${name} via ${cmd[0]}`, [...cmd, '--capture', file], new RegExp(`capture "${esc(file)}" ${err.source}`)));
     }
   }
