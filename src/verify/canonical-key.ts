@@ -100,7 +100,7 @@ export function canonicalKey(k: KernelState, order: readonly string[]): string {
     const f = k.files.get(fd);
     if (!f) return 'gone';
     const id = f.kind === 'vfio-container' ? conts.name(f.id) : f.kind === 'iommufd' ? ctxs.name(f.id) : String(f.id);
-    const cdev = k.iommufd.cdevFiles.get(fd);
+    const cdev = k.vfioCdevFiles.get(fd);
     const cd = cdev ? `|${dn(cdev.dev)}|${ctxs.name(cdev.ctx)}|${cdev.accessGranted ? 1 : 0}` : '';
     return `${f.kind}|${id}|${f.device === undefined ? '-' : dn(f.device)}${cd}`;
   };
@@ -111,13 +111,15 @@ export function canonicalKey(k: KernelState, order: readonly string[]): string {
   for (const r of restFds) out.push(`${fds.name(r.fd)}=${r.text}`);
   const pend = k.pending.size === 0 ? [] : [...k.pending.values()].map((p) => `${p.what.replace(digits, '#')}|${p.result === null ? 'waiting' : p.result.ok ? 'ok' : p.result.errno}`).sort();
   out.push(`P:${pend.join(';')}`);
-  out.push(`T:${sortedText([...k.taint])}|L:${holder(k.pciRescanRemoveLock)}`);
+  const refs: string[] = [];
+  for (const [g, n] of k.iommuGroupRefs) refs.push(`${g}*${n}`);
+  out.push(`T:${sortedText([...k.taint])}|L:${holder(k.pciRescanRemoveLock)}|R:${sortedText(refs)}`);
   return out.join('\n');
 }
 
 function iommufdPart(k: KernelState, out: string[], dn: (n: string) => string, dom: (id: number | null) => string, ctxs: Renamer): void {
   const st = k.iommufd;
-  if (st.ctxs.size === 0 && st.vdevs.size === 0) return;
+  if (st.ctxs.size === 0 && k.vfioIommufdDevs.size === 0) return;
   for (const fd of k.files.keys()) { const f = k.files.get(fd); if (f?.kind === 'iommufd') ctxs.name(f.id); }
   const order = [...st.ctxs.keys()].filter((id) => ctxs.has(id)).sort((a, b) => Number(ctxs.name(a).slice(1)) - Number(ctxs.name(b).slice(1)));
   const unreached = [...st.ctxs.keys()].filter((id) => !ctxs.has(id));
@@ -140,7 +142,7 @@ function iommufdPart(k: KernelState, out: string[], dn: (n: string) => string, d
       else text.push(`${objs.name(o.id)}:HWPT:${objs.name(o.ioas)}:${dom(o.domain)}:${o.autoDomain ? 1 : 0}`);
     }
     const groups = [...ctx.groups.values()].map((g) => `${g.id}:${objs.name(g.hwpt)}:${g.deviceList.map((d) => objs.name(d)).join(',')}`).sort();
-    const vdevs = [...st.vdevs.values()].filter((v) => v.ctx === id).map((v) => `${dn(v.dev)}:${objs.name(v.idev)}:${v.attached ? 1 : 0}:${v.openCount}:${v.cdev ? 1 : 0}`).sort();
+    const vdevs = [...k.vfioIommufdDevs.values()].filter((v) => v.ctx === id).map((v) => `${dn(v.dev)}:${objs.name(v.idev)}:${v.attached ? 1 : 0}:${v.openCount}:${v.cdev ? 1 : 0}`).sort();
     out.push(`${ctxs.name(id)}:${text.sort().join(';')}|${groups.join(';')}|${vdevs.join(';')}|${objs.name(ctx.vfioIoas)}|${ctx.noIommuMode ? 1 : 0}|${ctx.fileOpen ? 1 : 0}|${ctx.ctxGets}`);
   }
 }

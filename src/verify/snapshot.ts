@@ -45,6 +45,8 @@ const READONLY_VALUES: ReadonlySet<string> = new Set(['domains', 'files']);
  */
 export const STATIC_FIELDS: ReadonlySet<string> = new Set([
   'pciBuses', 'drivers', 'pathIndex', 'pathChildren', 'pciRemoved', 'iommus', 'buses', 'modules', 'freeGroupIds', 'dmarStaleDevInfo',
+  // The function tables floors register at boot, and the IOMMU platform: fixed for the kernel's life.
+  'ops', 'platform',
 ]);
 const OUTPUT_FIELDS: ReadonlySet<string> = new Set(['log', 'calls']);
 
@@ -115,6 +117,7 @@ const FAST: Readonly<Record<string, (v: unknown, shared: SharedRefs) => unknown>
   deadVfioGroups: (v) => mapValues(v as Map<unknown, Rec>, vfioGroupClone),
   containers: (v) => mapValues(v as Map<unknown, Rec>, (c) => ({ ...c, groups: [...(c['groups'] as number[])] })),
   vfioDevIndex: (v) => new Map(v as Map<string, number>),
+  iommuGroupRefs: (v) => new Map(v as Map<number, number>),
   vfioDevByIndex: (v) => new Map(v as Map<number, string>),
   freeVfioDevIndexes: (v) => new Set(v as Set<number>),
   pending: (v) => mapValues(v as Map<unknown, Rec>, pendingClone),
@@ -168,5 +171,5 @@ export function snapshotState(snap: Snapshot, shared: SharedRefs): KernelState {
 /** A text of the static fields (STATIC_FIELDS), to compare before and after a search. */
 export function staticFingerprint(k: KernelState): string {
   const rec = k as unknown as Record<string, unknown>;
-  return JSON.stringify([...STATIC_FIELDS].map((f) => rec[f]), (_k, v: unknown) => (v instanceof Map ? [...v] : v instanceof Set ? [...v] : typeof v === 'bigint' ? String(v) : v));
+  return JSON.stringify([...STATIC_FIELDS].filter((f) => f !== 'ops').map((f) => rec[f]), (_k, v: unknown) => (v instanceof Map ? [...v] : v instanceof Set ? [...v] : typeof v === 'bigint' ? String(v) : v));
 }

@@ -22,7 +22,7 @@ function signature(k: KernelState, name: string): string {
     if (f.kind === 'vfio-device') fds++;
     else if (f.kind === 'vfio-cdev') cdevs++;
   }
-  const vdev = k.iommufd.vdevs.get(name);
+  const vdev = k.vfioIommufdDevs.get(name);
   return `${d.driver ?? ''}|${d.driverSysfs ? 1 : 0}|${d.driverOverride ?? ''}|${d.defaultDomainUses}|${d.lockHolder === null ? 0 : 1}|`
     + `${vg?.devices.includes(name) ? 1 : 0}|${vg?.unboundList.has(name) ? 1 : 0}|${vg?.openDevices.get(name) ?? 0}|${fds}|${cdevs}|`
     + `${vdev ? `${vdev.attached ? 1 : 0}${vdev.openCount}${vdev.cdev ? 1 : 0}` : '-'}|${k.vfioDevIndex.has(name) ? 1 : 0}`;

@@ -43,7 +43,8 @@ export async function runVerify(o: VerifyCliOptions, io: CliIo): Promise<number>
   if (typeof maxStates === 'string') return fail(maxStates);
   const maxMemory = positiveInt(o.maxMemory, '--max-memory', 1_000_000) ?? DEFAULT_MAX_MEMORY_MB;
   if (typeof maxMemory === 'string') return fail(maxMemory);
-  const alphabet = o.alphabet ?? 'full';
+  // The synthetic group is ownership.pml's: explored with its alphabet unless asked otherwise.
+  const alphabet = o.alphabet ?? (n !== undefined ? 'spin' : 'full');
   if (alphabet !== 'spin' && alphabet !== 'full') return fail(`--alphabet ${JSON.stringify(alphabet.slice(0, 40))}: expected spin or full`);
   if (o.bridge && n === undefined) return fail('--bridge needs --devices N (a synthetic group)');
   const sel = selectionOf(o);
@@ -120,7 +121,7 @@ export function defineVerify(cmd: Command, io: CliIo, done: (code: number) => vo
     .option('--bridge', 'with --devices: device 0 is a PCIe port (a bridge), the others endpoints')
     .option('--group <g...>', 'the IOMMU group(s) of the host to verify (default: every group with PCI devices)')
     .option('--kernel <k...>', 'kernel profiles: 5.10 5.19 6.1 6.2 6.6, all, or a uname -r (default: the host\'s kernel; all for --devices)')
-    .option('--alphabet <a>', 'full (default: ownership.pml\'s ops plus driver_override, drivers_probe, iommufd and cdev paths) or spin (exactly ownership.pml\'s)')
+    .option('--alphabet <a>', 'spin: exactly ownership.pml\'s ops (default with --devices); full: plus driver_override, drivers_probe, iommufd and cdev paths (default for a host\'s groups)')
     .option('--no-symmetry', 'do not merge states that differ only in which of two interchangeable devices is which (unreduced counts)')
     .option('--max-states <n>', `stop after N states (default ${DEFAULT_MAX_STATES})`)
     .option('--max-memory <mb>', `stop when the search holds this much heap (default ${DEFAULT_MAX_MEMORY_MB} MiB)`)
