@@ -12,6 +12,7 @@ export const COMMAND_TERMS: Readonly<Record<string, string>> = {
   restore: 'restore [options] [journal]',
   release: 'release [options] <bdf...>',
   'vm-config': 'vm-config [options] <bdf...>',
+  verify: 'verify [options]',
   conform: 'conform <trace...>',
   explain: 'explain [group-or-bdf]',
   capture: 'capture [options]',
