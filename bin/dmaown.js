@@ -2,20 +2,24 @@
 // Thin launcher: the compiled CLI lives in dist/ (npm run build). main() answers every input error
 // itself (exit 2); what reaches here is our bug or a missing build: one line, exit 70, and the stack
 // only when asked for (DMAOWN_DEBUG=1).
-// `dmaown --version` is answered here, from package.json, before anything else is loaded (the full CLI
-// answers it the same way when package.json cannot be read here).
-import { readFileSync } from 'node:fs';
+// `dmaown --version` is answered here, from package.json, before anything else is loaded — this file
+// is CommonJS (bin/package.json), so not even the ES module loader starts for it; the full CLI answers
+// it the same way when package.json cannot be read here.
+'use strict';
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
 
 const argv = process.argv.slice(2);
 let answered = false;
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   try {
-    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    const { version } = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8'));
     if (typeof version === 'string') { process.stdout.write(`${version}\n`); answered = true; }
   } catch { /* the full CLI answers */ }
 }
 if (!answered) {
-  import('../dist/cli/main.js').then((m) => m.main(argv)).then(
+  import(pathToFileURL(join(__dirname, '..', 'dist', 'cli', 'main.js')).href).then((m) => m.main(argv)).then(
     (code) => { process.exitCode = code; },
     (e) => {
       const msg = e && e.message ? e.message : String(e);

@@ -40,12 +40,13 @@ test('dmaown --help / -h / help print exactly the help of the fully defined prog
   }
 });
 
-test('bin/dmaown.js answers --version from package.json without loading dist/', () => {
+test('bin/dmaown.js answers --version from package.json without loading dist/ (and is CommonJS: no ES module loader for it)', () => {
   const checkout = fileURLToPath(new URL('../../', import.meta.url));
   const dir = mkdtempSync(join(tmpdir(), 'dmaown-version-'));
   try {
     mkdirSync(join(dir, 'bin'));
     copyFileSync(join(checkout, 'bin', 'dmaown.js'), join(dir, 'bin', 'dmaown.js'));
+    copyFileSync(join(checkout, 'bin', 'package.json'), join(dir, 'bin', 'package.json'));
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'dmaown', version: '9.8.7', type: 'module' }));
     for (const flag of ['--version', '-V']) {
       const r = spawnSync(process.execPath, [join(dir, 'bin', 'dmaown.js'), flag], { encoding: 'utf8' });
@@ -55,6 +56,8 @@ test('bin/dmaown.js answers --version from package.json without loading dist/', 
     // Without dist/ everything else is the missing build (exit 70): --version above never loaded it.
     const r = spawnSync(process.execPath, [join(dir, 'bin', 'dmaown.js'), 'status'], { encoding: 'utf8' });
     assert.equal(r.status, 70);
+    // CommonJS under the package's "type": "module" (bin/package.json), so --version starts no ES module loader.
+    assert.equal((JSON.parse(readFileSync(join(checkout, 'bin', 'package.json'), 'utf8')) as { type: string }).type, 'commonjs');
     // The checkout's own launcher prints the version commander prints.
     const own = spawnSync(process.execPath, [join(checkout, 'bin', 'dmaown.js'), '--version'], { encoding: 'utf8' });
     assert.equal(own.stdout, `${(JSON.parse(readFileSync(join(checkout, 'package.json'), 'utf8')) as { version: string }).version}\n`);
