@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { err, ok, type Result } from '../model/errno.js';
 import type { HostDescription } from '../model/host-description.js';
 import { capturePort, describeHostReport, describeTreeReport, livePort, parseEvidence, readCaptureFile, readEvidence, validateCapture, type HostEvidence, type SysfsCapture, type SysfsPort } from '../host/index.js';
-import { importPastes, readInput, readPartial, type PartialView } from '../import/index.js';
+// The importers (src/import) are loaded only for --paste: every other source needs just readPartial.
+import { readPartial, type PartialView } from '../import/partial.js';
 
 /**
  * Which host a command looks at: the live machine (`/`), a directory tree (`--sysfs-root`), a
@@ -94,6 +95,7 @@ function fromCapture(c: SysfsCapture, kind: LoadedHost['kind'], label: string): 
 
 /** `--paste FILE...`: read each input (bounded), import them as one host, and read that like a capture. */
 async function loadPaste(files: readonly string[], kernel: string | undefined): Promise<Result<LoadedHost>> {
+  const { importPastes, readInput } = await import('../import/index.js');
   const inputs: { file: string; text: string }[] = [];
   for (const f of files) {
     const t = await readInput(f);

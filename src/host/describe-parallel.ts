@@ -43,11 +43,15 @@ export function readUnit(port: ReturnType<typeof livePort>, u: Unit): DeviceStep
   return steps;
 }
 
-/** Threads to read with (the calling one included): the cores, at most 4; DMAOWN_READ_THREADS overrides (1: no worker). */
-export function readThreads(env: Readonly<Record<string, string | undefined>> = process.env): number {
+/** DMAOWN_READ_THREADS=N (1..16): read with N threads at any size (1: no worker); null when unset or invalid. */
+function threadsAsked(env: Readonly<Record<string, string | undefined>>): number | null {
   const v = Number(env['DMAOWN_READ_THREADS']);
-  if (Number.isInteger(v) && v >= 1 && v <= 16) return v;
-  return Math.max(1, Math.min(4, availableParallelism()));
+  return env['DMAOWN_READ_THREADS'] !== undefined && Number.isInteger(v) && v >= 1 && v <= 16 ? v : null;
+}
+
+/** Threads to read with (the calling one included): the cores, at most 4, or DMAOWN_READ_THREADS. */
+export function readThreads(env: Readonly<Record<string, string | undefined>> = process.env): number {
+  return threadsAsked(env) ?? Math.max(1, Math.min(4, availableParallelism()));
 }
 
 export interface WorkerInput {
@@ -85,7 +89,9 @@ export async function describeTreeReport(opts: LivePortOptions, dopts: DescribeO
   const results: (DeviceStep[] | GroupStep[] | undefined)[] = new Array(units.length);
   const next = new SharedArrayBuffer(4);
   const counter = new Int32Array(next);
-  const workers = bdfs.value.length < (popts.minFunctions ?? PARALLEL_MIN_FUNCTIONS) ? 0 : threads - 1;
+  // Asked for explicitly (DMAOWN_READ_THREADS): workers at any size.
+  const min = popts.minFunctions ?? (threadsAsked(process.env) !== null ? 0 : PARALLEL_MIN_FUNCTIONS);
+  const workers = bdfs.value.length < min ? 0 : threads - 1;
   const done: Promise<void>[] = [];
   for (let t = 0; t < workers; t++) {
     const input: WorkerInput = { port: portOpts, units, next };
