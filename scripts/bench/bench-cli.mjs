@@ -26,6 +26,8 @@ export async function benchCli(ctx) {
   const cases = [
     { name: 'node -e 0 (floor)', argv: [process.execPath, '-e', '0'] },
     { name: 'dmaown --version', argv: dmaownArgv(ctx.repo, '--version') },
+    { name: 'dmaown --help', argv: dmaownArgv(ctx.repo, '--help') },
+    ...(ctx.baseline ? [{ name: 'dmaown --version (baseline build)', argv: dmaownArgv(ctx.baseline, '--version') }, { name: 'dmaown --help (baseline build)', argv: dmaownArgv(ctx.baseline, '--help') }] : []),
     { name: `dmaown --sample ${sample}`, argv: dmaownArgv(ctx.repo, '--sample', sample) },
     { name: 'dmaown status --json (1k tree)', argv: dmaownArgv(ctx.repo, 'status', '--json', '--sysfs-root', dirname(host.tree)) },
   ];

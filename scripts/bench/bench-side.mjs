@@ -39,6 +39,8 @@ export function sideTools(ctx, host, floor) {
     { name: 'dmaown status (text report)', argv: dm('status'), dmaown: true, check: (r) => (r.code === 0 && r.stdoutBytes > 0 ? null : `exit ${r.code ?? r.signal}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`) },
     { name: 'dmaown status --json', argv: dm('status', '--json'), dmaown: true, check: (r) => checkReport(r, host.lastBdf) },
     { name: 'dmaown status --json --capture', argv: dm('status', '--json', '--capture', host.capture), dmaown: true, check: (r) => checkReport(r, host.lastBdf) },
+    // --baseline DIR: the same report from another build (e.g. main before a change), in the same run.
+    ...(ctx.baseline ? [{ name: 'dmaown status --json (baseline build)', argv: dmaownArgv(ctx.baseline, 'status', '--json'), dmaown: true, check: (r) => checkReport(r, host.lastBdf) }] : []),
     { name: 'dpdk-devbind.py --status', argv: ['dpdk-devbind.py', '--status'], tool: 'dpdk-devbind.py', once: true },
     { name: 'driverctl list-devices', argv: ['driverctl', 'list-devices'], tool: 'driverctl', once: true, maxN: 10_000 },
   ];

@@ -1,5 +1,5 @@
-// The `dmaown status` pipeline in-process, phase by phase (wall and CPU time of this thread; the
-// reader's worker threads are counted in `read` wall time and in the process's CPU total).
+// The `dmaown status` pipeline in-process, phase by phase (wall time, and CPU time of the process:
+// the reader's worker threads included).
 // Usage: node phases-child.mjs <root> tree|capture <path>. Prints one JSON object.
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';

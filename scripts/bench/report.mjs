@@ -100,5 +100,5 @@ export function renderSide(s) {
 export function renderPhases(p) {
   if (p.skipped) return `_Skipped: ${p.skipped}_`;
   return p.rows.map((r) => (r.skipped ? `**${k(r.n)} ${r.kind}**: skipped (${r.skipped})` : [`**${k(r.n)} functions, ${r.kind}** — process ${ms(r.wallMs)} wall, peak RSS ${mb(r.maxRssMb)}`, '',
-    table(['phase', 'wall', 'CPU (main thread)', 'share of wall'], r.phases.map((x) => [x.name, ms(x.wallMs), ms(x.cpuMs), `${((100 * x.wallMs) / r.wallMs).toFixed(0)}%`]))].join('\n'))).join('\n\n');
+    table(['phase', 'wall', 'CPU (process: every thread)', 'share of wall'], r.phases.map((x) => [x.name, ms(x.wallMs), ms(x.cpuMs), `${((100 * x.wallMs) / r.wallMs).toFixed(0)}%`]))].join('\n'))).join('\n\n');
 }

@@ -2,13 +2,14 @@
 // dmaown benchmarks (issue #7). `npm run bench` builds and runs all of them; see BENCHMARKS.md.
 //
 //   node scripts/bench/run.js [--quick] [--only side,phases,scan,peers,model,cli,profile,export] [--sizes 1000,10000]
-//                             [--reps N] [--cap SECONDS] [--work DIR] [--markdown FILE] [--root DIR]
+//                             [--reps N] [--cap SECONDS] [--work DIR] [--markdown FILE] [--root DIR] [--baseline DIR]
 //
 // Generated hosts (directory trees + capture files) go to --work (default /tmp/bench) and are
 // reused while the generator is unchanged. Results: <work>/results.json and <work>/report.md.
 // Each benchmark is skipped, with the reason, when the part of dmaown it needs is not built.
 // --root: a directory with bin/, dist/, package.json and node_modules/ to benchmark instead of the
 // checkout (e.g. a build made with `tsc --outDir` elsewhere while others work in the checkout).
+// --baseline: another such directory (e.g. main before a change) whose report the side-by-side run adds.
 
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -34,7 +35,7 @@ const ALL = ['side', 'phases', 'scan', 'peers', 'model', 'cli', 'profile', 'expo
 const DEFAULT = ['side', 'phases', 'cli', 'profile'];
 
 function parseArgs(argv) {
-  const o = { root: null, quick: false, only: DEFAULT, sizes: null, reps: null, cap: null, work: '/tmp/bench', markdown: null };
+  const o = { root: null, baseline: null, quick: false, only: DEFAULT, sizes: null, reps: null, cap: null, work: '/tmp/bench', markdown: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => { if (i + 1 >= argv.length) throw new Error(`${a} needs a value`); return argv[++i]; };
@@ -46,6 +47,7 @@ function parseArgs(argv) {
     else if (a === '--work') o.work = val();
     else if (a === '--markdown') o.markdown = val();
     else if (a === '--root') o.root = resolve(val());
+    else if (a === '--baseline') o.baseline = resolve(val());
     else if (a === '-h' || a === '--help') { console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 10).join('\n')); process.exit(0); }
     else throw new Error(`unknown argument ${a}`);
   }
@@ -75,7 +77,7 @@ async function main() {
   const sizes = o.sizes ?? (o.quick ? [100, 1000] : [1000, 10_000, 50_000]);
   const hosts = new Map();
   const ctx = {
-    only: o.only, repo, checkout, work: o.work, quick: o.quick, sizes, log, reps: o.reps ?? 3, capMs: (o.cap ?? (o.quick ? 20 : 90)) * 1000,
+    only: o.only, baseline: o.baseline, repo, checkout, work: o.work, quick: o.quick, sizes, log, reps: o.reps ?? 3, capMs: (o.cap ?? (o.quick ? 20 : 90)) * 1000,
     host: (n) => {
       if (!hosts.has(n)) {
         const h = ensureHost(n, join(o.work, 'hosts'), log);

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeHostReport } from './describe.js';
-import { describeTreeReport } from './describe-parallel.js';
+import { describeTreeReport, readThreads } from './describe-parallel.js';
+import { availableParallelism } from 'node:os';
 import { livePort } from './live-port.js';
 import { materializeCapture } from './materialize.js';
 import { readCaptureFile } from './read-capture.js';
@@ -73,4 +74,15 @@ test('the parallel tree reader: a generated host of 700 functions (bench generat
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('read threads: DMAOWN_READ_THREADS when valid, else the cores left idle by the load average (at least 1, at most 4)', () => {
+  assert.equal(readThreads({ DMAOWN_READ_THREADS: '3' }, 50), 3);
+  assert.equal(readThreads({ DMAOWN_READ_THREADS: '1' }, 0), 1);
+  const cores = availableParallelism();
+  assert.equal(readThreads({ DMAOWN_READ_THREADS: 'x' }, 0), Math.min(4, cores));
+  assert.equal(readThreads({}, 0), Math.min(4, cores));
+  assert.equal(readThreads({}, cores + 5), 1);
+  assert.equal(readThreads({}, cores - 1), 1);
+  if (cores >= 2) assert.equal(readThreads({}, cores - 2), Math.min(4, 2));
 });

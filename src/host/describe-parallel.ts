@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { err, ok, type Result } from '../model/errno.js';
 import type { PciDeviceDesc } from '../model/host-description.js';
@@ -49,9 +49,15 @@ function threadsAsked(env: Readonly<Record<string, string | undefined>>): number
   return env['DMAOWN_READ_THREADS'] !== undefined && Number.isInteger(v) && v >= 1 && v <= 16 ? v : null;
 }
 
-/** Threads to read with (the calling one included): the cores, at most 4, or DMAOWN_READ_THREADS. */
-export function readThreads(env: Readonly<Record<string, string | undefined>> = process.env): number {
-  return threadsAsked(env) ?? Math.max(1, Math.min(4, availableParallelism()));
+/**
+ * Threads to read with (the calling one included): DMAOWN_READ_THREADS, else one per core that is
+ * idle by the 1-minute load average (at most 4; at least 1). On a busy machine a second thread buys no
+ * wall time and costs CPU (measured at 10k functions under load 8-10 on 2 cores: +0.6 s CPU, same wall;
+ * with idle cores: 3.7 s instead of 6.3 s).
+ */
+export function readThreads(env: Readonly<Record<string, string | undefined>> = process.env, load = loadavg()[0] ?? 0): number {
+  const cores = availableParallelism();
+  return threadsAsked(env) ?? Math.max(1, Math.min(4, cores, Math.floor(cores - load + 0.5)));
 }
 
 export interface WorkerInput {
