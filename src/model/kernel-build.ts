@@ -19,7 +19,8 @@ import { iommuBusNotifier } from './iommu/notifier.js';
 import { vfioIommuGroupNotifier } from './vfio/notifier.js';
 import { INTEL_IOMMU_OPS } from './iommu/intel/iommu.js';
 import { AMD_IOMMU_OPS } from './iommu/amd/iommu.js';
-import { deviceAttrShow } from './sysfs/device.js';
+import { deviceAttrShow, deviceAttrStore } from './sysfs/device.js';
+import { driverCoreRedo, driverRemoveDone } from './base/dd.js';
 import type { KernelOptions } from './uapi.js';
 import { vfioGroupAddDevice } from './vfio/group.js';
 import { vfioInitDevice } from './vfio/device-class.js';
@@ -68,6 +69,9 @@ function bootOps(profile: Profile, desc: HostDescription): KernelOps {
     vfioDeviceOps: VFIO_PCI_DEVICE_OPS,
     ofIommuConfigure,
     deviceAttrShow,
+    deviceAttrStore,
+    driverCoreRedo,
+    driverRemoveDone,
   };
 }
 

@@ -28,11 +28,21 @@ export interface ResolvedOptions {
 export type PendingWait =
   | { readonly kind: 'device_lock'; readonly device: string }
   | { readonly kind: 'pci_rescan_remove_lock' }
+  /** `device_remove()` → drv->remove() waiting until the driver lets go (vfio: device fds closed; L: the group out of its container). */
+  | { readonly kind: 'driver_remove'; readonly device: string; readonly driver: string }
   | { readonly kind: 'cond'; readonly ready: () => boolean };
 
 /** How a blocked call goes on once woken: read a device attribute again (data), or a retry closure. */
 export type PendingRedo =
   | { readonly kind: 'show'; readonly device: string; readonly attr: string }
+  /** A sysfs store that slept on the device lock writes again (driver_override). */
+  | { readonly kind: 'store'; readonly device: string; readonly attr: string; readonly data: string }
+  /** Driver-core calls that slept on the device lock run again: sysfs bind, unbind, drivers_probe. */
+  | { readonly kind: 'device_driver_attach'; readonly device: string; readonly driver: string }
+  | { readonly kind: 'device_release_driver'; readonly device: string }
+  | { readonly kind: 'device_attach'; readonly device: string }
+  /** The rest of `__device_release_driver()` once drv->remove() may return. */
+  | { readonly kind: 'release_driver_finish'; readonly device: string; readonly driver: string }
   | { readonly kind: 'fn'; readonly retry: () => Outcome };
 
 /** A call that has not returned (errno 'blocked'); `redo` runs once `wait` is satisfied (base/pending.ts). */

@@ -8,10 +8,10 @@
 import { err, ERRNO_NUMBER, isErrno, ok, type Failure, type Outcome, type SysErrno } from '../errno.js';
 import type { Device } from './device.js';
 import { driverKey, driverMatchDevice, type DeviceDriver } from './driver-registry.js';
-import { enter, fail, printk, type KernelState } from '../kernel-state.js';
+import { enter, fail, printk, type KernelState, type PendingRedo } from '../kernel-state.js';
 import { busDmaCleanup, busDmaConfigure, busNotify } from './bus.js';
-import { callDriverProbe, callDriverRemove, driverRemoveReady } from './driver-probe.js';
-import { blockOn, blockOnDeviceLock } from './pending.js';
+import { callDriverProbe, callDriverRemove, driverRemoveReady, driverRemoveReadyNow } from './driver-probe.js';
+import { blockOnDeviceLock, blockOnDriverRemove } from './pending.js';
 
 /** really_probe's answer: bound, or an error that is negative (before probe) or positive (probe's own, 5.14+). */
 export type ProbeOutcome = Outcome & { readonly positive?: boolean };
@@ -65,9 +65,42 @@ function driverProbeDevice(k: KernelState, dev: Device, drv: DeviceDriver): Prob
   return reallyProbe(k, dev, drv);
 }
 
-function lockedBlock(k: KernelState, dev: Device, what: string, retry: () => Outcome): Failure<SysErrno> | null {
+function lockedBlock(k: KernelState, dev: Device, what: string, redo: PendingRedo): Failure<SysErrno> | null {
   if (dev.lockHolder === null) return null;
-  return blockOnDeviceLock(k, `${what}: waiting for device_lock(${dev.name}) held by ${dev.lockHolder}`, dev.name, retry);
+  return blockOnDeviceLock(k, `${what}: waiting for device_lock(${dev.name}) held by ${dev.lockHolder}`, dev.name, redo);
+}
+
+/** How a driver-core call that slept goes on (base/pending.ts): the call again, or the rest of an unbind. */
+export function driverCoreRedo(k: KernelState, redo: Extract<PendingRedo, { kind: 'device_driver_attach' | 'device_release_driver' | 'device_attach' | 'release_driver_finish' }>): Outcome {
+  const dev = k.devices.get(redo.device);
+  if (!dev) return fail(k, redo.kind, 'ENODEV', `${redo.device} is gone`);
+  switch (redo.kind) {
+    case 'device_driver_attach': {
+      const drv = k.drivers.get(driverKey(dev.bus, redo.driver));
+      return drv ? deviceDriverAttach(k, dev, drv) : fail(k, 'device_driver_attach', 'ENODEV', `driver ${redo.driver} is gone`);
+    }
+    case 'device_release_driver': return deviceReleaseDriver(k, dev);
+    case 'device_attach': { const r = deviceAttach(k, dev); return r.ok ? OK : r; }
+    case 'release_driver_finish': {
+      dev.lockHolder = null;
+      const drv = k.drivers.get(driverKey(dev.bus, redo.driver));
+      return drv ? releaseDriverFinish(k, dev, drv) : (dev.driver = null, OK);
+    }
+  }
+}
+
+/** Whether drv->remove() of `device` may return now (a driver without a wait: always). */
+export function driverRemoveDone(k: KernelState, device: string, driver: string): boolean {
+  const dev = k.devices.get(device);
+  const drv = dev ? k.drivers.get(driverKey(dev.bus, driver)) : undefined;
+  return !dev || !drv || driverRemoveReadyNow(k, dev, drv);
+}
+
+function releaseDriverFinish(k: KernelState, dev: Device, drv: DeviceDriver): Outcome {
+  callDriverRemove(k, dev, drv);
+  busDmaCleanup(k, dev, drv);
+  dev.driver = null;
+  return OK;
 }
 
 /**
@@ -75,7 +108,7 @@ function lockedBlock(k: KernelState, dev: Device, what: string, retry: () => Out
  * negated and -EPROBE_DEFER becomes -EAGAIN; before 5.14 any failure reads as "not bound" (bind: ENODEV).
  */
 export function deviceDriverAttach(k: KernelState, dev: Device, drv: DeviceDriver): Outcome {
-  const blocked = lockedBlock(k, dev, 'device_driver_attach', () => deviceDriverAttach(k, dev, drv));
+  const blocked = lockedBlock(k, dev, 'device_driver_attach', { kind: 'device_driver_attach', device: dev.name, driver: drv.name });
   if (blocked) return blocked;
   enter(k, 'device_driver_attach');
   if (!k.profile.bindFlowsProbeErrors && dev.driver !== null) return fail(k, 'device_driver_attach', 'ENODEV', `${dev.name} is already bound to ${dev.driver}`);
@@ -109,7 +142,7 @@ export function bindStore(k: KernelState, drv: DeviceDriver, name: string): Outc
  * (conformance S12, S13).
  */
 export function deviceReleaseDriver(k: KernelState, dev: Device): Outcome {
-  const blocked = lockedBlock(k, dev, 'device_release_driver', () => deviceReleaseDriver(k, dev));
+  const blocked = lockedBlock(k, dev, 'device_release_driver', { kind: 'device_release_driver', device: dev.name });
   if (blocked) return blocked;
   if (dev.driver === null) return OK;
   const drv = k.drivers.get(driverKey(dev.bus, dev.driver));
@@ -119,18 +152,9 @@ export function deviceReleaseDriver(k: KernelState, dev: Device): Outcome {
   dev.driverSysfs = false;
   if (!drv) { dev.driver = null; return OK; }
   const wait = driverRemoveReady(k, dev, drv);
-  const finish = (): Outcome => {
-    callDriverRemove(k, dev, drv);
-    busDmaCleanup(k, dev, drv);
-    dev.driver = null;
-    return OK;
-  };
-  if (wait === null) return finish();
+  if (wait === null) return releaseDriverFinish(k, dev, drv);
   dev.lockHolder = `unbind of ${dev.name} from ${drv.name} (${wait.why})`;
-  return blockOn(k, `${drv.name} remove(${dev.name}): ${wait.why}`, wait.ready, () => {
-    dev.lockHolder = null;
-    return finish();
-  });
+  return blockOnDriverRemove(k, `${drv.name} remove(${dev.name}): ${wait.why}`, dev.name, drv.name);
 }
 
 /** `unbind_store()` (bus.c): the device must be bound to this driver, else ENODEV. */
@@ -149,10 +173,7 @@ export function unbindStore(k: KernelState, drv: DeviceDriver, name: string): Ou
  * error → try the next driver (5.14+; before, every failure let the next driver try).
  */
 export function deviceAttach(k: KernelState, dev: Device): Outcome<boolean> {
-  const blocked = lockedBlock(k, dev, 'device_attach', () => {
-    const r = deviceAttach(k, dev);
-    return r.ok ? OK : r;
-  });
+  const blocked = lockedBlock(k, dev, 'device_attach', { kind: 'device_attach', device: dev.name });
   if (blocked) return blocked;
   enter(k, 'device_attach');
   if (dev.driver !== null) return ok(true);

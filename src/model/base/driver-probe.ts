@@ -17,6 +17,8 @@ export interface DriverOps {
   readonly remove?: (k: KernelState, dev: Device) => void;
   /** What remove() sleeps on before it can return, or null (vfio: open device fds, §4.5/§5.6). */
   readonly removeWait?: (k: KernelState, dev: Device) => { ready: () => boolean; why: string } | null;
+  /** Whether remove() may return now (what `removeWait` waits for has happened); no side effects. */
+  readonly removeReady?: (k: KernelState, dev: Device) => boolean;
 }
 
 declare module '../kernel-state.js' {
@@ -37,6 +39,11 @@ export function callDriverProbe(k: KernelState, dev: Device, drv: DeviceDriver):
 /** What drv->remove() must wait for before it can return, or null. */
 export function driverRemoveReady(k: KernelState, dev: Device, drv: DeviceDriver): { ready: () => boolean; why: string } | null {
   return k.ops.drivers[drv.kind].removeWait?.(k, dev) ?? null;
+}
+
+/** Whether the driver's remove() of `dev` may return now (a sleeping unbind wakes up): its `removeReady`, else yes. */
+export function driverRemoveReadyNow(k: KernelState, dev: Device, drv: DeviceDriver): boolean {
+  return k.ops.drivers[drv.kind].removeReady?.(k, dev) ?? true;
 }
 
 /** `device_remove()` (drivers/base/dd.c) → the driver's remove(). */

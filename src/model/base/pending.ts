@@ -3,9 +3,10 @@
  * it goes on; after every syscall the kernel wakes the ones whose condition now holds (as the real waitqueue
  * or mutex would), and `wait(id)` reports how the call stands.
  *
- * A pending call is data where the model has moved it there: `device_lock` waits name the device, and a sysfs
- * `show` that sleeps on the lock names the device and attribute it will read once woken. The remaining waits
- * (a vfio-pci remove() waiting for its fds, the calls that retry a whole bind or unbind) still carry closures.
+ * A pending call is data: what it sleeps on (a device's lock, a driver's remove() waiting for its user to let
+ * go, the rescan/remove mutex) and how it goes on (read or write an attribute again, run a driver-core call
+ * again, finish an unbind), naming devices and drivers by name — so a kernel state with sleeping calls can be
+ * copied and compared (src/verify). Only the PCI rescan/remove path still carries closures (`cond`/`fn`).
  */
 import { enter, type KernelState, type PendingCall, type PendingRedo, type PendingWait } from '../kernel-state.js';
 import { err, type Failure, type Outcome, type SysErrno } from '../errno.js';
@@ -17,6 +18,12 @@ declare module '../kernel-state.js' {
      * that slept on the device lock reads the attribute again through it once woken.
      */
     readonly deviceAttrShow: (k: KernelState, device: string, attr: string) => Outcome<string>;
+    /** A device attribute's `store()`, for a store that slept on the device lock. */
+    readonly deviceAttrStore: (k: KernelState, device: string, attr: string, data: string) => Outcome;
+    /** The driver core (dd.ts): a call that slept on the device lock runs again, or a sleeping unbind finishes. */
+    readonly driverCoreRedo: (k: KernelState, redo: Extract<PendingRedo, { kind: 'device_driver_attach' | 'device_release_driver' | 'device_attach' | 'release_driver_finish' }>) => Outcome;
+    /** Whether a driver's remove() of `device` may return now. */
+    readonly driverRemoveDone: (k: KernelState, device: string, driver: string) => boolean;
   }
 }
 
@@ -25,9 +32,14 @@ export function blockOn(k: KernelState, what: string, ready: () => boolean, retr
   return park(k, what, { kind: 'cond', ready }, { kind: 'fn', retry });
 }
 
-/** A store or bind that sleeps in `device_lock(dev)` held by another task: `retry` runs once the lock is free. */
-export function blockOnDeviceLock(k: KernelState, what: string, device: string, retry: () => Outcome): Failure<SysErrno> {
-  return park(k, what, { kind: 'device_lock', device }, { kind: 'fn', retry });
+/** A store or driver-core call that sleeps in `device_lock(dev)` held by another task: `redo` runs once the lock is free. */
+export function blockOnDeviceLock(k: KernelState, what: string, device: string, redo: PendingRedo): Failure<SysErrno> {
+  return park(k, what, { kind: 'device_lock', device }, redo);
+}
+
+/** `__device_release_driver()` asleep in drv->remove(): the rest of the unbind runs once the driver lets go. */
+export function blockOnDriverRemove(k: KernelState, what: string, device: string, driver: string): Failure<SysErrno> {
+  return park(k, what, { kind: 'driver_remove', device, driver }, { kind: 'release_driver_finish', device, driver });
 }
 
 /** A sysfs `remove` or `rescan` that sleeps in `pci_lock_rescan_remove()`: `retry` runs once the mutex is free. */
@@ -55,14 +67,19 @@ export function pendingReady(k: KernelState, p: PendingCall): boolean {
       return d === undefined || d.lockHolder === null;
     }
     case 'pci_rescan_remove_lock': return k.pciRescanRemoveLock === null;
+    case 'driver_remove': return k.ops.driverRemoveDone(k, p.wait.device, p.wait.driver);
     case 'cond': return p.wait.ready();
   }
 }
 
-function pendingRedo(k: KernelState, p: PendingCall): Outcome<unknown> {
-  switch (p.redo.kind) {
-    case 'show': return k.ops.deviceAttrShow(k, p.redo.device, p.redo.attr);
-    case 'fn': return p.redo.retry();
+/** Run a blocked call's `redo` (how it goes on once woken). */
+export function runPendingRedo(k: KernelState, redo: PendingRedo): Outcome<unknown> {
+  switch (redo.kind) {
+    case 'show': return k.ops.deviceAttrShow(k, redo.device, redo.attr);
+    case 'store': return k.ops.deviceAttrStore(k, redo.device, redo.attr, redo.data);
+    case 'device_driver_attach': case 'device_release_driver': case 'device_attach': case 'release_driver_finish':
+      return k.ops.driverCoreRedo(k, redo);
+    case 'fn': return redo.retry();
   }
 }
 
@@ -72,7 +89,7 @@ export function wakeUpPending(k: KernelState): void {
     progress = false;
     for (const p of k.pending.values()) {
       if (p.result !== null || !pendingReady(k, p)) continue;
-      const r = pendingRedo(k, p);
+      const r = runPendingRedo(k, p.redo);
       if (!r.ok && r.errno === 'blocked' && r.id !== undefined) {
         const inner = k.pending.get(r.id);
         k.pending.delete(r.id);

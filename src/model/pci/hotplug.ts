@@ -12,7 +12,7 @@ import { deviceInitialProbe, deviceReleaseDriver } from '../base/dd.js';
 import { iommuGroupGetForDev } from '../iommu/group-for-dev.js';
 import { iommuProbeDevice, iommuReleaseDevice } from '../iommu/probe.js';
 import { enter, fail, printk, type KernelState } from '../kernel-state.js';
-import { blockOnRescanRemoveLock } from '../base/pending.js';
+import { blockOnRescanRemoveLock, runPendingRedo } from '../base/pending.js';
 import { pciStdEnableAcs } from './acs-enable.js';
 import { ok, type Outcome } from '../errno.js';
 
@@ -125,9 +125,10 @@ function settleRescanRemoveLock(k: KernelState, r: Outcome, what: string): void 
   if (r.ok || (r.errno !== 'blocked' && r.errno !== 'oops')) { k.pciRescanRemoveLock = null; return; }
   if (r.errno === 'oops') { k.pciRescanRemoveLock = `task killed by kernel BUG in ${what}`; return; }
   const p = r.id === undefined ? undefined : k.pending.get(r.id);
-  if (p && p.redo.kind === 'fn') {
-    const retry = p.redo.retry;
-    p.redo = { kind: 'fn', retry: () => { const x = retry(); settleRescanRemoveLock(k, x, what); return x; } };
+  if (p) {
+    // The sleeping removal still holds the mutex: it is released when the removal's redo returns (a closure: this path is not data yet).
+    const inner = p.redo;
+    p.redo = { kind: 'fn', retry: () => { const x = runPendingRedo(k, inner) as Outcome; settleRescanRemoveLock(k, x, what); return x; } };
   }
 }
 

@@ -99,13 +99,20 @@ export function deviceAttrShow(k: KernelState, device: string, attr: string): Ou
 export function driverOverrideStore(k: KernelState, dev: Device, data: string): Outcome {
   if (dev.lockHolder !== null && k.profile.driverOverrideLock === 'device_lock') {
     return blockOnDeviceLock(k, `driver_override_store: waiting for device_lock(${dev.name}) held by ${dev.lockHolder}`, dev.name,
-      () => driverOverrideStore(k, dev, data));
+      { kind: 'store', device: dev.name, attr: 'driver_override', data });
   }
   enter(k, 'driver_override_store');
   if (data.length >= 4095) return fail(k, 'driver_override_store', 'EINVAL', `${data.length} bytes is longer than PAGE_SIZE - 1`);
   const v = data.split('\0')[0]?.split('\n')[0] ?? '';
   dev.driverOverride = v === '' ? null : v;
   return ok();
+}
+
+/** A device attribute's store by device name, for a store that slept on the device lock (KernelOps.deviceAttrStore). */
+export function deviceAttrStore(k: KernelState, device: string, attr: string, data: string): Outcome {
+  const dev = k.devices.get(device);
+  if (!dev) return fail(k, `${attr}_store`, 'ENODEV', `${device} is gone`);
+  return deviceAttrWrite(k, dev, attr, data) ?? fail(k, `${attr}_store`, 'ENOENT', `${device} has no attribute ${attr}`);
 }
 
 export function deviceAttrWrite(k: KernelState, dev: Device, attr: string, data: string): Outcome | null {

@@ -65,9 +65,7 @@ function deviceFdsOpen(k: KernelState, dev: Device): number {
 export function vfioRemoveWait(k: KernelState, dev: Device): { ready: () => boolean; why: string } | null {
   const vg = dev.group === null ? undefined : k.vfioGroups.get(dev.group);
   if (!vg) return null;
-  const last = vg.devices.length === 1 && vg.devices[0] === dev.name;
-  const lWait = (): boolean => k.profile.vfioLastDeviceUnbind === 'wait-container' && last && vg.container !== null;
-  const ready = (): boolean => deviceFdsOpen(k, dev) === 0 && !lWait();
+  const ready = (): boolean => vfioRemoveReady(k, dev);
   if (ready()) return null;
   if (k.profile.vfioGroupNotifier) vg.unboundList.add(dev.name);
   const why = deviceFdsOpen(k, dev) > 0
@@ -75,6 +73,19 @@ export function vfioRemoveWait(k: KernelState, dev: Device): { ready: () => bool
     : `vfio_del_group_dev: last device of vfio group ${vg.id}; waiting until the group leaves container ${vg.container}`;
   if (deviceFdsOpen(k, dev) > 0) printk(k, `vfio-pci ${dev.name}: Relaying device request to user (#0)`);
   return { ready, why };
+}
+
+/**
+ * Whether vfio's remove() of `dev` may return now, read from the state each time (the wait is data, base/pending.ts):
+ * no device fd of it open, and (L) when it is the last device of its vfio group, the group out of its container
+ * (5.10 `vfio_del_group_dev()`: `list_empty(&group->device_list)` then `wait_event(container_q, !group->container)`).
+ */
+export function vfioRemoveReady(k: KernelState, dev: Device): boolean {
+  const vg = dev.group === null ? undefined : k.vfioGroups.get(dev.group);
+  if (!vg) return true;
+  if (deviceFdsOpen(k, dev) > 0) return false;
+  const last = vg.devices.length === 1 && vg.devices[0] === dev.name;
+  return !(k.profile.vfioLastDeviceUnbind === 'wait-container' && last && vg.container !== null);
 }
 
 /** `vfio_unregister_group_dev()` once nothing is open: leave the vfio group (O2+: the last device forces the container off). */
@@ -116,7 +127,7 @@ export function vfioPciResetWorks(k: KernelState, dev: Device): boolean {
 }
 
 /** The `pci_driver` vfio-pci registers (`vfio_pci_driver`), and vfio-platform's `platform_driver`: probe, remove, and what remove() waits for. */
-export const VFIO_PCI_DRIVER: DriverOps = { probe: vfioPciProbe, remove: vfioPciRemove, removeWait: vfioRemoveWait };
+export const VFIO_PCI_DRIVER: DriverOps = { probe: vfioPciProbe, remove: vfioPciRemove, removeWait: vfioRemoveWait, removeReady: vfioRemoveReady };
 
 /** `VFIO_PCI_NUM_REGIONS` / `VFIO_PCI_NUM_IRQS` (vfio.h). */
 export const VFIO_PCI_NUM_REGIONS = 9;
