@@ -109,7 +109,14 @@ export function canonicalKey(k: KernelState, order: readonly string[]): string {
   const restFds = [...k.files.keys()].filter((fd) => !fds.has(fd)).map((fd) => ({ fd, text: fileText(fd) }))
     .sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
   for (const r of restFds) out.push(`${fds.name(r.fd)}=${r.text}`);
-  const pend = k.pending.size === 0 ? [] : [...k.pending.values()].map((p) => `${p.what.replace(digits, '#')}|${p.result === null ? 'waiting' : p.result.ok ? 'ok' : p.result.errno}`).sort();
+  // Blocked calls by what they are (data: wait and redo name devices and drivers), not by their ids.
+  const pend = k.pending.size === 0 ? [] : [...k.pending.values()].map((p) => {
+    const part = (x: Record<string, unknown>): string => Object.keys(x).sort().map((f) => {
+      const v = x[f];
+      return `${f}=${typeof v === 'function' ? 'closure' : f === 'device' && typeof v === 'string' ? dn(v) : String(v)}`;
+    }).join(',');
+    return `${part(p.wait as unknown as Record<string, unknown>)}>${part(p.redo as unknown as Record<string, unknown>)}|${p.result === null ? 'waiting' : p.result.ok ? 'ok' : p.result.errno}`;
+  }).sort();
   out.push(`P:${pend.join(';')}`);
   const refs: string[] = [];
   for (const [g, n] of k.iommuGroupRefs) refs.push(`${g}*${n}`);

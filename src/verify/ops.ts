@@ -39,7 +39,9 @@ export type Op =
 
 /** A system call with descriptors by number; `fdOut` marks the answer's `fd` as a new descriptor. */
 export interface Syscall {
-  readonly call: 'write' | 'open' | 'close' | 'ioctl';
+  readonly call: 'write' | 'open' | 'close' | 'ioctl' | 'wait';
+  /** wait: the kernel's id of the blocked call. */
+  readonly id?: string;
   readonly path?: string;
   readonly data?: string;
   readonly fd?: number;

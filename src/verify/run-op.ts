@@ -15,6 +15,8 @@ export interface CallRecord {
   readonly result: string;
   readonly value?: unknown;
   readonly why?: string;
+  /** The kernel's id of the call when it blocked (a later `wait` call names it). */
+  readonly blockedId?: string;
   /** The descriptor the call made (open, or an ioctl answering one), with the kind of file it is. */
   readonly opened?: { readonly fd: number; readonly kind: string; readonly device?: string };
 }
@@ -57,6 +59,7 @@ class OpRunner {
       case 'open': r = kern.open(sys.path ?? ''); break;
       case 'close': r = kern.close(sys.fd ?? -1); break;
       case 'ioctl': r = kern.ioctl(sys.fd ?? -1, sys.request ?? '', sys.arg ?? {}); break;
+      case 'wait': r = kern.wait(sys.id ?? ''); break;
     }
     const result = r.ok ? 'ok' : r.errno;
     if (result !== 'ok' && result !== 'oops' && result !== 'blocked') {
@@ -66,13 +69,15 @@ class OpRunner {
       const fd = !r.ok ? undefined : sys.call === 'open' ? r.value : sys.fdOut ? (r.value as Record<string, unknown>)['fd'] : undefined;
       const f = typeof fd === 'number' ? kern.state.files.get(fd) : undefined;
       const opened = typeof fd === 'number' && f ? { fd, kind: f.kind, ...(f.device !== undefined ? { device: f.device } : {}) } : undefined;
-      this.calls.push(r.ok ? { sys, result, value: r.value, ...(opened ? { opened } : {}) } : { sys, result, why: r.why });
+      this.calls.push(r.ok ? { sys, result, value: r.value, ...(opened ? { opened } : {}) }
+        : { sys, result, why: r.why, ...(result === 'blocked' && r.id !== undefined && sys.call !== 'wait' ? { blockedId: r.id } : {}) });
     }
     return r;
   }
 
   end(last: SysResult<unknown>): OpRun {
     const status = last.ok ? 'ok' : last.errno === 'oops' ? 'oops' : last.errno === 'blocked' ? 'blocked' : 'failed';
+    if (status !== 'failed' && this.calls.some((c) => c.result === 'oops')) return { status: 'oops', changed: true, calls: this.calls };
     return { status, changed: this.changed, calls: this.calls };
   }
 
@@ -111,10 +116,23 @@ function bindRefused(k: KernelState, bdf: string, driver: string): boolean {
  */
 export function runOp(kernel: Kernel, spec: GroupSpec, op: Op, which: Alphabet = 'full'): OpRun {
   const r = runOpCalls(kernel, spec, op);
-  if (which !== 'spin' || r.status !== 'ok' || kernel.state.deadVfioGroups.size === 0) return r;
+  if (r.status === 'failed' || r.status === 'n/a') return r;
+  const k = kernel.state;
   const run = new OpRunner(kernel);
-  for (const fd of [...kernel.state.deadVfioGroups.keys()]) if (kernel.state.files.has(fd)) run.do({ call: 'close', fd });
-  return { ...r, calls: [...r.calls, ...run.calls] };
+  if (which === 'spin' && r.status === 'ok') for (const fd of [...k.deadVfioGroups.keys()]) if (k.files.has(fd)) run.do({ call: 'close', fd });
+  // A sleeping call this op woke has returned: its task collects the answer (a 'wait' in the trace).
+  for (const [id, p] of [...k.pending]) if (p.result !== null) run.do({ call: 'wait', id });
+  if (run.calls.length === 0) return r;
+  const calls = [...r.calls, ...run.calls];
+  const oops = calls.some((c) => c.result === 'oops');
+  return { status: oops ? 'oops' : r.status, changed: true, calls };
+}
+
+/** Calls asleep in the kernel (blocked, not yet woken). */
+export function sleepingCalls(k: KernelState): number {
+  let n = 0;
+  for (const p of k.pending.values()) if (p.result === null) n++;
+  return n;
 }
 
 function runOpCalls(kernel: Kernel, spec: GroupSpec, op: Op): OpRun {

@@ -79,3 +79,43 @@ test('a paranoid search on 6.6 (the full alphabet: cdev, iommufd) finds no op th
   assert.equal(r.states, 3000);
   assert.ok(staticFingerprint(createKernel(t.value.desc, { release: '6.6.0' }).state).includes('vfio-pci'));
 });
+
+test('a blocked unbind is part of the state: keyed by its device, copied by snapshots, its trace replays with the wait', async () => {
+  const { counterexampleTrace } = await import('./trace-writer.js');
+  const { validateTrace } = await import('../conform/trace.js');
+  const { replayTrace } = await import('../conform/replay.js');
+  const t = syntheticTarget(3, true, '6.1.0');
+  assert.ok(t.ok);
+  const path = [
+    { kind: 'bind', dev: 1, driver: 'vfio-pci' }, { kind: 'bind', dev: 2, driver: 'vfio-pci' }, { kind: 'open-group' }, { kind: 'set-container' },
+    { kind: 'get-device-fd', dev: 1 }, { kind: 'get-device-fd', dev: 2 },
+  ] as const;
+  const { runOp } = await import('./run-op.js');
+  const k = createKernel(t.value.desc, { release: '6.1.0' });
+  for (const op of path) assert.equal(runOp(k, t.value.spec, op).status, 'ok');
+  const sh = new SharedRefs(k.state);
+  const base = snapshotKernel(k.state, sh);
+  const members = [BR, EP1, EP2];
+  assert.equal(runOp(k, t.value.spec, { kind: 'unbind', dev: 1 }).status, 'blocked');
+  const one = canonicalKey(k.state, members);
+  const copy = snapshotKernel(k.state, sh);
+  restoreKernel(k.state, base, sh);
+  assert.equal(runOp(k, t.value.spec, { kind: 'unbind', dev: 2 }).status, 'blocked');
+  assert.notEqual(canonicalKey(k.state, members), one);
+  assert.equal(canonicalKey(k.state, canonicalOrder(k.state, members, [[1, 2]])), (() => { restoreKernel(k.state, copy, sh); return canonicalKey(k.state, canonicalOrder(k.state, members, [[1, 2]])); })());
+  // From the copy: closing dev1's fd wakes the unbind, which finishes within that op.
+  const woke = runOp(k, t.value.spec, { kind: 'close-device-fd', dev: 1 });
+  assert.equal(woke.status, 'ok');
+  assert.deepEqual(woke.calls.map((c) => [c.sys.call, c.result]), [['close', 'ok'], ['wait', 'ok']]);
+  assert.equal(k.state.devices.get(EP1)?.driver, null);
+  assert.equal(k.state.pending.size, 0);
+  const trace = counterexampleTrace({ desc: t.value.desc, release: '6.1.0', spec: t.value.spec, alphabet: 'full',
+    path: [...path, { kind: 'unbind', dev: 1 }, { kind: 'close-device-fd', dev: 1 }], title: 'blocked unbind', note: 'test' });
+  const v = validateTrace(JSON.parse(JSON.stringify(trace)), 'trace');
+  assert.ok(v.ok, v.ok ? '' : v.why);
+  const steps = v.value.steps;
+  assert.deepEqual(steps.slice(-3).map((s) => [s.call, s.result, s.id]), [['write', 'blocked', 'blocked1'], ['close', 'ok', undefined], ['wait', 'ok', 'blocked1']]);
+  const r = replayTrace(v.value, 'trace');
+  assert.ok(r.ok);
+  assert.equal(r.value.failed, 0);
+});

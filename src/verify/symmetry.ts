@@ -23,9 +23,14 @@ function signature(k: KernelState, name: string): string {
     else if (f.kind === 'vfio-cdev') cdevs++;
   }
   const vdev = k.vfioIommufdDevs.get(name);
+  let sleeping = '';
+  for (const p of k.pending.values()) {
+    const w = p.wait as { kind: string; device?: string }, r = p.redo as { kind: string; device?: string };
+    if (w.device === name || r.device === name) sleeping += `${w.kind}>${r.kind}${p.result === null ? '' : '!'};`;
+  }
   return `${d.driver ?? ''}|${d.driverSysfs ? 1 : 0}|${d.driverOverride ?? ''}|${d.defaultDomainUses}|${d.lockHolder === null ? 0 : 1}|`
     + `${vg?.devices.includes(name) ? 1 : 0}|${vg?.unboundList.has(name) ? 1 : 0}|${vg?.openDevices.get(name) ?? 0}|${fds}|${cdevs}|`
-    + `${vdev ? `${vdev.attached ? 1 : 0}${vdev.openCount}${vdev.cdev ? 1 : 0}` : '-'}|${k.vfioDevIndex.has(name) ? 1 : 0}`;
+    + `${vdev ? `${vdev.attached ? 1 : 0}${vdev.openCount}${vdev.cdev ? 1 : 0}` : '-'}|${k.vfioDevIndex.has(name) ? 1 : 0}|${sleeping}`;
 }
 
 /** The device order the canonical key uses: `members` with each class's positions filled by its members sorted by their state. */

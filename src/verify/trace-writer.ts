@@ -72,6 +72,7 @@ export function counterexampleTrace(t: TraceInput): Record<string, unknown> {
   };
   const fdLabel = (fd: number | undefined): string => (fd === undefined ? 'none' : labels.get(fd) ?? `fd${fd}`);
   const steps: Record<string, unknown>[] = [];
+  const blockedLabels = new Map<string, string>();
   t.path.forEach((op, i) => {
     const r = runOp(kernel, t.spec, op, t.alphabet);
     r.calls.forEach((c, j) => {
@@ -89,6 +90,8 @@ export function counterexampleTrace(t: TraceInput): Record<string, unknown> {
       if (s.call === 'close' && s.fd !== undefined) labels.delete(s.fd);
       if (s.call === 'open') step['fd'] = c.opened ? label(c.opened) : `failed-open${i + 1}`;
       if (s.fdOut) step['fdOut'] = c.opened ? label(c.opened) : `failed-fd${i + 1}`;
+      if (s.call === 'wait') step['id'] = blockedLabels.get(s.id ?? '') ?? s.id;
+      if (c.blockedId !== undefined) { const l = `blocked${blockedLabels.size + 1}`; blockedLabels.set(c.blockedId, l); step['id'] = l; }
       step['result'] = c.result;
       if (j === 0) step['note'] = `op ${i + 1}: ${opName(op)}`;
       if (i === t.path.length - 1 && j === r.calls.length - 1) step['note'] = `op ${i + 1}: ${opName(op)} — ${t.note}`;
