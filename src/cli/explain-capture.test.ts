@@ -106,3 +106,16 @@ test('explain of a function alone in its group says why: an RCiEP isolated by th
   const d = await run(['explain', '02:00.0', '--sample', 'desktop-gpu']);
   assert.match(d.out, /IOMMU group 9 holds only 02:00\.0: nothing shares it\.\n {2}- every bridge from 00:06\.0 up to the root isolates 02:00\.0 with ACS: 00:06\.0 \(PCIe root port\) enables ACS/);
 });
+
+test('explain GROUP|BDF on arm64 keeps the function outside every group only where it concerns the target', async () => {
+  const cap = ['--capture', join(own, 'qemu-virt-smmuv3-6.1.json'), '--json'];
+  const outsideOf = async (t: string): Promise<string[]> => ((JSON.parse((await run(['explain', t, ...cap])).out) as { outside: { why: { bdf: string }[] } }).outside.why.map((w) => w.bdf));
+  assert.deepEqual(await outsideOf('0'), ['0000:02:02.0']);
+  assert.deepEqual(await outsideOf('02:01.0'), ['0000:02:02.0']);
+  assert.deepEqual(await outsideOf('02:02.0'), ['0000:02:02.0']);
+  assert.deepEqual(await outsideOf('3'), []);
+  assert.deepEqual(await outsideOf('00:05.0'), []);
+  const text = (await run(['explain', '0', '--capture', join(own, 'qemu-virt-smmuv3-6.1.json')])).out;
+  assert.match(text, /02:01\.0 is a conventional PCI device behind PCIe-to-PCI bridge 01:00\.0, which takes its requester ID, so it shares group 0 with it/);
+  assert.match(text, /In no IOMMU group: 02:02\.0 \(e1000\)/);
+});

@@ -74,7 +74,8 @@ export function describeReasons(reasons: readonly GroupReason[], group: number |
   for (const [bridge, rs] of by('bridge-alias', (r) => r.bridge)) {
     const devs = sortBdfs([...new Set(rs.map((r) => r.device))]);
     const conventional = devs.every((d) => kindOf(d).startsWith('conventional'));
-    out.push(`${list(devs)} ${devs.length > 1 ? 'are' : 'is'} ${conventional ? 'conventional PCI device' : 'device'}${devs.length > 1 ? 's' : ''} behind ${rs[0]?.bridgeKind ?? 'bridge'} ${shortBdf(bridge)}, which takes their requester ID, so they share ${gname} with it`);
+    const many = devs.length > 1;
+    out.push(`${list(devs)} ${many ? 'are' : 'is a'} ${conventional ? 'conventional PCI device' : 'device'}${many ? 's' : ''} behind ${rs[0]?.bridgeKind ?? 'bridge'} ${shortBdf(bridge)}, which takes ${many ? 'their' : 'its'} requester ID, so ${many ? 'they share' : 'it shares'} ${gname} with it`);
   }
   for (const [, rs] of by('acs-path', (r) => `${r.bridge}|${r.blocker}`)) {
     const r0 = rs[0];

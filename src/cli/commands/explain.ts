@@ -20,21 +20,28 @@ export async function runExplain(target: string | undefined, o: HostOptions, io:
   const all = partial === null ? explainHost(r.value.loaded.host)
     : (await import('../../assign/unknowns.js')).explainUnknowns(explainHost(r.value.loaded.host), { parent: partial.unknownParent, ids: partial.unknownIds });
   let groups = all.groups;
+  // A target narrows the functions outside every group too: those on the target group's requester IDs, or the target.
+  let outsideOf: (w: { bdf: string; group: number; member: string }) => boolean = () => true;
   if (target !== undefined) {
     const { parseBdfs } = await import('../../assign/bdf.js');
     if (/^\d+$/.test(target)) {
       const id = Number(target);
       if (!r.value.loaded.host.groups.some((g) => g.id === id)) { io.err(`dmaown explain: no IOMMU group ${id} on ${r.value.loaded.label}\n`); return EXIT.usage; }
       groups = groups.filter((g) => g.group === id);
+      outsideOf = (w) => w.group === id;
     } else {
       const p = parseBdfs([target]);
       if (!p.ok) { io.err(`dmaown explain: ${p.why}\n`); return EXIT.usage; }
       const bdf = p.value[0] ?? '';
       if (!r.value.loaded.host.pci.some((d) => d.bdf === bdf)) { io.err(`dmaown explain: no PCI device ${bdf} on ${r.value.loaded.label}\n`); return EXIT.usage; }
       groups = groups.filter((g) => g.members.includes(bdf) || g.predicted.includes(bdf));
+      outsideOf = (w) => w.bdf === bdf || groups.some((g) => g.members.includes(w.member));
     }
   }
-  const x = { ...all, groups };
+  const why = all.outside.why.filter(outsideOf);
+  const shown = (b: string): boolean => target === undefined || why.some((w) => w.bdf === b);
+  const outside = { predicted: all.outside.predicted.filter(shown), kernel: all.outside.kernel.filter(shown), why };
+  const x = { ...all, groups, outside };
   // A target alone in its group: say so of that group, not of the host (why it is alone is not derived yet).
   let alone: string | null = null;
   let aloneJson: { group: number; device: string; reasons: string[] } | null = null;
