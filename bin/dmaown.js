@@ -11,12 +11,29 @@ const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 
 const argv = process.argv.slice(2);
+const root = join(__dirname, '..');
 let answered = false;
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   try {
-    const { version } = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8'));
+    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
     if (typeof version === 'string') { process.stdout.write(`${version}\n`); answered = true; }
   } catch { /* the full CLI answers */ }
+}
+// `dmaown --help` to a pipe or an 80-column terminal: the text the build recorded
+// (scripts/help-snapshot.mjs), when every file it was made from is unchanged since.
+if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') && (!process.stdout.isTTY || process.stdout.columns === 80)) {
+  try {
+    const { statSync } = require('node:fs');
+    const snap = JSON.parse(readFileSync(join(root, 'dist', 'cli', 'help-snapshot.json'), 'utf8'));
+    const files = Object.keys(snap.stamps);
+    const fresh = files.length > 0 && files.every((f) => { const s = statSync(join(root, f)); return snap.stamps[f] === `${s.size}:${s.mtimeMs}`; });
+    const now = require('node:fs').readdirSync(join(root, 'dist', 'cli')).filter((f) => f.endsWith('.js')).map((f) => `dist/cli/${f}`);
+    if (fresh && typeof snap.text === 'string' && now.every((f) => f in snap.stamps)) {
+      process.stdout.on('error', () => {});
+      process.stdout.write(snap.text);
+      answered = true;
+    }
+  } catch { /* no snapshot, or changed files: the full CLI answers */ }
 }
 if (!answered) {
   import(pathToFileURL(join(__dirname, '..', 'dist', 'cli', 'main.js')).href).then((m) => m.main(argv)).then(

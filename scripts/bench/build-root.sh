@@ -14,4 +14,5 @@ rm -rf "$root/bin" && cp -r "$here/bin" "$root/bin"
 for f in samples schema examples node_modules package.json; do
   [ -e "$here/$f" ] && ln -sfn "$here/$f" "$root/$f"
 done
+node "$here/scripts/help-snapshot.mjs" "$root" >&2 || echo "build-root: no help snapshot (dmaown --help takes the full CLI)" >&2
 echo "$root"

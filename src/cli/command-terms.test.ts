@@ -65,3 +65,43 @@ test('bin/dmaown.js answers --version from package.json without loading dist/ (a
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('bin/dmaown.js --help prints the build\'s snapshot while every file it was made from is unchanged, never a stale one', async () => {
+  const checkout = fileURLToPath(new URL('../../', import.meta.url));
+  const snap = await import(new URL('../../scripts/help-snapshot.mjs', import.meta.url).href) as {
+    writeHelpSnapshot: (dir: string) => Promise<string>; stamps: (dir: string) => Record<string, string>; helpSources: (dir: string) => string[];
+  };
+  // The checkout: the snapshot is the full CLI's help, and bin prints exactly that.
+  const text = await snap.writeHelpSnapshot(checkout);
+  assert.equal(text, (await capture(['--no-color', '--help'])).out);
+  for (const flag of ['--help', '-h', 'help']) {
+    const r = spawnSync(process.execPath, [join(checkout, 'bin', 'dmaown.js'), flag], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, text, flag);
+  }
+  // A package of its own: a marked snapshot is printed while the stamps match, and not once a file changed.
+  const dir = mkdtempSync(join(tmpdir(), 'dmaown-help-'));
+  try {
+    mkdirSync(join(dir, 'bin'));
+    mkdirSync(join(dir, 'dist', 'cli'), { recursive: true });
+    mkdirSync(join(dir, 'node_modules', 'commander'), { recursive: true });
+    copyFileSync(join(checkout, 'bin', 'dmaown.js'), join(dir, 'bin', 'dmaown.js'));
+    copyFileSync(join(checkout, 'bin', 'package.json'), join(dir, 'bin', 'package.json'));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'dmaown', version: '1.2.3', type: 'module' }));
+    writeFileSync(join(dir, 'node_modules', 'commander', 'package.json'), '{"version":"14.0.0"}');
+    writeFileSync(join(dir, 'dist', 'cli', 'main.js'), 'export async function main() { process.stdout.write("FULL CLI\\n"); return 0; }\n');
+    writeFileSync(join(dir, 'dist', 'cli', 'help-snapshot.json'), JSON.stringify({ text: 'SNAPSHOT\n', stamps: snap.stamps(dir) }));
+    const help = (): string => spawnSync(process.execPath, [join(dir, 'bin', 'dmaown.js'), '--help'], { encoding: 'utf8' }).stdout;
+    assert.equal(help(), 'SNAPSHOT\n');
+    // A rebuild rewrites dist/: the snapshot is stale and the full CLI answers.
+    writeFileSync(join(dir, 'dist', 'cli', 'main.js'), 'export async function main() { process.stdout.write("FULL CLI\\n"); return 0; } // rebuilt\n');
+    assert.equal(help(), 'FULL CLI\n');
+    // A new file in dist/cli the snapshot does not know: stale too.
+    writeFileSync(join(dir, 'dist', 'cli', 'help-snapshot.json'), JSON.stringify({ text: 'SNAPSHOT\n', stamps: snap.stamps(dir) }));
+    assert.equal(help(), 'SNAPSHOT\n');
+    writeFileSync(join(dir, 'dist', 'cli', 'new-command.js'), 'export {};\n');
+    assert.equal(help(), 'FULL CLI\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
