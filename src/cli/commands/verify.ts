@@ -76,7 +76,7 @@ export async function runVerify(o: VerifyCliOptions, io: CliIo): Promise<number>
     if (!h.ok) return fail(h.why);
     const host = h.value.host;
     const ids = groups.length > 0 ? groups : pciGroups(host);
-    if (ids.length === 0) return fail(`${h.value.label}: no IOMMU group with PCI devices to verify`);
+    if (ids.length === 0) return fail(`${h.value.label}: no IOMMU group with PCI devices to verify (--devices N verifies a synthetic group; --capture FILE or --sample NAME another host)`);
     for (const release of releases.length > 0 ? releases : [host.kernel]) {
       const r = kernelRelease(release);
       if (!r.ok) return fail(`${h.value.label}: ${r.why}`);
