@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { err, ok } from '../model/errno.js';
-import type { HostReader } from '../host/processes.js';
+import type { HostReader } from '../host/live-port.js';
 import { cdevSupport } from './cdev-support.js';
 
 /** A reader over a flat map: string = a file, string[] = a directory listing. */

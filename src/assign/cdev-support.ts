@@ -1,5 +1,5 @@
 import { profileFor } from '../model/profiles.js';
-import { liveReader, type HostReader } from '../host/processes.js';
+import type { HostReader } from '../host/live-port.js';
 import type { LoadedHost } from './source.js';
 import { modelKernel } from './simulate.js';
 
@@ -72,5 +72,5 @@ export function cdevSupport(x: CdevSupportInput): CdevSupport {
 export async function cdevSupportOf(h: LoadedHost): Promise<CdevSupport> {
   const k = await modelKernel(h.host);
   const model = typeof k !== 'string' && k.state.opts.vfioDeviceCdev;
-  return cdevSupport({ kernel: h.host.kernel, sysfs: h.port, files: h.root === null ? null : liveReader(h.root), modelCdev: () => model });
+  return cdevSupport({ kernel: h.host.kernel, sysfs: h.port, files: h.files, modelCdev: () => model });
 }

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
-import { INPUT_LIMITS, readInputText } from '../host/input-file.js';
+import type { HostReader } from '../host/live-port.js';
 import type { HostDescription } from '../model/host-description.js';
 
 /**
@@ -18,17 +17,20 @@ export interface HostIdentity {
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 32);
 
-function small(path: string, re: RegExp): string | null {
-  const r = readInputText(path, { what: 'host identity file', maxBytes: INPUT_LIMITS.small });
-  if (!r.ok) return null;
+function small(files: HostReader | null, path: string, re: RegExp): string | null {
+  const r = files?.read(path);
+  if (r === undefined || !r.ok || r.value.length > 256) return null;
   const t = r.value.trim();
   return re.test(t) ? t : null;
 }
 
-/** The identity of the host at `root` ('/' live, a tree's directory), described as `host`. */
-export function hostIdentity(root: string, host: HostDescription): HostIdentity {
-  const machine = small(join(root, 'etc/machine-id'), /^[0-9a-f]{32}$/);
-  const boot = small(join(root, 'proc/sys/kernel/random/boot_id'), /^[0-9a-f-]{36}$/);
+/**
+ * The identity of the host whose root `files` reads (a live host's or a tree's: /etc, /proc),
+ * described as `host`; without files (a capture) the machine and boot are unknown (null).
+ */
+export function hostIdentity(files: HostReader | null, host: HostDescription): HostIdentity {
+  const machine = small(files, '/etc/machine-id', /^[0-9a-f]{32}$/);
+  const boot = small(files, '/proc/sys/kernel/random/boot_id', /^[0-9a-f-]{36}$/);
   const ids = host.pci.map((d) => `${d.bdf} ${hex(d.vendor)}:${hex(d.device)} ${hex(d.subsystemVendor)}:${hex(d.subsystemDevice)} ${d.class.toString(16)}`).sort();
   return { machine: machine === null ? null : sha(machine), boot, kernel: host.kernel, devices: sha(ids.join('\n')) };
 }

@@ -1,10 +1,9 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { INPUT_LIMITS, readInputText } from '../host/input-file.js';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { err, ok, type Result } from '../model/errno.js';
 import type { HostDescription } from '../model/host-description.js';
-import { capturePort, describeHostReport, describeTreeReport, livePort, parseEvidence, readCaptureFile, readEvidence, validateCapture, type HostEvidence, type SysfsCapture, type SysfsPort } from '../host/index.js';
+import { capturePort, describeHostReport, describeTreeReport, hostRootPort, livePort, type HostReader, parseEvidence, readCaptureFile, readEvidence, validateCapture, type HostEvidence, type SysfsCapture, type SysfsPort } from '../host/index.js';
 // The importers (src/import) are loaded only for --paste: every other source needs just readPartial.
 import { readPartial, type PartialView } from '../import/partial.js';
 
@@ -15,7 +14,8 @@ import { readPartial, type PartialView } from '../import/partial.js';
  */
 export type HostSelection =
   | { readonly kind: 'live' }
-  | { readonly kind: 'sysfs-root'; readonly root: string }
+  /** `kernel`: `--kernel`, the release of a tree without proc/sys/kernel/osrelease. */
+  | { readonly kind: 'sysfs-root'; readonly root: string; readonly kernel?: string }
   | { readonly kind: 'capture'; readonly file: string }
   | { readonly kind: 'sample'; readonly name: string }
   /** Pasted tool output (`--paste FILE`, repeatable; '-' is stdin), imported on the fly (src/import). */
@@ -28,8 +28,14 @@ export interface LoadedHost {
   readonly port: SysfsPort;
   readonly host: HostDescription;
   readonly warnings: readonly string[];
-  /** Live hosts and trees: /proc is there to look for holders and host-critical devices. */
+  /** Live hosts and trees: the directory the host's root is ('/' live); null for captures, samples, pastes. */
   readonly root: string | null;
+  /**
+   * Live hosts and trees: the host's root read through the host layer's port (/proc for holders and
+   * host-critical devices, /dev and /boot for cdev support, /etc and /proc for the host identity);
+   * null for captures, samples and pastes, which record /sys only.
+   */
+  readonly files: HostReader | null;
   /** Free text from a capture (`name`, `note`). */
   readonly note: string | null;
   /** An imported host (`dmaown import`, `--paste`): where each fact came from and which are unknown. */
@@ -64,12 +70,14 @@ export async function loadHost(sel: HostSelection, opts: { readonly writable?: b
   const portOpts = sel.kind === 'live' ? { allowWrites: opts.writable === true }
     : { sysRoot: join(root, 'sys'), procRoot: join(root, 'proc'), modulesRoot: join(root, 'lib/modules'), allowWrites: opts.writable === true };
   const port = livePort(portOpts);
+  const kernel = sel.kind === 'live' ? ok({ kernel: undefined, warnings: [] }) : treeKernel(port, root, sel.kernel);
+  if (!kernel.ok) return kernel;
   // Read on every core (the same answer as describeHostReport(port), see describe-parallel.ts).
-  const r = await describeTreeReport(portOpts, sel.kind === 'live' ? {} : { kernel: treeKernel(root) });
+  const r = await describeTreeReport(portOpts, kernel.value.kernel === undefined ? {} : { kernel: kernel.value.kernel });
   if (!r.ok) return r;
   return ok({
     kind: sel.kind, label: sel.kind === 'live' ? 'this host' : root, port, host: r.value.host,
-    warnings: r.value.warnings.map((w) => `${w.path}: ${w.message}`), root, note: null, partial: null,
+    warnings: [...kernel.value.warnings, ...r.value.warnings.map((w) => `${w.path}: ${w.message}`)], root, files: hostRootPort(root), note: null, partial: null,
     evidence: readEvidence(port, r.value.host.kernel),
   });
 }
@@ -89,7 +97,7 @@ function fromCapture(c: SysfsCapture, kind: LoadedHost['kind'], label: string): 
   return ok({
     kind, label, port, host: r.value.host,
     warnings: r.value.warnings.filter((w) => gaps === null || !gaps.test(w.message)).map((w) => `${w.path}: ${w.message}`),
-    root: null, note, partial: partial.value, evidence: evidence.value,
+    root: null, files: null, note, partial: partial.value, evidence: evidence.value,
   });
 }
 
@@ -109,11 +117,19 @@ async function loadPaste(files: readonly string[], kernel: string | undefined): 
   return fromCapture(c.value, 'paste', `paste ${inputs.map((i) => i.file).join(' + ')}`);
 }
 
-/** A tree's kernel release: DIR/proc/sys/kernel/osrelease if the tree has one, else this machine's. */
-function treeKernel(root: string): string | undefined {
-  for (const f of [join(root, 'proc/sys/kernel/osrelease'), '/proc/sys/kernel/osrelease']) {
-    const r = readInputText(f, { what: 'kernel release', maxBytes: INPUT_LIMITS.small });
-    if (r.ok) return r.value.trim();
+/**
+ * A tree's kernel release: `--kernel` when given, else DIR/proc/sys/kernel/osrelease read through the
+ * tree's port. Never this machine's: a tree without osrelease and without --kernel is an error (the
+ * release selects every rule the model applies), and so is an osrelease that exists but cannot be read.
+ */
+function treeKernel(port: SysfsPort, root: string, given: string | undefined): Result<{ kernel: string | undefined; warnings: string[] }> {
+  const where = `${join(root, 'proc/sys/kernel/osrelease')}`;
+  const r = port.read('/proc/sys/kernel/osrelease');
+  if (given !== undefined) {
+    const differs = r.ok && r.value.trim() !== given;
+    return ok({ kernel: given, warnings: differs ? [`${where}: says ${JSON.stringify(r.value.trim().slice(0, 80))}; using --kernel ${given}`] : [] });
   }
-  return undefined;
+  if (r.ok) return ok({ kernel: r.value.trim(), warnings: [] });
+  if (r.errno === 'ENOENT') return err('EINVAL', `${where} does not exist: the tree does not say which kernel it is, and the kernel release selects the DMA rules — pass --kernel RELEASE (uname -r of the host the tree was taken from)`);
+  return err(r.errno, `${where} exists but cannot be read (${r.why}): pass --kernel RELEASE to name the tree's kernel`);
 }

@@ -19,13 +19,27 @@ export interface HostOptions {
   readonly yes?: boolean;
   /** Full lines: never shorten names to the terminal width. */
   readonly wide?: boolean;
+  /** `--kernel RELEASE`: the kernel of a --sysfs-root tree (or of a --paste that does not say it). */
+  readonly kernel?: string;
+}
+
+/** Commands that read no host (or take `--kernel` with a meaning of their own): no host `--kernel`. */
+const OWN_KERNEL_OPTION: ReadonlySet<string> = new Set(['conform', 'demo', 'import']);
+
+/**
+ * `--kernel RELEASE` on each host-reading command (a subcommand option, not a global one: `demo` and
+ * `import` have a `--kernel` of their own).
+ */
+export function addKernelOption(cmd: Command): Command {
+  if (OWN_KERNEL_OPTION.has(cmd.name())) return cmd;
+  return cmd.option('--kernel <release>', 'the kernel release (uname -r) of a --sysfs-root tree without proc/sys/kernel/osrelease, or of a --paste that does not say it');
 }
 
 export function addHostOptions(cmd: Command): Command {
   return cmd
     .option('--capture <file>', 'read a sysfs-capture/1 file instead of this host')
     .option('--sample <name>', 'use a bundled sample host (desktop-gpu, dual-gpu, server-sriov)')
-    .option('--sysfs-root <dir>', 'a host tree: DIR/sys (and DIR/proc, DIR/proc/sys/kernel/osrelease) instead of /')
+    .option('--sysfs-root <dir>', 'a host tree: DIR/sys and DIR/proc (its kernel from DIR/proc/sys/kernel/osrelease, else --kernel) instead of /')
     .option('--paste <file>', 'pasted output (IOMMU group listing, lspci -nnk/-vvv/-vmm/-tv, dmesg, pvesh; - for stdin) read as the host; repeat for several pastes of one host (see `dmaown import`)',
       (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--pci-ids <file>', 'pci.ids database for names (default: the system one)')
@@ -37,10 +51,12 @@ export function addHostOptions(cmd: Command): Command {
 export function selectionOf(o: HostOptions): HostSelection | string {
   const n = [o.capture, o.sample, o.sysfsRoot, o.paste].filter((x) => x !== undefined).length;
   if (n > 1) return 'choose one of --capture, --sample, --sysfs-root, --paste';
-  if (o.paste !== undefined) return { kind: 'paste', files: o.paste };
+  const kernel = typeof o.kernel === 'string' ? { kernel: o.kernel } : {};
+  if (o.paste !== undefined) return { kind: 'paste', files: o.paste, ...kernel };
+  if (o.sysfsRoot !== undefined) return { kind: 'sysfs-root', root: o.sysfsRoot, ...kernel };
+  if (o.kernel !== undefined) return `--kernel names the kernel of a --sysfs-root tree or a --paste; ${o.capture !== undefined ? 'a capture records its own' : o.sample !== undefined ? 'a sample records its own' : 'this host\'s is read from /proc'}`;
   if (o.capture !== undefined) return { kind: 'capture', file: o.capture };
   if (o.sample !== undefined) return { kind: 'sample', name: o.sample };
-  if (o.sysfsRoot !== undefined) return { kind: 'sysfs-root', root: o.sysfsRoot };
   return { kind: 'live' };
 }
 
@@ -67,10 +83,10 @@ export async function loadView(o: HostOptions, io: CliIo, sel: HostSelection): P
   let holders: import('../host/processes.js').DmaHolder[] = [];
   let critical: import('../host/critical.js').CriticalDevices = {};
   let holdersSeen: import('../assign/inspect.js').HoldersSeen = 'none';
-  if (h.value.root !== null) {
-    const { scanDmaHolders, liveReader } = await import('../host/processes.js');
+  const r = h.value.files;
+  if (r !== null) {
+    const { scanDmaHolders } = await import('../host/processes.js');
     const { findCriticalDevices } = await import('../host/critical.js');
-    const r = liveReader(h.value.root);
     const s = scanDmaHolders(r);
     holders = s.holders;
     holdersSeen = s.unreadable > 0 ? 'some' : 'all';

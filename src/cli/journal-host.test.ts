@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareIdentity, hostIdentity } from '../assign/host-identity.js';
+import { hostRootPort } from '../host/live-port.js';
 import { captureHost } from '../assign/testing/hosts.js';
 import { run } from './testing.js';
 import { deviceState, lockToolsMissing, treeFixture, type TreeFixture } from './testing-trees.js';
@@ -42,18 +43,18 @@ test('the journal records the host: hashed machine-id (never the id itself), boo
 
 test('compareIdentity: same, another machine, other devices, an earlier boot, a journal without identity', () => {
   const host = captureHost(join(process.cwd(), 'samples/desktop-gpu.json'));
-  const now = { ...hostIdentity('/nonexistent', host), machine: 'm1', boot: BOOT_B };
+  const now = { ...hostIdentity(null, host), machine: 'm1', boot: BOOT_B };
   assert.deepEqual(compareIdentity(now, now), { kind: 'same' });
   assert.match((compareIdentity({ ...now, machine: 'm2' }, now) as { why: string }).why, /written on another host: its machine-id differs/);
   assert.equal(compareIdentity({ ...now, machine: 'm2' }, now).kind, 'other-host');
   const other = captureHost(join(process.cwd(), 'samples/server-sriov.json'));
-  assert.match((compareIdentity({ ...now, devices: hostIdentity('/nonexistent', other).devices }, now) as { why: string }).why, /PCI functions and their ids differ/);
+  assert.match((compareIdentity({ ...now, devices: hostIdentity(null, other).devices }, now) as { why: string }).why, /PCI functions and their ids differ/);
   const earlier = compareIdentity({ ...now, boot: BOOT_A, kernel: '6.8.0-48-generic' }, now);
   assert.equal(earlier.kind, 'earlier-boot');
   assert.match((earlier as { why: string }).why, /earlier boot \(boot id 1111.*, now 6666.*; kernel 6\.8\.0-48-generic, now 6\.8\.0-49-generic\): the driver bindings it made did not survive the reboot, only its persistence files still apply/);
   assert.equal(compareIdentity(undefined, now).kind, 'unknown');
   // procfs reports size 0 for boot_id: the identity is still read in full on the live host.
-  if (existsSync('/proc/sys/kernel/random/boot_id')) assert.match(hostIdentity('/', host).boot ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  if (existsSync('/proc/sys/kernel/random/boot_id')) assert.match(hostIdentity(hostRootPort('/'), host).boot ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
 });
 
 test('restore refuses a journal from another host, with the reason; --force overrides', { skip: lockToolsMissing() }, async () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Help } from 'commander';
 import { COMMAND_TERMS } from './command-terms.js';
 import { COMMANDS } from './commands.js';
-import { addHostOptions } from './host-options.js';
+import { addHostOptions, addKernelOption } from './host-options.js';
 import { EXIT, processIo, terminalText, type CliIo } from './io.js';
 
 function version(): string {
@@ -40,6 +40,7 @@ export async function main(argv: string[], rawIo: CliIo = processIo()): Promise<
       .addHelpText('after', `\nExamples:\n${entry.examples.map((e) => `  $ ${e}`).join('\n')}\n`)
       .exitOverride()
       .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+    addKernelOption(cmd);
     if (!programHelp) await entry.define(cmd, io, done);
   }
   // The default command (status) takes no arguments: a first word that is no command is a typo, not an argument.

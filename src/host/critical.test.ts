@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { findCriticalDevices } from './critical.js';
-import { liveReader } from './processes.js';
+import { hostRootPort } from './live-port.js';
 
 const NIC = '0000:04:00.0', NIC2 = '0000:05:00.0', NVME = '0000:02:00.0', SATA = '0000:00:17.0', VGA = '0000:01:00.0';
 
@@ -36,7 +36,7 @@ function host(): string {
 test('default-route NIC, SSH NIC behind a bridge, mounted and held disks, boot VGA with a console', () => {
   const root = host();
   try {
-    const c = findCriticalDevices(liveReader(root), { SSH_CONNECTION: '10.1.2.3 50000 10.1.0.1 22' });
+    const c = findCriticalDevices(hostRootPort(root), { SSH_CONNECTION: '10.1.2.3 50000 10.1.0.1 22' });
     assert.match(c[NIC]?.join() ?? '', /default route \(eth0\)/);
     assert.match(c[NIC2]?.join() ?? '', /SSH session \(br1, from 10\.1\.2\.3\)/);
     assert.match(c[NVME]?.join() ?? '', /mounted on \//);
@@ -50,7 +50,7 @@ test('without SSH and without a bound console only the route and disks count', (
   const root = host();
   try {
     writeFileSync(join(root, 'sys/class/vtconsole/vtcon1/bind'), '0\n');
-    const c = findCriticalDevices(liveReader(root), {});
+    const c = findCriticalDevices(hostRootPort(root), {});
     assert.equal(c[NIC2], undefined);
     assert.equal(c[VGA], undefined);
     assert.ok(c[NIC]);

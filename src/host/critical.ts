@@ -1,4 +1,4 @@
-import type { HostReader } from './processes.js';
+import type { HostReader } from './live-port.js';
 
 /**
  * Host-critical PCI devices: taking them from their driver would cut the user off the machine.

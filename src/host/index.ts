@@ -11,7 +11,7 @@ export { PCI_VERBATIM_ATTRS, readPciDevice, type HostWarning } from './describe-
 export { parseReservedRegions, readIommuGroups, type GroupsRead } from './describe-groups.js';
 export { baseName, bdfKey, resolveLinkTarget, BDF_RE } from './sys-path.js';
 export { describeReasons, explainHost, shortBdf, type GroupExplanation, type HostExplanation } from './explain.js';
-export { livePort, type LivePortOptions } from './live-port.js';
+export { hostRootPort, livePort, type HostReader, type LivePortOptions } from './live-port.js';
 export { describeTreeReport, readThreads, PARALLEL_MIN_FUNCTIONS, type ParallelOptions } from './describe-parallel.js';
 export { materializeCapture, type MaterializedTree } from './materialize.js';
 export { CAPTURE_PCI_FILES, captureToJson, writeCapture } from './write-capture.js';
@@ -19,4 +19,4 @@ export { readEvidence, parseEvidence, evidenceJson, moduleName, NO_EVIDENCE, EVI
 export { diagnoseNoGroups, type NoGroupsCause, type NoGroupsVerdict } from './no-groups.js';
 // Written by the CLI engineer (src/host/critical.ts, src/host/processes.ts), re-exported here.
 export { findCriticalDevices, type CriticalDevices, type CriticalEnv } from './critical.js';
-export { findDmaHolders, liveReader, type DmaHolder, type HostReader } from './processes.js';
+export { findDmaHolders, scanDmaHolders, type DmaHolder } from './processes.js';

@@ -14,6 +14,9 @@ export interface LivePortOptions {
   readonly devRoot?: string | null;
   /** Directory that '/lib/modules' maps to; default '/lib/modules' for the real /sys, none for another root. */
   readonly modulesRoot?: string | null;
+  /** Directories '/boot' and '/etc' map to (read-only, for hostRootPort()); none by default. */
+  readonly bootRoot?: string | null;
+  readonly etcRoot?: string | null;
   /** Writes are refused with EROFS unless this is true. */
   readonly allowWrites?: boolean;
 }
@@ -103,12 +106,13 @@ export function livePort(opts: LivePortOptions = {}): SysfsPort {
   const procRoot = opts.procRoot === undefined ? (real ? '/proc' : null) : opts.procRoot;
   const devRoot = opts.devRoot === undefined ? (real ? '/dev' : null) : opts.devRoot;
   const modulesRoot = opts.modulesRoot === undefined ? (real ? '/lib/modules' : null) : opts.modulesRoot;
+  const roots: readonly (readonly [string, string | null])[] = [
+    ['/sys', sysRoot], ['/proc', procRoot], ['/dev', devRoot], ['/lib/modules', modulesRoot],
+    ['/boot', opts.bootRoot ?? null], ['/etc', opts.etcRoot ?? null],
+  ];
   const map = (path: string): string | null => {
     if (DOTDOT_RE.test(path)) return null;
-    if (path === '/sys' || path.startsWith('/sys/')) return sysRoot + path.slice(4);
-    if (procRoot !== null && (path === '/proc' || path.startsWith('/proc/'))) return procRoot + path.slice(5);
-    if (devRoot !== null && (path === '/dev' || path.startsWith('/dev/'))) return devRoot + path.slice(4);
-    if (modulesRoot !== null && (path === '/lib/modules' || path.startsWith('/lib/modules/'))) return modulesRoot + path.slice(12);
+    for (const [prefix, dir] of roots) if (dir !== null && (path === prefix || path.startsWith(`${prefix}/`))) return dir + path.slice(prefix.length);
     return null;
   };
   const isSys = (path: string): boolean => path.startsWith('/sys/');
@@ -121,7 +125,7 @@ export function livePort(opts: LivePortOptions = {}): SysfsPort {
     err(fsErrno(e), `${path}: ${e instanceof Error ? e.message : String(e)}`);
   function run<T>(path: string, f: (p: string) => T): Result<T> {
     const p = map(path);
-    if (p === null) return err('ENOENT', `${path}: outside the roots this port maps (/sys${procRoot ? ', /proc' : ''}${devRoot ? ', /dev' : ''})`);
+    if (p === null) return err('ENOENT', `${path}: outside the roots this port maps (${roots.filter(([, d]) => d !== null).map(([x]) => x).join(', ')})`);
     try {
       return ok(f(p));
     } catch (e) {
@@ -157,6 +161,8 @@ export function livePort(opts: LivePortOptions = {}): SysfsPort {
     }),
     write(path, data) {
       if (opts.allowWrites !== true) return err('EROFS', `${path}: this port was opened read-only (pass allowWrites to apply changes)`);
+      // The host tool writes sysfs attributes only; /proc, /dev, /etc are read through this port, never written.
+      if (!path.startsWith('/sys/')) return err('EPERM', `${path}: only /sys attributes are written through this port`);
       return run(path, (p) => {
         const fd = real ? openSync(p, constants.O_WRONLY | constants.O_TRUNC) : openConfined(p, sysRoot);
         try {
@@ -182,4 +188,18 @@ function openConfined(p: string, sysRoot: string): number {
   const fd = openSync(`${dir}/${basename(p)}`, constants.O_WRONLY | constants.O_TRUNC | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   if (!fstatSync(fd).isFile()) { closeSync(fd); throw fsError('EINVAL', 'not a regular file: refused'); }
   return fd;
+}
+
+/** What the host layer reads of a whole host root: /proc, /sys, /dev, /boot, /etc (processes, critical devices, cdev support, host identity). */
+export type HostReader = Pick<SysfsPort, 'read' | 'readLink' | 'list'>;
+
+/**
+ * The read side of a host below `root` ('/' for this machine, a tree's directory): '/sys', '/proc',
+ * '/dev', '/lib/modules', '/boot' and '/etc' map below it, read with the same bounded, errno-valued
+ * calls as `livePort` (a FIFO or a directory where a file should be is an error, never a wait).
+ * Read-only: its `write` answers EROFS.
+ */
+export function hostRootPort(root: string): SysfsPort {
+  const at = (d: string): string => (root === '/' ? `/${d}` : `${root.replace(/\/+$/, '')}/${d}`);
+  return livePort({ sysRoot: at('sys'), procRoot: at('proc'), devRoot: at('dev'), modulesRoot: at('lib/modules'), bootRoot: at('boot'), etcRoot: at('etc') });
 }

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cdevDevice, findDmaHolders, liveReader } from './processes.js';
+import { cdevDevice, findDmaHolders } from './processes.js';
+import { hostRootPort } from './live-port.js';
 
 /** A /proc and /sys below a temp root, with real fd symlinks (their targets need not exist). */
 function tree(): string {
@@ -33,7 +34,7 @@ function tree(): string {
 test('holders of /dev/vfio/N, VFIO cdevs and /dev/iommu are found through /proc/*/fd', () => {
   const root = tree();
   try {
-    const h = findDmaHolders(liveReader(root));
+    const h = findDmaHolders(hostRootPort(root));
     assert.deepEqual(h, [
       { pid: 100, comm: 'qemu-system-x86', path: '/dev/vfio/7', group: 7, bdf: null },
       { pid: 200, comm: 'cloud-hypervisor', path: '/dev/iommu', group: null, bdf: null },
@@ -45,7 +46,7 @@ test('holders of /dev/vfio/N, VFIO cdevs and /dev/iommu are found through /proc/
 test('a cdev holder maps to its device and group; a bare /dev/iommu holder has neither', () => {
   const root = tree();
   try {
-    const h = findDmaHolders(liveReader(root));
+    const h = findDmaHolders(hostRootPort(root));
     const cdev = h.find((x) => x.path === '/dev/vfio/devices/vfio0');
     assert.deepEqual([cdev?.bdf, cdev?.group], ['0000:01:00.0', 7]);
     const bare = h.find((x) => x.path === '/dev/iommu');
@@ -69,11 +70,11 @@ test('cdevDevice: class link, then the relative device link, then a scan of /sys
 });
 
 test('no /proc: no holders, no exception', () => {
-  assert.deepEqual(findDmaHolders(liveReader('/nonexistent-root')), []);
+  assert.deepEqual(findDmaHolders(hostRootPort('/nonexistent-root')), []);
 });
 
-test('liveReader keeps errnos distinct', () => {
-  const r = liveReader('/nonexistent-root');
+test('hostRootPort keeps errnos distinct', () => {
+  const r = hostRootPort('/nonexistent-root');
   const x = r.read('/proc/1/comm');
   assert.equal(x.ok, false);
   assert.equal(!x.ok && x.errno, 'ENOENT');

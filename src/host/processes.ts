@@ -1,9 +1,5 @@
-import { readdirSync, readlinkSync } from 'node:fs';
-import { readInputText } from './input-file.js';
-import { join, posix } from 'node:path';
-import { err, ok, type Result } from '../model/errno.js';
-import { fsErrno } from './fs-errno.js';
-import type { SysfsPort } from './port.js';
+import { posix } from 'node:path';
+import type { HostReader } from './live-port.js';
 
 /**
  * Who holds DMA ownership from user space: the processes with an open file on `/dev/vfio/N` (a VFIO
@@ -11,8 +7,7 @@ import type { SysfsPort } from './port.js';
  * found the way `fuser`/`lsof` find them: the `/proc/PID/fd/*` links.
  */
 
-/** The read side of the port: enough to walk /proc and /sys. */
-export type HostReader = Pick<SysfsPort, 'read' | 'readLink' | 'list'>;
+export type { HostReader } from './live-port.js';
 
 export interface DmaHolder {
   readonly pid: number;
@@ -109,21 +104,4 @@ function deviceGroup(r: HostReader, bdf: string): number | null {
   const l = r.readLink(`/sys/bus/pci/devices/${bdf}/iommu_group`);
   const m = l.ok ? /(\d+)$/.exec(l.value) : null;
   return m ? Number(m[1]) : null;
-}
-
-/**
- * A reader of the live host below `root` ('/' normally; a temp tree in tests) for /proc, /sys and
- * /etc paths, answering errno values. Read-only: the host tool writes only through a SysfsPort.
- */
-export function liveReader(root = '/'): HostReader {
-  const at = (p: string): string => join(root, p);
-  const wrap = <T>(f: () => T): Result<T> => {
-    try { return ok(f()); } catch (e) { return err(fsErrno(e), `${(e as Error).message}`); }
-  };
-  return {
-    // Bounded, regular files only: a FIFO planted in a tree's /proc is refused, never waited on.
-    read: (p) => { const r = readInputText(at(p), { what: 'file', maxBytes: 4 << 20 }); return r.ok ? r : err(r.errno, r.why); },
-    readLink: (p) => wrap(() => readlinkSync(at(p))),
-    list: (p) => wrap(() => readdirSync(at(p)).sort()),
-  };
 }

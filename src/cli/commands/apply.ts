@@ -144,7 +144,7 @@ async function applyUnderLock(args: readonly string[], o: ApplyOptions, io: CliI
   const id = `${created.replace(/[:.]/g, '-')}-${process.pid}`;
   const journal = join(journalDir(stateDir), `${id}.jsonl`);
   const res = applyPlan(loaded.port, x.plan, {
-    sink: signalAt(fileSink(journal, { create: true }), io.env['DMAOWN_TEST_SIGNAL_AT']), id, created, host: hostIdentity(loaded.root ?? '/', loaded.host),
+    sink: signalAt(fileSink(journal, { create: true }), io.env['DMAOWN_TEST_SIGNAL_AT']), id, created, host: hostIdentity(loaded.files, loaded.host),
     persist: persist ? { files: persist.files, changes: persist.plan.changes } : null,
   });
   if (o.json) printJson(io, { ...base, dryRun: false, result: res, journal });

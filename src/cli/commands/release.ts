@@ -85,7 +85,7 @@ async function releaseUnderLock(bdfs: readonly string[], o: ReleaseOptions, io: 
   const journal = join(journalDir(stateDir), `${id}.jsonl`);
   {
     const res = applyPlan(v.value.loaded.port, rel.plan, {
-      sink: fileSink(journal, { create: true }), id, created, host: hostIdentity(v.value.loaded.root ?? '/', v.value.loaded.host),
+      sink: fileSink(journal, { create: true }), id, created, host: hostIdentity(v.value.loaded.files, v.value.loaded.host),
       persist: { files: f.files, changes: rel.files },
     });
     if (o.json) printJson(io, { ...out, dryRun: false, result: res, journal });

@@ -14,7 +14,7 @@ export function sourceArgs(sel: HostSelection): string[] {
   switch (sel.kind) {
     case 'sample': return ['--sample', sel.name];
     case 'capture': return ['--capture', sel.file];
-    case 'sysfs-root': return ['--sysfs-root', sel.root];
+    case 'sysfs-root': return ['--sysfs-root', sel.root, ...(sel.kernel !== undefined ? ['--kernel', sel.kernel] : [])];
     case 'paste': return sel.files.flatMap((f) => ['--paste', f]);
     default: return [];
   }

@@ -91,7 +91,7 @@ export async function runRestore(journalArg: string | undefined, o: RestoreOptio
   const idsOk = checkIdsOnHost(j, (b) => h.value.host.pci.find((d) => d.bdf === b), path);
   if (!idsOk.ok) { io.err(`dmaown restore: ${idsOk.why}\n`); return EXIT.usage; }
   const { hostIdentity, compareIdentity } = await import('../../assign/host-identity.js');
-  const v = compareIdentity(j.header.host, hostIdentity(h.value.root ?? '/', h.value.host));
+  const v = compareIdentity(j.header.host, hostIdentity(h.value.files, h.value.host));
   if (v.kind === 'other-host') {
     if (!o.force) { io.err(`dmaown restore: refused, nothing written: ${v.why}\n  → restore it on the host that wrote it (or --force if you know better)\n`); return EXIT.negative; }
     io.err(`dmaown restore: warning: ${v.why}; going on because of --force\n`);
@@ -104,10 +104,10 @@ export async function runRestore(journalArg: string | undefined, o: RestoreOptio
     io.err(`dmaown restore: ${path} restores persistence files but records no persistence root; on --sysfs-root that would be this machine's /etc: name it with --persist-root\n`);
     return EXIT.usage;
   }
-  if (h.value.root !== null) {
-    const { scanDmaHolders, liveReader } = await import('../../host/processes.js');
+  if (h.value.files !== null) {
+    const { scanDmaHolders } = await import('../../host/processes.js');
     const { restoreBlockers } = await import('../../assign/restore.js');
-    const held = restoreBlockers(j.header.devices, scanDmaHolders(liveReader(h.value.root)).holders);
+    const held = restoreBlockers(j.header.devices, scanDmaHolders(h.value.files).holders);
     if (held.length > 0) {
       io.err(`dmaown restore: refused, nothing written:\n${held.map((x) => `  ${x}`).join('\n')}\n  → stop those processes (or close the devices), then run restore again\n`);
       return EXIT.negative;
