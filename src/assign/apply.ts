@@ -3,6 +3,7 @@ import type { JournalHeader, JournalSink } from './journal.js';
 import type { HostIdentity } from './host-identity.js';
 import type { Plan, PlanDevice } from './plan.js';
 import type { FilePort } from '../host/file-port.js';
+import type { Result } from '../model/errno.js';
 import type { FileChange } from './persist.js';
 import { undoFileChanges, writeFileChanges, persistEntry, type FileStep } from './persist-files.js';
 
@@ -52,21 +53,33 @@ export function applyPlan(port: AssignPort, plan: Plan, opts: ApplyOptions): App
     format: 'dmaown-journal/1', id: opts.id, created: opts.created, kernel: plan.kernel, driver: plan.driver, devices: plan.devices,
     ...(opts.host ? { host: opts.host } : {}),
   };
-  opts.sink.append(header);
+  const h = opts.sink.append(header);
+  if (!h.ok) return { ok: false, steps: [], failedAt: 0, failure: journalFailure(h), rollback: [], restored: true, killedAfter: null, persisted: [], files: [] };
   const initial = snapshotDevices(port, plan.devices);
   const steps: StepReport[] = [];
   const skipped = new Set<number>();
   const inverses = (upTo: number): Action[] => plan.steps.slice(0, upTo).map((x, i) => (skipped.has(i) ? [] : x.inverse)).reverse().flat();
+  /** A journal line that could not be written: undo the steps begun (up to `upTo`), and say so. */
+  const journalLost = (seq: number, upTo: number, e: Extract<Result<void>, { ok: false }>): ApplyReport => {
+    const rollback = runUndo(port, inverses(upTo));
+    const restored = matchesOriginal(port, initial).length === 0;
+    // Best effort: the journal already failed once.
+    opts.sink.append({ phase: 'rolled-back', note: restored ? 'every device back on its original driver' : 'rollback incomplete' });
+    return { ok: false, steps, failedAt: seq, failure: journalFailure(e), rollback, restored, killedAfter: null, persisted: [], files: [] };
+  };
   for (const [seq, s] of plan.steps.entries()) {
     if (opts.stopAfter !== undefined && seq >= opts.stopAfter) {
       return { ok: false, steps, failedAt: null, failure: null, rollback: null, restored: null, killedAfter: seq, persisted: [], files: [] };
     }
-    opts.sink.append({ seq, phase: 'begin', action: s.action, inverse: s.inverse });
+    // Never a step whose begin line (its inverse) is not on disk: restore could not undo it.
+    const b = opts.sink.append({ seq, phase: 'begin', action: s.action, inverse: s.inverse });
+    if (!b.ok) return journalLost(seq, seq, b);
     const r = runAction(port, s.action, 'strict');
     if (r.ok) {
-      opts.sink.append(r.skipped ? { seq, phase: 'done', skipped: true } : { seq, phase: 'done' });
+      const d = opts.sink.append(r.skipped ? { seq, phase: 'done', skipped: true } : { seq, phase: 'done' });
       steps.push({ seq, text: s.text, ok: true, ...(r.skipped ? { skipped: true } : {}) });
       if (r.skipped) skipped.add(seq);
+      if (!d.ok) return journalLost(seq, seq + 1, d);
       continue;
     }
     const failure: ActionFailure = r.calls ? { errno: r.errno, why: r.why, calls: r.calls } : { errno: r.errno, why: r.why };
@@ -82,20 +95,26 @@ export function applyPlan(port: AssignPort, plan: Plan, opts: ApplyOptions): App
   const p = opts.persist;
   if (p && p.changes.length > 0) {
     const w = writeFileChanges(p.files, p.changes, opts.sink);
-    if (w.failed) {
+    const done = w.failed ? null : opts.sink.append({ phase: 'complete' });
+    if (w.failed || (done !== null && !done.ok)) {
       // Undo the files begun (the failed one included: its write may have happened), then the sysfs steps.
       const undone = undoFileChanges(p.files, p.changes.slice(0, w.steps.length).map((c) => persistEntry(c)));
       const rollback = runUndo(port, inverses(plan.steps.length));
       const restored = matchesOriginal(port, initial).length === 0 && undone.every((u) => u.ok);
-      const failure: ActionFailure = { errno: w.failed.errno ?? 'EIO', why: `${w.failed.path}: ${w.failed.why ?? 'write failed'}` };
+      const failure: ActionFailure = w.failed ? { errno: w.failed.errno ?? 'EIO', why: `${w.failed.path}: ${w.failed.why ?? 'write failed'}` }
+        : journalFailure(done as Extract<Result<void>, { ok: false }>);
       opts.sink.append({ phase: 'rolled-back', note: restored ? 'every device and file back as it was' : 'rollback incomplete' });
       return { ok: false, steps, failedAt: plan.steps.length, failure, rollback, restored, killedAfter: null, persisted: [], files: [...w.steps, ...undone] };
     }
-    opts.sink.append({ phase: 'complete' });
     return { ok: true, steps, failedAt: null, failure: null, rollback: null, restored: null, killedAfter: null, persisted: w.steps.map((s) => s.path), files: w.steps };
   }
-  opts.sink.append({ phase: 'complete' });
+  const c = opts.sink.append({ phase: 'complete' });
+  if (!c.ok) return journalLost(plan.steps.length, plan.steps.length, c);
   return { ok: true, steps, failedAt: null, failure: null, rollback: null, restored: null, killedAfter: null, persisted: [], files: [] };
+}
+
+function journalFailure(e: Extract<Result<void>, { ok: false }>): ActionFailure {
+  return { errno: e.errno, why: `the journal could not be written (${e.why}): no step runs that the journal does not record` };
 }
 
 /** Run undo actions in 'ensure' mode; every one is attempted even after a failure. */

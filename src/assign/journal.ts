@@ -1,7 +1,5 @@
-import { closeSync, constants, fsyncSync, openSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
 import { err, ok, type Result } from '../model/errno.js';
-import { INPUT_LIMITS, readInputText } from '../host/input-file.js';
+import type { StatePort } from '../host/state-port.js';
 import { parseJsonInput } from '../host/json-depth.js';
 import type { Action } from './actions.js';
 import type { HostIdentity } from './host-identity.js';
@@ -43,29 +41,31 @@ export interface Journal {
   readonly entries: readonly JournalEntry[];
 }
 
-/** Where journal lines go. The file store is the real one; tests may keep lines in memory. */
+/**
+ * Where journal lines go: a journal file of the state port, or memory (simulations, tests). `append`
+ * answers only once the line is durable; an error (the disk full, the file gone) is a value the caller
+ * must act on — apply never performs a step whose `begin` line could not be written.
+ */
 export interface JournalSink {
-  append(line: JournalHeader | JournalEntry): void;
+  append(line: JournalHeader | JournalEntry): Result<void>;
 }
 
 export function memorySink(): JournalSink & { lines: (JournalHeader | JournalEntry)[] } {
   const lines: (JournalHeader | JournalEntry)[] = [];
-  return { lines, append: (l) => { lines.push(JSON.parse(JSON.stringify(l)) as JournalHeader | JournalEntry); } };
+  return { lines, append: (l) => { lines.push(JSON.parse(JSON.stringify(l)) as JournalHeader | JournalEntry); return ok(undefined); } };
 }
 
 /**
- * A journal file, each line written and fsync'd before the step it announces runs. `create`: the
- * first line creates the file exclusively (O_EXCL — never an existing file, never through a link);
- * later lines append with O_NOFOLLOW.
+ * A journal file of the state port, each line written and fsync'd before the step it announces runs.
+ * `create`: the first line creates the file exclusively (never an existing file, never through a link).
  */
-export function fileSink(path: string, opts: { readonly create?: boolean } = {}): JournalSink {
+export function fileSink(state: StatePort, path: string, opts: { readonly create?: boolean } = {}): JournalSink {
   let first = opts.create === true;
   return {
     append(line) {
-      const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW | (first ? constants.O_CREAT | constants.O_EXCL : 0);
-      const fd = openSync(path, flags, 0o600);
-      first = false;
-      try { writeSync(fd, `${JSON.stringify(line)}\n`); fsyncSync(fd); } finally { closeSync(fd); }
+      const r = state.appendJournal(path, JSON.stringify(line), { create: first });
+      if (r.ok) first = false;
+      return r;
     },
   };
 }
@@ -134,15 +134,11 @@ export function undoList(j: Journal): Action[] {
   return out;
 }
 
-export function journalDir(stateDir: string): string {
-  return join(stateDir, 'journals');
-}
-
 /**
- * Read and check a journal file: a regular file of at most 16 MiB, owned by this user and writable
- * by no one else (`trusted`), no symbolic link when it is one of the state directory's own.
+ * Read (through the state port) and check a journal file: a regular file of at most 16 MiB, owned by
+ * this user and writable by no one else, no symbolic link when it is one of the state directory's own.
  */
-export function readJournalFile(path: string, opts: { readonly noFollow?: boolean } = {}): Result<Journal> {
-  const t = readInputText(path, { what: 'journal', maxBytes: INPUT_LIMITS.journal, noFollow: opts.noFollow === true, trusted: true });
+export function readJournalFile(state: StatePort, path: string, opts: { readonly noFollow?: boolean } = {}): Result<Journal> {
+  const t = state.readJournal(path, opts);
   return t.ok ? parseJournal(t.value, path) : t;
 }

@@ -30,7 +30,13 @@ export function persistEntry(c: FileChange, root?: string): PersistEntry {
 export function writeFileChanges(files: FilePort, changes: readonly FileChange[], sink: JournalSink): { steps: FileStep[]; failed: FileStep | null } {
   const steps: FileStep[] = [];
   for (const c of changes) {
-    sink.append(persistEntry(c, files.root));
+    const j = sink.append(persistEntry(c, files.root));
+    if (!j.ok) {
+      // Not journaled, so not touched: restore could not put it back.
+      const step: FileStep = { path: c.path, ok: false, what: 'left', why: `not written: the journal could not record its previous content (${j.why})`, errno: j.errno };
+      steps.push(step);
+      return { steps, failed: step };
+    }
     const r = c.after === null ? files.remove(c.path) : files.write(c.path, enc.encode(c.after));
     const step: FileStep = r.ok ? { path: c.path, ok: true, what: c.after === null ? 'removed' : 'wrote' }
       : { path: c.path, ok: false, what: 'left', why: r.why, errno: r.errno };

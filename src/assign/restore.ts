@@ -78,7 +78,9 @@ export function restoreJournal(port: AssignPort, j: Journal, sink: JournalSink |
   for (const f of fileSteps) if (!f.ok) remaining = [...remaining, `${f.path}: ${f.why ?? 'not restored'}`];
   if (!files && entries.length > 0) remaining = [...remaining, ...entries.map((e) => `${e.file}: not restored (no file port)`)];
   const restoredFiles = fileSteps.filter((f) => f.what === 'restored' || f.what === 'removed').map((f) => f.path);
-  const ok = remaining.length === 0;
-  sink?.append(ok ? { phase: 'restored' } : { phase: 'restore-incomplete', note: remaining.join('; ') });
-  return { ok, state, steps, remaining, files: restoredFiles, fileSteps };
+  const done = remaining.length === 0;
+  const w = sink?.append(done ? { phase: 'restored' } : { phase: 'restore-incomplete', note: remaining.join('; ') });
+  // The journal still says unfinished: a new apply stays blocked until a restore is recorded.
+  if (w !== undefined && !w.ok) remaining = [...remaining, `journal: the outcome could not be recorded (${w.errno}: ${w.why}); run restore again`];
+  return { ok: remaining.length === 0, state, steps, remaining, files: restoredFiles, fileSteps };
 }

@@ -89,7 +89,7 @@ test('two concurrent applies: the one paused holding the lock wins, the other is
 
 /** A child that takes the lock, reports, and holds it until its stdin closes. */
 function locker(state: string): { result: Promise<string>; release: () => Promise<void> } {
-  const code = `import('${join(process.cwd(), 'dist/assign/state-dir.js')}').then((m) => { const l = m.takeLock(${JSON.stringify(state)}); process.stdout.write(l.ok ? 'got\\n' : 'busy ' + l.errno + '\\n'); process.stdin.resume(); process.stdin.on('end', () => process.exit(0)); })`;
+  const code = `import('${join(process.cwd(), 'dist/host/state-port.js')}').then((m) => { const l = m.dirStatePort(${JSON.stringify(state)}).lock(); process.stdout.write(l.ok ? 'got\\n' : 'busy ' + l.errno + '\\n'); process.stdin.resume(); process.stdin.on('end', () => process.exit(0)); })`;
   const child = spawn(process.execPath, ['-e', code], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   const result = new Promise<string>((resolve) => { child.stdout.on('data', (b: Buffer) => { out += b.toString(); if (out.includes('\n')) resolve(out.trim()); }); });

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { colorsFor, EXIT, printJson, type CliIo } from '../io.js';
 import { answerNoGroups, hostJson, loadView, selectionOf } from '../host-options.js';
@@ -56,7 +55,7 @@ function signalAt(sink: import('../../assign/journal.js').JournalSink, spec: str
   const m = spec === undefined ? null : /^(\d{1,4}):(SIGKILL|SIGSTOP)$/.exec(spec);
   if (!m) return sink;
   let n = 0;
-  return { append(line) { sink.append(line); if (++n === Number(m[1])) process.kill(process.pid, m[2] as NodeJS.Signals); } };
+  return { append(line) { const r = sink.append(line); if (++n === Number(m[1])) process.kill(process.pid, m[2] as NodeJS.Signals); return r; } };
 }
 
 /** One argument that is not a PCI address is a plan file; `apply 02:00.0` never reads a file of that name. */
@@ -88,10 +87,12 @@ export async function runApply(args: readonly string[], o: ApplyOptions, io: Cli
   const stateDir = o.stateDir ?? DEFAULT_STATE_DIR;
   if (o.yes) {
     const { takeLock, listJournals, blockingJournals } = await import('../../assign/state-dir.js');
-    const l = takeLock(stateDir);
+    const { dirStatePort } = await import('../../host/state-port.js');
+    const state = dirStatePort(stateDir);
+    const l = takeLock(state);
     if (!l.ok) { io.err(`dmaown apply: ${l.errno}: ${l.why}\n`); return l.errno === 'EBUSY' ? EXIT.negative : EXIT.usage; }
     unlock = l.value;
-    const files = listJournals(stateDir);
+    const files = listJournals(state);
     const blocking = files.ok ? blockingJournals(files.value) : [files.why];
     if (blocking.length > 0) {
       unlock();
@@ -137,14 +138,16 @@ async function applyUnderLock(args: readonly string[], o: ApplyOptions, io: CliI
     return good ? EXIT.ok : EXIT.negative;
   }
   const loaded = x.viewed.loaded;
-  const { fileSink, journalDir } = await import('../../assign/journal.js');
+  const { fileSink } = await import('../../assign/journal.js');
+  const { dirStatePort } = await import('../../host/state-port.js');
+  const state = dirStatePort(stateDir);
   const { applyPlan } = await import('../../assign/apply.js');
   const { hostIdentity } = await import('../../assign/host-identity.js');
   const created = new Date().toISOString();
   const id = `${created.replace(/[:.]/g, '-')}-${process.pid}`;
-  const journal = join(journalDir(stateDir), `${id}.jsonl`);
+  const journal = state.journalPath(`${id}.jsonl`);
   const res = applyPlan(loaded.port, x.plan, {
-    sink: signalAt(fileSink(journal, { create: true }), io.env['DMAOWN_TEST_SIGNAL_AT']), id, created, host: hostIdentity(loaded.files, loaded.host),
+    sink: signalAt(fileSink(state, journal, { create: true }), io.env['DMAOWN_TEST_SIGNAL_AT']), id, created, host: hostIdentity(loaded.files, loaded.host),
     persist: persist ? { files: persist.files, changes: persist.plan.changes } : null,
   });
   if (o.json) printJson(io, { ...base, dryRun: false, result: res, journal });

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { colorsFor, EXIT, printJson, type CliIo } from '../io.js';
 import { hostJson, loadView, missingDevices, selectionOf, type HostOptions } from '../host-options.js';
@@ -26,10 +25,12 @@ export async function runRelease(bdfs: readonly string[], o: ReleaseOptions, io:
     io.err(`dmaown release: ${sel.kind === 'capture' ? sel.file : `sample ${sel.name}`} is a capture, not a host: nothing can be written (use it for dry runs)\n`);
     return EXIT.usage;
   }
-  const l = takeLock(stateDir);
+  const { dirStatePort } = await import('../../host/state-port.js');
+  const state = dirStatePort(stateDir);
+  const l = takeLock(state);
   if (!l.ok) { io.err(`dmaown release: ${l.errno}: ${l.why}\n`); return l.errno === 'EBUSY' ? EXIT.negative : EXIT.usage; }
   try {
-    const listed = listJournals(stateDir);
+    const listed = listJournals(state);
     const blocking = listed.ok ? blockingJournals(listed.value) : [listed.why];
     if (blocking.length > 0) {
       io.err(`dmaown release: refused, nothing written: the state directory has a journal that is not finished:\n${blocking.map((b) => `  ${b}`).join('\n')}\n  → dmaown restore JOURNAL --yes (or --discard once you have checked the devices)\n`);
@@ -77,15 +78,17 @@ async function releaseUnderLock(bdfs: readonly string[], o: ReleaseOptions, io: 
     return sim.ok ? EXIT.ok : EXIT.negative;
   }
   if (v.value.loaded.kind !== 'live' && v.value.loaded.kind !== 'sysfs-root') return fail(`${v.value.loaded.label} is a capture, not a host: nothing can be written (use it for dry runs)`);
-  const { fileSink, journalDir } = await import('../../assign/journal.js');
+  const { fileSink } = await import('../../assign/journal.js');
+  const { dirStatePort } = await import('../../host/state-port.js');
+  const state = dirStatePort(stateDir);
   const { applyPlan } = await import('../../assign/apply.js');
   const { hostIdentity } = await import('../../assign/host-identity.js');
   const created = new Date().toISOString();
   const id = `${created.replace(/[:.]/g, '-')}-${process.pid}-release`;
-  const journal = join(journalDir(stateDir), `${id}.jsonl`);
+  const journal = state.journalPath(`${id}.jsonl`);
   {
     const res = applyPlan(v.value.loaded.port, rel.plan, {
-      sink: fileSink(journal, { create: true }), id, created, host: hostIdentity(v.value.loaded.files, v.value.loaded.host),
+      sink: fileSink(state, journal, { create: true }), id, created, host: hostIdentity(v.value.loaded.files, v.value.loaded.host),
       persist: { files: f.files, changes: rel.files },
     });
     if (o.json) printJson(io, { ...out, dryRun: false, result: res, journal });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Journal } from '../../assign/journal.js';
 import type { AssignPort } from '../../assign/actions.js';
+import type { StatePort } from '../../host/state-port.js';
 import { colorsFor, EXIT, printJson, type CliIo } from '../io.js';
 import { selectionOf, type HostOptions } from '../host-options.js';
 import { DEFAULT_STATE_DIR } from './apply.js';
@@ -39,20 +40,20 @@ async function dryRun(path: string, j: Journal, port: AssignPort, o: RestoreOpti
 }
 
 /** The journal to use: the one named, or the state directory's default (unfinished first). */
-async function chooseJournal(journalArg: string | undefined, stateDir: string, io: CliIo): Promise<{ path: string; journal: Journal } | { code: number; why: string }> {
+async function chooseJournal(journalArg: string | undefined, state: StatePort, io: CliIo): Promise<{ path: string; journal: Journal } | { code: number; why: string }> {
   const { readJournalFile } = await import('../../assign/journal.js');
   if (journalArg !== undefined) {
-    const j = readJournalFile(journalArg);
+    const j = readJournalFile(state, journalArg);
     return j.ok ? { path: journalArg, journal: j.value } : { code: EXIT.usage, why: j.why };
   }
-  const { prepareStateDir, listJournals, defaultJournal } = await import('../../assign/state-dir.js');
-  const p = prepareStateDir(stateDir, { create: false });
+  const { listJournals, defaultJournal } = await import('../../assign/state-dir.js');
+  const p = state.prepare(false);
   if (!p.ok) return { code: EXIT.usage, why: p.why };
-  const files = listJournals(stateDir);
+  const files = listJournals(state);
   if (!files.ok) return { code: EXIT.usage, why: files.why };
   for (const f of files.value) if (!f.journal.ok) io.err(`dmaown restore: warning: skipping ${f.journal.why}\n`);
   const d = defaultJournal(files.value);
-  if (d === null || !d.journal.ok) return { code: EXIT.usage, why: `no usable journal in ${stateDir}` };
+  if (d === null || !d.journal.ok) return { code: EXIT.usage, why: `no usable journal in ${state.dir}` };
   return { path: d.path, journal: d.journal.value };
 }
 
@@ -66,16 +67,20 @@ async function chooseJournal(journalArg: string | undefined, stateDir: string, i
 export async function runRestore(journalArg: string | undefined, o: RestoreOptions, io: CliIo): Promise<number> {
   const c = colorsFor(io, o.color);
   const stateDir = o.stateDir ?? DEFAULT_STATE_DIR;
-  const chosen = await chooseJournal(journalArg, stateDir, io);
+  const { dirStatePort } = await import('../../host/state-port.js');
+  const store = dirStatePort(stateDir);
+  const chosen = await chooseJournal(journalArg, store, io);
   if ('code' in chosen) { io.err(`dmaown restore: ${chosen.why}\n`); return chosen.code; }
   const { path } = chosen;
   let j = chosen.journal;
   const { fileSink } = await import('../../assign/journal.js');
   const { takeLock } = await import('../../assign/state-dir.js');
   if (o.discard) {
-    const l = takeLock(stateDir);
+    const l = takeLock(store);
     if (!l.ok) { io.err(`dmaown restore: ${l.errno}: ${l.why}\n`); return l.errno === 'EBUSY' ? EXIT.negative : EXIT.usage; }
-    try { fileSink(path).append({ phase: 'discarded', note: 'discarded by dmaown restore --discard: the devices were not touched' }); } finally { l.value(); }
+    let w;
+    try { w = fileSink(store, path).append({ phase: 'discarded', note: 'discarded by dmaown restore --discard: the devices were not touched' }); } finally { l.value(); }
+    if (!w.ok) { io.err(`dmaown restore: ${w.errno}: ${w.why}: the journal was not marked discarded\n`); return EXIT.usage; }
     io.out(`journal ${path} discarded: nothing was restored; a new apply is no longer blocked by it.\n`);
     return EXIT.ok;
   }
@@ -116,12 +121,12 @@ export async function runRestore(journalArg: string | undefined, o: RestoreOptio
   const { journalState } = await import('../../assign/journal.js');
   const state = journalState(chosen.journal);
   if (o.yes !== true) return dryRun(path, j, h.value.port, o, io, state);
-  const l = takeLock(stateDir);
+  const l = takeLock(store);
   if (!l.ok) { io.err(`dmaown restore: ${l.errno}: ${l.why}\n`); return l.errno === 'EBUSY' ? EXIT.negative : EXIT.usage; }
   try {
     const { restoreJournal } = await import('../../assign/restore.js');
     const { dirFilePort } = await import('../../host/file-port.js');
-    const r = { ...restoreJournal(h.value.port, j, fileSink(path), dirFilePort(persistRoot ?? '/', { allowWrites: true })), state };
+    const r = { ...restoreJournal(h.value.port, j, fileSink(store, path), dirFilePort(persistRoot ?? '/', { allowWrites: true })), state };
     if (o.json) printJson(io, { schema: 'dmaown-restore/1', journal: path, dryRun: false, ...r });
     else {
       io.out(`journal ${path} (${r.state})\n`);
