@@ -37,7 +37,7 @@ export interface CdevSupportInput {
 export function cdevSupport(x: CdevSupportInput): CdevSupport {
   const p = profileFor(x.kernel);
   if (!p.ok) return { ok: false, why: `${p.why}` };
-  if (p.value.label !== 'C') {
+  if (!p.value.vfioDeviceCdev) {
     return { ok: false, why: `kernel ${x.kernel} has no vfio device cdev: /dev/vfio/devices/vfioN came with Linux 6.6 (CONFIG_VFIO_DEVICE_CDEV)` };
   }
   const cls = x.sysfs.list('/sys/class/vfio-dev');

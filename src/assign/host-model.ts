@@ -1,4 +1,4 @@
-import { createKernel, groupMemberViability, profileFor, type Kernel, type MemberViability, type Profile } from '../model/index.js';
+import { createKernel, groupMemberViability, kernelVersion, profileFor, type Kernel, type MemberViability, type Profile } from '../model/index.js';
 import { err, ok, type Result } from '../model/errno.js';
 import type { HostDescription } from '../model/host-description.js';
 
@@ -19,11 +19,12 @@ export interface HostModel {
 
 /** Errors: EINVAL for a release that is not a `uname -r`. */
 export function hostModel(host: HostDescription): Result<HostModel> {
+  const v = kernelVersion(host.kernel);
+  if (!v.ok) return v;
   const p = profileFor(host.kernel);
   let release: string | undefined;
   let note: string | null = null;
   if (!p.ok) {
-    if (!/^\d+\.\d+/.test(host.kernel)) return err('EINVAL', `kernel release ${JSON.stringify(host.kernel.slice(0, 80))}: not a uname -r (expected e.g. 6.1.0-56-amd64)`);
     release = '5.10.0';
     note = `kernel ${host.kernel} is older than the model's first profile (5.10): its VFIO viability rule (vfio_dev_viable) is modelled with 5.10's`;
   }

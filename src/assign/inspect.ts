@@ -1,5 +1,5 @@
 import type { HostDescription, PciDeviceDesc } from '../model/host-description.js';
-import { isDriverManagedDma, type MemberViability } from '../model/index.js';
+import { dmaRule, isDriverManagedDma, type DmaRule, type MemberViability } from '../model/index.js';
 import type { DmaHolder } from '../host/processes.js';
 import type { CriticalDevices } from '../host/critical.js';
 import type { ModuleState } from '../host/evidence.js';
@@ -22,8 +22,6 @@ import { noGroupReasons, type NoGroup } from './no-group.js';
 /** kernel-dma: bound to a driver that counts as a kernel DMA-API user; driver-managed: driver_managed_dma; unknown: an imported paste does not say (see unknowns.ts). */
 export type Role = 'kernel-dma' | 'driver-managed' | 'unbound' | 'unknown';
 
-/** 5.10–5.18 legacy VFIO viability, or the 5.19+ DMA ownership rule. */
-export type DmaEra = 'legacy' | 'ownership';
 
 export interface DeviceView {
   readonly bdf: string;
@@ -85,7 +83,8 @@ export interface GroupView {
 
 export interface HostView {
   readonly kernel: string;
-  readonly era: DmaEra;
+  /** The profile's DMA rule as outputs name it (`dmaRule()` of src/model/profiles.ts). */
+  readonly era: DmaRule;
   /** `pcie_acs_override=...` from the kernel command line (the out-of-tree patch), or null. */
   readonly acsOverride: string | null;
   /** The model ran this host under another release's rules (older than 5.10), and why. */
@@ -161,7 +160,7 @@ export function inspectHost(input: InspectInput): HostView {
     if (!m.ok) throw new Error(m.why);
     model = m.value;
   }
-  const era: DmaEra = model.profile.dmaOwnership ? 'ownership' : 'legacy';
+  const era = dmaRule(model.profile);
   const byGroup = new Map<number, PciDeviceDesc[]>();
   for (const d of host.pci) {
     if (d.iommuGroup === null) continue;

@@ -180,7 +180,7 @@ function startPlan(r: Rng, c: GenContext, bdf: string): void {
       plan.push((cc) => toVfio(cc, m));
     }
   }
-  const cdev = k.opts.vfioDeviceCdev && k.profile.label === 'C';
+  const cdev = k.opts.vfioDeviceCdev && k.profile.vfioDeviceCdev;
   const which = r.weighted<'container' | 'compat' | 'cdev'>([[5, 'container'], [k.opts.iommufd && k.profile.deviceClaim ? 2 : 0, 'compat'], [cdev ? 5 : 0, 'cdev']]);
   const [a, b, d] = [c.fresh('f'), c.fresh('f'), c.fresh('f')];
   if (which === 'cdev') {

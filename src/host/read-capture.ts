@@ -1,4 +1,5 @@
 import { err, ok, type Errno, type Result } from '../model/errno.js';
+import { kernelVersion } from '../model/profiles.js';
 import { parseCaptureJson } from './capture-json.js';
 import { isErrno } from '../model/errno.js';
 import { INPUT_LIMITS, readInputFile } from './input-file.js';
@@ -37,8 +38,8 @@ const LOWER_HEX_RE = /^[0-9a-f]*$/;
 /** Control characters never appear in a sysfs path or link target. */
 // eslint-disable-next-line no-control-regex
 const CONTROL_RE = /[\u0000-\u001f\u007f]/;
-/** A kernel release as uname -r prints it: starts with MAJOR.MINOR, printable, at most 128 characters. */
-const RELEASE_RE = /^[0-9]+\.[0-9]+[\x21-\x7e]{0,124}$/;
+/** A kernel release as uname -r prints it: printable, at most 128 characters (and MAJOR.MINOR first: `kernelVersion`). */
+const RELEASE_CHARS_RE = /^[\x21-\x7e]{1,128}$/;
 
 function checkEntry(file: string, key: string, v: unknown): Result<CaptureEntry> {
   const where = `${file}: entry ${shown(key)}`;
@@ -85,7 +86,7 @@ export function validateCapture(json: unknown, file = '<capture>'): Result<Sysfs
   }
   const kernel = json['kernel'];
   if (typeof kernel !== 'string' || kernel === '') return err('EINVAL', `${file}: missing "kernel" (uname -r of the captured host)`);
-  if (!RELEASE_RE.test(kernel)) return err('EINVAL', `${file}: "kernel" is ${shown(kernel, 60)}, not a kernel release as uname -r prints it (e.g. 6.1.0-56-amd64)`);
+  if (!RELEASE_CHARS_RE.test(kernel) || !kernelVersion(kernel).ok) return err('EINVAL', `${file}: "kernel" is ${shown(kernel, 60)}, not a kernel release as uname -r prints it (e.g. 6.1.0-56-amd64)`);
   const cmdlineRaw = json['cmdline'] ?? [];
   if (!Array.isArray(cmdlineRaw) || !cmdlineRaw.every((s) => typeof s === 'string')) {
     return err('EINVAL', `${file}: "cmdline" must be an array of strings`);

@@ -23,7 +23,7 @@
  */
 export { createKernel } from './kernel.js';
 export { buildKernelState } from './kernel-build.js';
-export { profileFor, type Profile, type ProfileLabel } from './profiles.js';
+export { dmaRule, kernelVersion, profileFor, type DmaRule, type KernelVersion, type Profile, type ProfileLabel } from './profiles.js';
 export type { Kernel, KernelOptions, SysResult, SysErrno, Outcome, HotAddOptions, StatInfo, VfioIommuType } from './uapi.js';
 export { VFIO_IOMMU_TYPES, VFIO_API_VERSION } from './uapi.js';
 export { checkInvariants } from './invariants.js';

@@ -34,16 +34,14 @@ function defaultType(t: string | null): DomainType | null {
   return null;
 }
 
-function resolveOptions(desc: HostDescription, release: string, label: string, o: KernelOptions): ResolvedOptions {
-  const debian612 = /^6\.12\./.test(release) && release.includes('+deb');
-  const fc = label === 'F' || label === 'C';
-  const iommufd = o.iommufd ?? (fc && !debian612);
+function resolveOptions(desc: HostDescription, profile: Profile, o: KernelOptions): ResolvedOptions {
+  const iommufd = o.iommufd ?? profile.defaultIommufd;
   return {
     capSysRawio: o.capSysRawio ?? true,
     noiommuMode: o.noiommuMode ?? desc.cmdline.some((c) => /^vfio\.enable_unsafe_noiommu_mode=(1|y|Y)$/.test(c)),
     debugTestDriverRemove: o.debugTestDriverRemove ?? false,
     iommufd,
-    vfioDeviceCdev: o.vfioDeviceCdev ?? (label === 'C' && iommufd),
+    vfioDeviceCdev: o.vfioDeviceCdev ?? (profile.vfioDeviceCdev && iommufd),
     probeErrors: o.probeErrors ?? {},
   };
 }
@@ -82,7 +80,7 @@ export function buildKernelState(desc: HostDescription, o: KernelOptions = {}): 
   if (!pr.ok) throw new Error(pr.why);
   const profile = pr.value;
   const k: KernelState = {
-    profile, opts: resolveOptions(desc, release, profile.label, o), ops: bootOps(profile, desc),
+    profile, opts: resolveOptions(desc, profile, o), ops: bootOps(profile, desc),
     devices: new Map(), pciBuses: new Map(), groups: new Map(), domains: new Map(), drivers: new Map(),
     vfioGroups: new Map(), deadVfioGroups: new Map(), containers: new Map(), vfioDevIndex: new Map(), vfioDevByIndex: new Map(), freeVfioDevIndexes: new Set(), files: new Map(), pending: new Map(),
     modules: new Set([...desc.pciDrivers, ...(o.loadedModules ?? [])]), buses: new Set(['pci']), iommufd: iommufdStateInit(), vfioIommufdDevs: new Map(), vfioCdevFiles: new Map(), iommus: [...desc.iommus], platform: iommuPlatformFor(desc),

@@ -91,7 +91,7 @@ export function iommuReleaseDevice(k: KernelState, dev: Device): void {
   k.ops.iommu.releaseDevice?.(k, dev, g, heldByVfio);
   g.devices.splice(g.devices.indexOf(dev.name), 1);
   if (g.devices.length > 0) return;
-  if (k.profile.label === 'C' && (g.ownerCnt !== 0 || g.domain !== g.defaultDomain)) {
+  if (k.profile.groupFreeDeviceWarn && (g.ownerCnt !== 0 || g.domain !== g.defaultDomain)) {
     printk(k, `WARNING: __iommu_group_free_device: group ${g.id} emptied with owner_cnt=${g.ownerCnt}`);
   }
   if (!heldByVfio) iommuGroupFree(k, g);

@@ -29,7 +29,7 @@ export function vfioGroupByNode(k: KernelState, name: string): VfioGroup | undef
 }
 
 export function devNode(k: KernelState, parts: readonly string[]): SysNode | null {
-  const cdev = k.profile.label === 'C' && k.opts.vfioDeviceCdev;
+  const cdev = k.profile.vfioDeviceCdev && k.opts.vfioDeviceCdev;
   if (parts.length === 0) return dir(() => (k.opts.iommufd ? ['iommu', 'vfio'] : ['vfio']));
   if (parts[0] === 'iommu') return parts.length === 1 && k.opts.iommufd ? chr('iommu', 'iommu') : null;
   if (parts[0] !== 'vfio') return null;

@@ -56,7 +56,7 @@ export function vfioDeviceByName(k: KernelState, name: string): string | undefin
  * CONFIG_VFIO_DEVICE_CDEV and not noiommu ("cdev does not support noiommu device").
  */
 export function vfioDeviceHasCdev(k: KernelState, devName: string): boolean {
-  if (k.profile.label !== 'C' || !k.opts.vfioDeviceCdev || !k.vfioDevIndex.has(devName)) return false;
+  if (!k.profile.vfioDeviceCdev || !k.opts.vfioDeviceCdev || !k.vfioDevIndex.has(devName)) return false;
   const gid = k.devices.get(devName)?.group;
   return !(gid === null || gid === undefined || k.vfioGroups.get(gid)?.noiommu === true);
 }

@@ -56,7 +56,7 @@ export function vfioDeviceRelease(k: KernelState, _fd: number, file: OpenFile): 
 export const VFIO_DEVICE_FOPS: FileOps<Extract<VfioDeviceIoctl, 'VFIO_DEVICE_GET_INFO' | 'VFIO_DEVICE_BIND_IOMMUFD'>> = {
   ioctls: {
     VFIO_DEVICE_GET_INFO: vfioDeviceGetInfo,
-    VFIO_DEVICE_BIND_IOMMUFD: (k) => (k.profile.label === 'C' && k.opts.vfioDeviceCdev
+    VFIO_DEVICE_BIND_IOMMUFD: (k) => (k.profile.vfioDeviceCdev && k.opts.vfioDeviceCdev
       ? fail(k, 'vfio_df_ioctl_bind_iommufd', 'EINVAL', 'BIND_IOMMUFD is only allowed on /dev/vfio/devices fds, not on a group-path device fd')
       : fail(k, 'vfio_pci_core_ioctl', 'ENOTTY', 'no VFIO_DEVICE_BIND_IOMMUFD before 6.6 / without CONFIG_VFIO_DEVICE_CDEV')),
   },

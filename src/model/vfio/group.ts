@@ -153,16 +153,16 @@ function setContainer(k: KernelState, fd: number, file: OpenFile, arg: Readonly<
   if (!vg) return fail(k, fn, 'ENODEV', `vfio group ${file.id} is gone`);
   const cfd = fdArg(arg['fd']);
   const p = k.profile;
-  if (p.label === 'L' || p.label === 'O1') {
+  if (!p.vfioContainerAttachGroup) {
     if (cfd === null || cfd < 0) return fail(k, fn, 'EINVAL', `container fd ${String(arg['fd'])} is negative or missing`);
     if (vg.containerUsers !== 0) return fail(k, fn, 'EINVAL', `vfio group ${vg.id} already has a container (container_users=${vg.containerUsers})`);
     if (vg.noiommu && !k.opts.capSysRawio) return fail(k, fn, 'EPERM', `noiommu group ${vg.id} needs CAP_SYS_RAWIO`);
   }
   const cf = cfd === null ? undefined : k.files.get(cfd);
   if (!cf) return fail(k, fn, 'EBADF', `fd ${String(arg['fd'])} is not open`);
-  if (p.label !== 'L' && p.label !== 'O1') {
+  if (p.vfioContainerAttachGroup) {
     if (vg.container !== null || vg.iommufd !== null) return fail(k, fn, 'EINVAL', `vfio group ${vg.id} already has a ${vg.container !== null ? `container (${vg.container})` : 'iommufd'}`);
-    const g = gone(k, vg, fn);
+    const g = p.vfioStrictGroupLifetime ? gone(k, vg, fn) : null;
     if (g) return g;
   }
   if (cf.kind === 'vfio-container') {
