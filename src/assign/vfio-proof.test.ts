@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createKernel } from '../model/index.js';
 import { inspectGroup } from '../model/inspect.js';
-import { host } from '../model/testing/host-builder.js';
+import { host } from '../model/examples/host-builder.js';
 import { proofSummary, proveCdevPath, proveGroupPath } from './vfio-proof.js';
 
 const A = '0000:01:00.0', B = '0000:01:00.1';

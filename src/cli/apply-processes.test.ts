@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from './testing.js';
-import { deviceState, dmaownProcess, lockToolsMissing, treeFixture } from './testing-trees.js';
+import { run } from './testing/cli.js';
+import { deviceState, dmaownProcess, lockToolsMissing, treeFixture } from './testing/trees.js';
 
 /**
  * The apply/restore machinery against real processes on a host tree: killed with SIGKILL after every

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { run, schemaErrors } from './testing.js';
+import { run, schemaErrors } from './testing/cli.js';
 
 test('dmaown demo: the same syscalls end in oops on 5.10 and in EBUSY with the reason on 6.1', async () => {
   const r = await run(['demo']);

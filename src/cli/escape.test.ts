@@ -4,8 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dirFilePort } from '../host/file-port.js';
-import { run } from './testing.js';
-import { deviceState, lockToolsMissing, treeFixture, type TreeFixture } from './testing-trees.js';
+import { run } from './testing/cli.js';
+import { deviceState, lockToolsMissing, treeFixture, type TreeFixture } from './testing/trees.js';
 
 /**
  * Every write escape of issue #11, tried against a temporary tree: each must be refused, and the

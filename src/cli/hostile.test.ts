@@ -5,14 +5,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { HostileCase, HostileResult } from './hostile/case.js';
-import { CorpusDir } from './hostile/files.js';
-import { captureCases } from './hostile/corpus-captures.js';
-import { traceCases } from './hostile/corpus-traces.js';
-import { journalCases } from './hostile/corpus-journals.js';
-import { planCases } from './hostile/corpus-plans.js';
-import { argumentCases } from './hostile/corpus-args.js';
-import { lockToolsMissing, treeFixture } from './testing-trees.js';
+import type { HostileCase, HostileResult } from './testing/hostile/case.js';
+import { CorpusDir } from './testing/hostile/files.js';
+import { captureCases } from './testing/hostile/corpus-captures.js';
+import { traceCases } from './testing/hostile/corpus-traces.js';
+import { journalCases } from './testing/hostile/corpus-journals.js';
+import { planCases } from './testing/hostile/corpus-plans.js';
+import { argumentCases } from './testing/hostile/corpus-args.js';
+import { lockToolsMissing, treeFixture } from './testing/trees.js';
 
 /**
  * Issue #11's corpus: every hostile input — captures, traces, trees, journals, plan files,
@@ -30,7 +30,7 @@ const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
 class Runner {
   private child: ChildProcess | null = null;
   private start(): Promise<ChildProcess> {
-    const c = fork(fileURLToPath(new URL('./hostile/runner.js', import.meta.url)), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, NO_COLOR: '1' } });
+    const c = fork(fileURLToPath(new URL('./testing/hostile/runner.js', import.meta.url)), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, NO_COLOR: '1' } });
     return new Promise((resolve) => { c.once('message', () => resolve(c)); });
   }
   async run(k: HostileCase): Promise<HostileResult | 'hang'> {

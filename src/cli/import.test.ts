@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { readInput } from '../import/index.js';
-import { run, schemaErrors } from './testing.js';
+import { run, schemaErrors } from './testing/cli.js';
 
 const F = 'fixtures/pastes/rendered/qemu-q35-6.1';
 const X570 = 'fixtures/pastes/rendered/amd-x570-rtx2060s-5.15';

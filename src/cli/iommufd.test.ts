@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sharedDir } from '../testing/shared.js';
 import { materializeCapture, readCaptureFile } from '../host/index.js';
-import { run, schemaErrors } from './testing.js';
+import { run, schemaErrors } from './testing/cli.js';
 
 const IDS = ['--pci-ids', '/nonexistent/pci.ids'];
 const host = (f: string): string => join(sharedDir(), 'hosts', f);

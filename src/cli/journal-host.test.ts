@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { compareIdentity, hostIdentity } from '../assign/host-identity.js';
 import { hostRootPort } from '../host/live-port.js';
 import { captureHost } from '../assign/testing/hosts.js';
-import { run } from './testing.js';
-import { deviceState, lockToolsMissing, treeFixture, type TreeFixture } from './testing-trees.js';
+import { run } from './testing/cli.js';
+import { deviceState, lockToolsMissing, treeFixture, type TreeFixture } from './testing/trees.js';
 
 /** Issue #12 point 4: a journal belongs to its host and boot. */
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sharedDir } from '../testing/shared.js';
 import { readCaptureFile, materializeCapture } from '../host/index.js';
-import { run, schemaErrors } from './testing.js';
+import { run, schemaErrors } from './testing/cli.js';
 
 const hosts = readdirSync(join(sharedDir(), 'hosts')).filter((f) => f.endsWith('.json')).map((f) => join(sharedDir(), 'hosts', f));
 const samples = ['desktop-gpu', 'server-sriov'];

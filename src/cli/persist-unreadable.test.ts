@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from './testing.js';
-import { deviceState, lockToolsMissing, treeFixture } from './testing-trees.js';
+import { run } from './testing/cli.js';
+import { deviceState, lockToolsMissing, treeFixture } from './testing/trees.js';
 
 /**
  * #14's must-show: an existing persistence file that cannot be read (root reads through chmod 000, so a

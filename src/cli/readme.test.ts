@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from './testing.js';
+import { run } from './testing/cli.js';
 
 /**
  * The README's examples run (#10): every `$ dmaown …` line of a ```text block is run through main()

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { run, schemaErrors } from './testing.js';
+import { run, schemaErrors } from './testing/cli.js';
 
 test('release on the server sample: the VF on vfio-pci by id gets remove_id, the NVMe its override cleared; simulated back to iavf and nvme', async () => {
   const r = await run(['release', '01:02.3', '04:00.0', '--sample', 'server-sriov']);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COMMANDS } from './commands.js';
 import { materializeCapture, readCaptureFile } from '../host/index.js';
-import { run, schemaFiles } from './testing.js';
+import { run, schemaFiles } from './testing/cli.js';
 
 test('every command has --help with at least one example and its options', async () => {
   for (const c of COMMANDS) {

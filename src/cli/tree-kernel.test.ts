@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { materializeCapture, readCaptureFile } from '../host/index.js';
-import { run } from './testing.js';
+import { run } from './testing/cli.js';
 
 /** desktop-gpu (kernel 6.8.0-49-generic) as a real tree below a temp dir; `osrelease: false` leaves proc/sys/kernel/osrelease out. */
 function tree(osrelease: boolean): { dir: string; root: string } {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
-import { run, schemaErrors } from '../cli/testing.js';
+import { run, schemaErrors } from '../cli/testing/cli.js';
 import { exportHosts, noGroupsCapture } from './testing/captures.js';
 
 const ajv = new Ajv.default({ allErrors: true, strict: false });

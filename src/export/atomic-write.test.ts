@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { writeAtomic } from './atomic-write.js';
 import { nodeWritePort, type WritePort } from './write-port.js';
 import { err } from '../model/errno.js';
-import { run } from '../cli/testing.js';
+import { run } from '../cli/testing/cli.js';
 
 const withDir = async (f: (dir: string) => Promise<void> | void): Promise<void> => {
   const dir = mkdtempSync(join(tmpdir(), 'dmaown-atomic-'));

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../cli/testing.js';
+import { run } from '../cli/testing/cli.js';
 
 test('dmaown export --watch: a real process rewrites the file, then exits 0 on SIGTERM leaving a whole file', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'dmaown-watch-'));

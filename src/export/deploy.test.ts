@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { runTool } from './testing/tool.js';
-import { run } from '../cli/testing.js';
+import { run } from '../cli/testing/cli.js';
 import { parseDuration } from './duration.js';
 import { spawnSync } from 'node:child_process';
 
@@ -68,7 +68,7 @@ test('the alerting rules parse as YAML and use only metrics the export writes', 
   assert.equal(doc.length, 1);
   assert.deepEqual(doc[0]?.errors, []);
   const rules = (doc[0]?.toJS() as { groups: { rules: { alert: string; expr: string }[] }[] }).groups.flatMap((g) => g.rules);
-  const { run } = await import('../cli/testing.js');
+  const { run } = await import('../cli/testing/cli.js');
   const text = (await run(['export', '--format', 'prometheus', '--sample', 'desktop-gpu'])).out;
   const written = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
   for (const r of rules) for (const m of r.expr.matchAll(/\bdmaown_[a-z_]+/g)) assert.ok(written.has(m[0]), `${r.alert}: ${m[0]}`);

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv from 'ajv';
-import { run } from '../cli/testing.js';
+import { run } from '../cli/testing/cli.js';
 import { exportHosts } from './testing/captures.js';
 import { kubevirtExport } from './kubevirt.js';
 import { hostFacts } from './facts.js';

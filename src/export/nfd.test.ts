@@ -13,7 +13,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { basename } from 'node:path';
-import { run } from '../cli/testing.js';
+import { run } from '../cli/testing/cli.js';
 import { exportHosts, noGroupsCapture } from './testing/captures.js';
 import { NFD_PREFIX, nfdText, rfc3339 } from './nfd.js';
 import { tempName } from './atomic-write.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../cli/testing.js';
+import { run } from '../cli/testing/cli.js';
 import { exportHosts, noGroupsCapture } from './testing/captures.js';
 import { findTool, runTool } from './testing/tool.js';
 import { labelValue, pciLocation } from './prometheus.js';

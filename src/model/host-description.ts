@@ -3,7 +3,7 @@
  * DMA ownership depends on. Plain data that serialises; objects refer to each other by BDF and group id.
  *
  * The host layer (src/host) produces it from a live /sys, a directory tree or a sysfs-capture/1 file;
- * tests build it with `src/model/testing/host-builder.ts`. The model derives everything else itself
+ * tests (and the demo) build it with `src/model/examples/host-builder.ts`. The model derives everything else itself
  * (PCIe port type, ACS, SR-IOV, header type) from `config`, as the kernel does.
  */
 export interface PciDeviceDesc {

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { loadHost } from '../assign/source.js';
-import { run } from '../cli/testing.js';
+import { run } from '../cli/testing/cli.js';
 import { browserTestMode } from './chromium.js';
 import { reportData } from './report-data.js';
 import { startServer } from './server.js';
-import { allHosts, inputOf } from './testing.js';
+import { allHosts, inputOf } from './testing/report-input.js';
 
 /**
  * The report and `serve` in a real Chromium (Debian's `chromium`, driven by playwright-core): every

@@ -4,11 +4,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { run, schemaErrors } from '../cli/testing.js';
+import { run, schemaErrors } from '../cli/testing/cli.js';
 import { reportHtml } from './page.js';
 import { reportData, type ReportData } from './report-data.js';
 import { pciTree } from './tree.js';
-import { inputOf } from './testing.js';
+import { inputOf } from './testing/report-input.js';
 import { inspectHost } from '../assign/inspect.js';
 import { lazyPciNames } from '../assign/pci-ids.js';
 

@@ -5,7 +5,7 @@
  * bound, doing DMA into a user-owned group). 6.1: EBUSY, and the model says why.
  */
 import { createKernel } from '../kernel.js';
-import { q35Like } from '../testing/host-builder.js';
+import { q35Like } from './host-builder.js';
 import type { Kernel, SysResult } from '../uapi.js';
 
 export interface StoryLine {

@@ -1,8 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
-import type { CliIo } from './io.js';
-import { main } from './main.js';
+import type { CliIo } from '../io.js';
+import { main } from '../main.js';
 
 /** Run the CLI with captured output (tests). */
 export async function run(argv: string[], opts: { env?: Record<string, string>; isTTY?: boolean } = {}): Promise<{ code: number; out: string; err: string }> {

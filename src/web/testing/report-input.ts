@@ -1,11 +1,11 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadHost, samplesDir, type HostSelection } from '../assign/source.js';
-import { inspectHost } from '../assign/inspect.js';
-import { lazyPciNames } from '../assign/pci-ids.js';
-import { groupReasons } from '../assign/why.js';
-import { sharedDir } from '../testing/shared.js';
-import type { ReportInput } from './report-data.js';
+import { loadHost, samplesDir, type HostSelection } from '../../assign/source.js';
+import { inspectHost } from '../../assign/inspect.js';
+import { lazyPciNames } from '../../assign/pci-ids.js';
+import { groupReasons } from '../../assign/why.js';
+import { sharedDir } from '../../testing/shared.js';
+import type { ReportInput } from '../report-data.js';
 
 /** Test helpers: the report input of a sample or capture (no pci.ids, so output does not depend on the machine). */
 export async function inputOf(sel: HostSelection, sourceArgs: readonly string[] = []): Promise<ReportInput> {

@@ -2,8 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { materializeCapture, readCaptureFile } from '../host/index.js';
-import { run } from './testing.js';
+import { materializeCapture, readCaptureFile } from '../../host/index.js';
+import { run } from './cli.js';
 
 /** A host tree made from a bundled sample (real directories and symlinks), a state directory, and a plan file. */
 export interface TreeFixture {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sharedDir } from '../../testing/shared.js';
+import { sharedDir } from '../../../testing/shared.js';
 import type { HostileCase } from './case.js';
 import { bad } from './case.js';
 import { CorpusDir, esc, nest } from './files.js';

@@ -3,8 +3,8 @@
  * CLI entry `main()` with captured output, answers with the exit code and the output. The parent
  * enforces the time limit: a case that does not answer in time is a hang, and this process is killed.
  */
-import { main } from '../main.js';
-import type { CliIo } from '../io.js';
+import { main } from '../../main.js';
+import type { CliIo } from '../../io.js';
 
 process.on('message', (m: { argv: string[]; cwd?: string }) => {
   void (async () => {

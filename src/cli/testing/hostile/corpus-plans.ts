@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { TreeFixture } from '../testing-trees.js';
+import type { TreeFixture } from '../trees.js';
 import type { HostileCase } from './case.js';
 import { bad } from './case.js';
 import { CorpusDir, esc, nest } from './files.js';

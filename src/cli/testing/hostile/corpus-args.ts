@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TreeFixture } from '../testing-trees.js';
+import type { TreeFixture } from '../trees.js';
 import type { HostileCase } from './case.js';
 import { bad } from './case.js';
 import { CorpusDir } from './files.js';

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TreeFixture } from '../testing-trees.js';
-import { run } from '../testing.js';
+import type { TreeFixture } from '../trees.js';
+import { run } from '../cli.js';
 import type { HostileCase } from './case.js';
 import { bad } from './case.js';
 import { CorpusDir, esc, nest } from './files.js';
