@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hang, proseWidth } from './fit.js';
-import { run } from '../testing.js';
+import { run } from '../testing/cli.js';
 
 test('hang wraps prose under its bullet, step number or indentation, and never splits a word', () => {
   const s = '  - 02:01.0 and 02:02.0 are conventional PCI devices behind PCIe-to-PCI bridge 01:00.0, which takes their requester ID';
