@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, Help } from 'commander';
 import { COMMANDS } from './commands.js';
 import { COMMAND_TERMS } from './command-terms.js';
-import { addHostOptions } from './host-options.js';
+import { addHostOptions, addKernelOption } from './host-options.js';
 import { main } from './main.js';
 import type { CliIo } from './io.js';
 
@@ -22,7 +22,8 @@ const capture = async (argv: string[]): Promise<{ code: number; out: string }> =
 test('every command has the term its definition gives (what `dmaown --help` lists without loading it)', async () => {
   const program = addHostOptions(new Command('dmaown'));
   for (const e of COMMANDS) {
-    const c = program.command(e.name);
+    // As main() defines it: the host commands' own --kernel first.
+    const c = addKernelOption(program.command(e.name));
     await e.define(c, quiet, () => {});
     assert.equal(COMMAND_TERMS[e.name], new Help().subcommandTerm(c), `src/cli/command-terms.ts: ${e.name}`);
   }

@@ -14,7 +14,7 @@ export const COMMAND_TERMS: Readonly<Record<string, string>> = {
   'vm-config': 'vm-config [options] <bdf...>',
   verify: 'verify [options]',
   conform: 'conform <trace...>',
-  explain: 'explain [group-or-bdf]',
+  explain: 'explain [options] [group-or-bdf]',
   capture: 'capture [options]',
   export: 'export [options]',
   report: 'report [options]',
