@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { repoDir } from '../testing/shared.js';
-import { run, schemaErrors } from './testing.js';
+import { run, schemaErrors } from './testing/cli.js';
 
 /** Issue 20 end to end, as a user runs it on the arm64 + SMMUv3 guests' captures (fixtures/hosts). */
 const cap = (v: string): string => join(repoDir(), 'fixtures', 'hosts', `qemu-virt-smmuv3-${v}.json`);
