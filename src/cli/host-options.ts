@@ -19,16 +19,19 @@ export interface HostOptions {
   readonly yes?: boolean;
   /** Full lines: never shorten names to the terminal width. */
   readonly wide?: boolean;
-  /** `--kernel RELEASE`: the kernel of a --sysfs-root tree (or of a --paste that does not say it). */
-  readonly kernel?: string;
+  /**
+   * `--kernel RELEASE`: the kernel of a --sysfs-root tree (or of a --paste that does not say it). A list
+   * is the `--kernel` of a command with its own meaning (demo, verify): not the host's.
+   */
+  readonly kernel?: string | readonly string[];
 }
 
 /** Commands that read no host (or take `--kernel` with a meaning of their own): no host `--kernel`. */
-const OWN_KERNEL_OPTION: ReadonlySet<string> = new Set(['conform', 'demo', 'import']);
+const OWN_KERNEL_OPTION: ReadonlySet<string> = new Set(['conform', 'demo', 'import', 'verify']);
 
 /**
- * `--kernel RELEASE` on each host-reading command (a subcommand option, not a global one: `demo` and
- * `import` have a `--kernel` of their own).
+ * `--kernel RELEASE` on each host-reading command (a subcommand option, not a global one: `demo`,
+ * `import` and `verify` have a `--kernel` of their own).
  */
 export function addKernelOption(cmd: Command): Command {
   if (OWN_KERNEL_OPTION.has(cmd.name())) return cmd;
@@ -54,7 +57,7 @@ export function selectionOf(o: HostOptions): HostSelection | string {
   const kernel = typeof o.kernel === 'string' ? { kernel: o.kernel } : {};
   if (o.paste !== undefined) return { kind: 'paste', files: o.paste, ...kernel };
   if (o.sysfsRoot !== undefined) return { kind: 'sysfs-root', root: o.sysfsRoot, ...kernel };
-  if (o.kernel !== undefined) return `--kernel names the kernel of a --sysfs-root tree or a --paste; ${o.capture !== undefined ? 'a capture records its own' : o.sample !== undefined ? 'a sample records its own' : 'this host\'s is read from /proc'}`;
+  if (typeof o.kernel === 'string') return `--kernel names the kernel of a --sysfs-root tree or a --paste; ${o.capture !== undefined ? 'a capture records its own' : o.sample !== undefined ? 'a sample records its own' : 'this host\'s is read from /proc'}`;
   if (o.capture !== undefined) return { kind: 'capture', file: o.capture };
   if (o.sample !== undefined) return { kind: 'sample', name: o.sample };
   return { kind: 'live' };

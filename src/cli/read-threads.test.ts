@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { materializeCapture, readCaptureFile } from '../host/index.js';
-import { run } from './testing.js';
+import { run } from './testing/cli.js';
 
 /**
  * "Nothing given up" by reading on several threads: every answer the CLI gives about a tree — groups,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run, schemaErrors } from './testing.js';
+import { run, schemaErrors } from './testing/cli.js';
 
 test('verify --devices 3 --bridge --kernel 5.10 5.19 --alphabet spin --no-symmetry: SPIN\'s counts, the 5.10 BUG in 4 ops, exit 1', async () => {
   const r = await run(['verify', '--devices', '3', '--bridge', '--kernel', '5.10', '5.19', '--alphabet', 'spin', '--no-symmetry']);

@@ -89,7 +89,7 @@ export function opName(op: Op): string {
 export function alphabet(spec: GroupSpec, which: Alphabet, k: KernelState): Op[] {
   const out: Op[] = [{ kind: 'open-group' }, { kind: 'close-group' }, { kind: 'set-container' }, { kind: 'unset-container' }];
   const iommufd = which === 'full' && k.opts.iommufd && k.profile.deviceClaim;
-  const cdev = which === 'full' && k.opts.vfioDeviceCdev && k.profile.label === 'C';
+  const cdev = which === 'full' && k.opts.vfioDeviceCdev && k.profile.vfioDeviceCdev;
   if (iommufd || cdev) out.push({ kind: 'open-iommufd' }, { kind: 'close-iommufd' });
   if (iommufd) out.push({ kind: 'set-iommufd' });
   spec.devices.forEach((_, dev) => {

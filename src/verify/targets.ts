@@ -5,7 +5,7 @@
  * (nothing outside the group can change its ownership); vfio-pci and pci-stub are registered when the host
  * lacks them (a plan would load them first).
  */
-import { err, ok, profileFor, type Result } from '../model/index.js';
+import { err, kernelVersion, ok, profileFor, type Result } from '../model/index.js';
 import type { HostDescription, PciDeviceDesc } from '../model/host-description.js';
 import { isDriverManagedDma } from '../model/index.js';
 import type { GroupSpec } from './ops.js';
@@ -22,7 +22,8 @@ export const ALL_KERNELS: readonly string[] = ['5.10', '5.19', '6.1', '6.2', '6.
  * Errors: EINVAL naming the value, for one the model cannot profile (not a release, before 5.10).
  */
 export function kernelRelease(v: string): Result<string> {
-  const release = /^\d+\.\d+$/.test(v) ? `${v}.0` : v;
+  const kv = kernelVersion(v);
+  const release = kv.ok && v === `${kv.value.major}.${kv.value.minor}` ? `${v}.0` : v;
   const p = profileFor(release);
   if (!p.ok) return err('EINVAL', `--kernel ${JSON.stringify(v.slice(0, 60))}: ${p.why} (profiles: ${ALL_KERNELS.join(', ')}, or a uname -r)`);
   return ok(release);
