@@ -26,7 +26,8 @@ export const FLOORS: readonly string[] = [
   'sysfs/', // the /sys and /dev views of all of the above
   // top: the syscall surface, the file-ops table, boot, the syscall layer, tools over it
   'uapi.ts', 'file-ops.ts', 'kernel-build.ts', 'kernel.ts', 'inspect.ts', 'iommufd-invariants.ts', 'invariants.ts', 'index.ts',
-  'testing/', 'examples/',
+  'examples/', // the demo's host and story (examples/host-builder.ts builds the demo's q35-like host)
+  'testing/', // test kits: expectOk/expectErrno, and the host builder re-exported for the tests
 ];
 
 /**
