@@ -5,6 +5,7 @@
 #   vmlinuz (an uncompressed arm64 Image: QEMU 7.2 boots it with -kernel), release, source, root/.
 # busybox goes to $CACHE/arm64/busybox for make-initramfs.sh.
 set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${RECORD_CACHE:-/work/record-cache}
 A=$CACHE/apt-arm64
 mkdir -p "$A/lists/partial" "$A/cache/archives/partial" "$CACHE/debs-arm64" "$CACHE/arm64"
@@ -30,16 +31,5 @@ bb=$(mktemp -d /tmp/busybox-arm64.XXXXXX)
 dpkg-deb -x "$(ls "$CACHE"/debs-arm64/busybox-static_*_arm64.deb | head -n1)" "$bb"
 cp "$bb/bin/busybox" "$CACHE/arm64/busybox"
 rm -rf "$bb"
-for k in "${KERNELS[@]}"; do
-  set -- $k
-  deb=$(ls "$CACHE"/debs-arm64/"$2"_*.deb | head -n1)
-  out=$CACHE/kernels/$1
-  rm -rf "$out" && mkdir -p "$out"
-  dpkg-deb -x "$deb" "$out/root"
-  rel=${2#linux-image-}
-  cp "$out/root/boot/vmlinuz-$rel" "$out/vmlinuz"
-  echo "$rel" > "$out/release"
-  depmod -b "$out/root" "$rel"
-  echo "QEMU 7.2 virt + SMMUv3 + GICv3 ITS (TCG, device tree), Debian kernel $(dpkg-deb -f "$deb" Version) ($2, $3)" > "$out/source"
-  echo "unpacked $1: $rel"
-done
+. "$HERE/unpack-kernels.sh"
+unpack_kernels "$CACHE"/debs-arm64 "QEMU 7.2 virt + SMMUv3 + GICv3 ITS (TCG, device tree)"

@@ -4,6 +4,7 @@
 #   vmlinuz, release (uname -r), source (free text for the trace), root/ (the unpacked package).
 # Also downloads linux-source-6.12 for build-iommufd-kernel.sh.
 set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${RECORD_CACHE:-/work/record-cache}
 A=$CACHE/apt
 mkdir -p "$A/lists/partial" "$A/cache/archives/partial" "$CACHE/debs"
@@ -28,16 +29,5 @@ cd "$CACHE/debs"
 pkgs=(linux-source-6.12)
 for k in "${KERNELS[@]}"; do set -- $k; pkgs+=("$2"); done
 apt-get "${APT[@]}" download "${pkgs[@]}"
-for k in "${KERNELS[@]}"; do
-  set -- $k
-  deb=$(ls "$CACHE"/debs/"$2"_*.deb | head -n1)
-  out=$CACHE/kernels/$1
-  rm -rf "$out" && mkdir -p "$out"
-  dpkg-deb -x "$deb" "$out/root"
-  rel=${2#linux-image-}
-  cp "$out/root/boot/vmlinuz-$rel" "$out/vmlinuz"
-  echo "$rel" > "$out/release"
-  depmod -b "$out/root" "$rel"
-  echo "QEMU 7.2 q35 + intel-iommu (TCG), Debian kernel $(dpkg-deb -f "$deb" Version) ($2, $3)" > "$out/source"
-  echo "unpacked $1: $rel"
-done
+. "$HERE/unpack-kernels.sh"
+unpack_kernels "$CACHE"/debs "QEMU 7.2 q35 + intel-iommu (TCG)"
