@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, schemaErrors } from './testing/cli.js';
@@ -65,4 +65,19 @@ test('verify: the state bound is reported, the search incomplete, exit 1', async
   assert.equal(r.code, 1);
   assert.match(r.out, /100 states, .* incomplete: stopped at the state bound \(100 states; raise it with --max-states\)/);
   assert.match(r.out, /ownership  no violation within the bound/);
+});
+
+test('verify --trace-dir: a capture whose kernel release holds "/.." cannot put a trace outside the directory', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmaown-verify-escape-'));
+  try {
+    const cap = JSON.parse(readFileSync(join('..', 'shared', 'hosts', 'qemu-q35-5.10.json'), 'utf8')) as { kernel: string };
+    cap.kernel = '5.10.0-46/../../escaped';
+    writeFileSync(join(dir, 'cap.json'), JSON.stringify(cap));
+    const r = await run(['verify', '--capture', join(dir, 'cap.json'), '--group', '7', '--trace-dir', join(dir, 'a', 'b')]);
+    assert.equal(r.code, 1, r.err);
+    const written = readdirSync(join(dir, 'a', 'b'));
+    assert.ok(written.length >= 1 && written.every((f) => /^verify-group7-5\.10\.0-46_\.\._\.\._escaped-\w+\.json$/.test(f)), written.join(' '));
+    assert.deepEqual(readdirSync(dir).sort(), ['a', 'cap.json']);
+    assert.deepEqual(readdirSync(join(dir, 'a')), ['b']);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
 });

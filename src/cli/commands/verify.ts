@@ -101,7 +101,10 @@ export async function runVerify(o: VerifyCliOptions, io: CliIo): Promise<number>
     });
     const written = new Map<string, string>();
     for (const [prop, trace] of run.traces) {
-      const file = join(o.traceDir as string, `verify-${x.synthetic ? `n${x.t.spec.devices.length}` : `group${x.t.spec.group}`}-${x.t.release}-${prop}.json`);
+      // The release comes from the host (a capture's "kernel" may hold any printable text, '/' too): only
+      // file-name characters reach the name, so every trace lands in --trace-dir itself.
+      const release = x.t.release.replace(/[^A-Za-z0-9.+_-]/g, '_');
+      const file = join(o.traceDir as string, `verify-${x.synthetic ? `n${x.t.spec.devices.length}` : `group${x.t.spec.group}`}-${release}-${prop}.json`);
       try { writeFileSync(file, `${JSON.stringify(trace, null, 1)}\n`); } catch (e) { return fail(`writing ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`); }
       written.set(prop, file);
     }
