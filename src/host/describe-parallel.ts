@@ -1,10 +1,10 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { err, ok, type Result } from '../model/errno.js';
+import { ok, type Result } from '../model/errno.js';
 import type { PciDeviceDesc } from '../model/host-description.js';
 import { listIommuGroups, readIommuGroup, settleGroups, type GroupStep } from './describe-groups.js';
 import type { HostWarning } from './describe-pci.js';
-import { assembleHost, listPciFunctions, readKernelFacts, readPciFunction, type DescribeOptions, type HostReport } from './describe.js';
+import { assembleHost, readHostHead, readPciFunction, type DescribeOptions, type HostReport } from './describe.js';
 import { livePort, type LivePortOptions } from './live-port.js';
 
 /**
@@ -80,16 +80,14 @@ export async function describeTreeReport(opts: LivePortOptions, dopts: DescribeO
   const port = livePort(portOpts);
   const head: HostWarning[] = [];
   const warnHead = (w: HostWarning): void => { head.push(w); };
-  const bus = port.list('/sys/bus');
-  if (!bus.ok) return err(bus.errno, `not a sysfs root: /sys/bus cannot be listed (${bus.why})`);
-  const facts = readKernelFacts(port, dopts, warnHead);
-  const bdfs = listPciFunctions(port, warnHead);
-  if (!bdfs.ok) return bdfs;
+  const hd = readHostHead(port, dopts, warnHead);
+  if (!hd.ok) return hd;
+  const { facts, bdfs } = hd.value;
   const groupWarnings: HostWarning[] = [];
   const ids = listIommuGroups(port, (w) => groupWarnings.push(w)) ?? [];
 
   const units: Unit[] = [];
-  for (let i = 0; i < bdfs.value.length; i += UNIT) units.push({ kind: 'pci', bdfs: bdfs.value.slice(i, i + UNIT) });
+  for (let i = 0; i < bdfs.length; i += UNIT) units.push({ kind: 'pci', bdfs: bdfs.slice(i, i + UNIT) });
   const firstGroupUnit = units.length;
   for (let i = 0; i < ids.length; i += UNIT) units.push({ kind: 'groups', ids: ids.slice(i, i + UNIT) });
   const results: (DeviceStep[] | GroupStep[] | undefined)[] = new Array(units.length);
@@ -97,7 +95,7 @@ export async function describeTreeReport(opts: LivePortOptions, dopts: DescribeO
   const counter = new Int32Array(next);
   // Asked for explicitly (DMAOWN_READ_THREADS): workers at any size.
   const min = popts.minFunctions ?? (threadsAsked(process.env) !== null ? 0 : PARALLEL_MIN_FUNCTIONS);
-  const workers = bdfs.value.length < min ? 0 : threads - 1;
+  const workers = bdfs.length < min ? 0 : threads - 1;
   const done: Promise<void>[] = [];
   for (let t = 0; t < workers; t++) {
     const input: WorkerInput = { port: portOpts, units, next };

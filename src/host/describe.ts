@@ -112,6 +112,20 @@ export function assembleHost(port: SysfsPort, facts: { kernel: string; cmdline: 
 }
 
 /**
+ * What every reader of a host does first, in this order: check that /sys/bus lists (else not a sysfs
+ * root), read the kernel facts, list the PCI functions. Shared by describeHostReport and the parallel
+ * reader (describe-parallel.ts), so both fail and warn alike.
+ */
+export function readHostHead(port: SysfsPort, opts: DescribeOptions, warn: (w: HostWarning) => void): Result<{ facts: { kernel: string; cmdline: string[] }; bdfs: string[] }> {
+  const bus = port.list('/sys/bus');
+  if (!bus.ok) return err(bus.errno, `not a sysfs root: /sys/bus cannot be listed (${bus.why})`);
+  const facts = readKernelFacts(port, opts, warn);
+  const bdfs = listPciFunctions(port, warn);
+  if (!bdfs.ok) return bdfs;
+  return ok({ facts, bdfs: bdfs.value });
+}
+
+/**
  * Reads a host's PCI / IOMMU view through a port: the one parser for a live /sys, a directory tree, a
  * capture and the simulated kernel. Linear in the number of devices: one listing and one read per
  * present attribute per device, no rescans. Errors: the port's errno when /sys/bus cannot be listed
@@ -121,14 +135,12 @@ export function assembleHost(port: SysfsPort, facts: { kernel: string; cmdline: 
 export function describeHostReport(port: SysfsPort, opts: DescribeOptions = {}): Result<HostReport> {
   const warnings: HostWarning[] = [];
   const warn = (w: HostWarning): void => { warnings.push(w); };
-  const bus = port.list('/sys/bus');
-  if (!bus.ok) return err(bus.errno, `not a sysfs root: /sys/bus cannot be listed (${bus.why})`);
-  const facts = readKernelFacts(port, opts, warn);
-  const bdfs = listPciFunctions(port, warn);
-  if (!bdfs.ok) return bdfs;
+  const head = readHostHead(port, opts, warn);
+  if (!head.ok) return head;
+  const { facts, bdfs } = head.value;
   const pci: PciDeviceDesc[] = [];
   const byPath = new Set<string>();
-  for (const bdf of bdfs.value) {
+  for (const bdf of bdfs) {
     const d = readPciFunction(port, bdf, warn);
     if (d === null) continue;
     pci.push(d);
