@@ -73,7 +73,8 @@ export async function loadHost(sel: HostSelection, opts: { readonly writable?: b
   const kernel = sel.kind === 'live' ? ok({ kernel: undefined, warnings: [] }) : treeKernel(port, root, sel.kernel);
   if (!kernel.ok) return kernel;
   // Read on every core (the same answer as describeHostReport(port), see describe-parallel.ts).
-  const r = await describeTreeReport(portOpts, kernel.value.kernel === undefined ? {} : { kernel: kernel.value.kernel });
+  // What a report needs of each function (no numa_node, enable, ...: describe-pci.ts ReadDetail).
+  const r = await describeTreeReport(portOpts, { detail: 'report', ...(kernel.value.kernel === undefined ? {} : { kernel: kernel.value.kernel }) });
   if (!r.ok) return r;
   return ok({
     kind: sel.kind, label: sel.kind === 'live' ? 'this host' : root, port, host: r.value.host,

@@ -1,3 +1,4 @@
+import type { Result } from '../model/errno.js';
 import type { IommuGroupDesc, OtherDeviceDesc, ReservedRegion, ReservedRegionType } from '../model/host-description.js';
 import type { HostWarning } from './describe-pci.js';
 import type { SysfsPort } from './port.js';
@@ -57,35 +58,51 @@ export function listIommuGroups(port: SysfsPort, warn: (w: HostWarning) => void)
   }).map((n) => parseInt(n, 10)).sort((a, b) => a - b);
 }
 
-/** Reads group `id`: one listing of the group and one of its devices/ directory, a read per attribute, a readlink per member. */
+/**
+ * Reads group `id`: its type, reserved_regions and name, one listing of its devices/ directory and a
+ * readlink per member. The group directory itself is listed only when neither type nor
+ * reserved_regions can be read (5.10 has no type; every kernel since 4.11 has reserved_regions): then,
+ * as always, a group that vanished is warned about, and the attributes it lists are read.
+ */
 export function readIommuGroup(port: SysfsPort, id: number, step: (s: GroupStep) => void): void {
   const warn = (w: HostWarning): void => step({ w });
   const dir = `${GROUPS_ROOT}/${id}`;
-  const attrs = port.list(dir);
-  if (!attrs.ok) {
-    warn({ path: dir, message: `group ${id} vanished or is unreadable (${attrs.errno})` });
-    return;
+  const unreadable = (name: string, errno: string): void => warn({ path: `${dir}/${name}`, message: `group ${id}: ${name} unreadable (${errno})` });
+  let type = port.read(`${dir}/type`);
+  let regions = port.read(`${dir}/reserved_regions`);
+  let has: ((name: string) => boolean) | null = null;
+  if (!type.ok && !regions.ok) {
+    const attrs = port.list(dir);
+    if (!attrs.ok) {
+      warn({ path: dir, message: `group ${id} vanished or is unreadable (${attrs.errno})` });
+      return;
+    }
+    const listed = new Set(attrs.value);
+    has = (name) => listed.has(name);
+    // Listed now: read again what the listing names (the first answers may predate it).
+    if (listed.has('type')) type = port.read(`${dir}/type`);
+    if (listed.has('reserved_regions')) regions = port.read(`${dir}/reserved_regions`);
   }
-  const has = new Set(attrs.value);
-  const text = (name: string): string | null => {
-    if (!has.has(name)) return null;
-    const r = port.read(`${dir}/${name}`);
+  const text = (name: string, r: Result<string>): string | null => {
     if (r.ok) return r.value;
-    warn({ path: `${dir}/${name}`, message: `group ${id}: ${name} unreadable (${r.errno})` });
+    if (r.errno !== 'ENOENT' || (has !== null && has(name))) unreadable(name, r.errno);
     return null;
   };
-  const type = text('type');
-  const regions = text('reserved_regions');
-  const name = text('name');
+  const typeText = text('type', type);
+  const regionsText = text('reserved_regions', regions);
+  // `name` exists only for a group named by iommu_group_set_name() (vfio-noiommu, fsl_pamu): asked
+  // whether it exists first where the port can say so without an error.
+  const namePath = `${dir}/name`;
+  const nameText = (has === null ? port.exists?.(namePath) ?? true : has('name')) ? text('name', port.read(namePath)) : null;
   step({ g: {
     id,
-    type: type === null ? null : type.trim(),
-    reservedRegions: regions === null ? [] : parseReservedRegions(regions, `${dir}/reserved_regions`, warn),
-    name: name === null ? null : name.trim(),
+    type: typeText === null ? null : typeText.trim(),
+    reservedRegions: regionsText === null ? [] : parseReservedRegions(regionsText, `${dir}/reserved_regions`, warn),
+    name: nameText === null ? null : nameText.trim(),
   } });
-  const members = has.has('devices') ? port.list(`${dir}/devices`) : null;
+  const members = has === null || has('devices') ? port.list(`${dir}/devices`) : null;
   if (members !== null && !members.ok) {
-    warn({ path: `${dir}/devices`, message: `group ${id}: members unreadable (${members.errno})` });
+    if (members.errno !== 'ENOENT' || has !== null) warn({ path: `${dir}/devices`, message: `group ${id}: members unreadable (${members.errno})` });
     return;
   }
   for (const m of members?.value ?? []) {

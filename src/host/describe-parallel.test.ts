@@ -76,13 +76,15 @@ test('the parallel tree reader: a generated host of 700 functions (bench generat
   }
 });
 
-test('read threads: DMAOWN_READ_THREADS when valid, else the cores left idle by the load average (at least 1, at most 4)', () => {
+test('read threads: DMAOWN_READ_THREADS when valid, else one per core (at most 4) unless the load average oversubscribes the cores by a core or more', () => {
   assert.equal(readThreads({ DMAOWN_READ_THREADS: '3' }, 50), 3);
   assert.equal(readThreads({ DMAOWN_READ_THREADS: '1' }, 0), 1);
   const cores = availableParallelism();
   assert.equal(readThreads({ DMAOWN_READ_THREADS: 'x' }, 0), Math.min(4, cores));
   assert.equal(readThreads({}, 0), Math.min(4, cores));
   assert.equal(readThreads({}, cores + 5), 1);
-  assert.equal(readThreads({}, cores - 1), 1);
-  if (cores >= 2) assert.equal(readThreads({}, cores - 2), Math.min(4, 2));
+  assert.equal(readThreads({}, cores + 1), 1);
+  // Another task on every core but one, or a little more: still a thread per core.
+  assert.equal(readThreads({}, cores - 1), Math.min(4, cores));
+  assert.equal(readThreads({}, cores + 0.5), Math.min(4, cores));
 });

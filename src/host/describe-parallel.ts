@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { ok, type Result } from '../model/errno.js';
 import type { PciDeviceDesc } from '../model/host-description.js';
 import { listIommuGroups, readIommuGroup, settleGroups, type GroupStep } from './describe-groups.js';
-import type { HostWarning } from './describe-pci.js';
+import type { HostWarning, ReadDetail } from './describe-pci.js';
 import { assembleHost, readHostHead, readPciFunction, type DescribeOptions, type HostReport } from './describe.js';
 import { livePort, type LivePortOptions } from './live-port.js';
 
@@ -25,7 +25,7 @@ export const UNIT = 256;
 /** What one unit yields, in order. */
 export type DeviceStep = { readonly w: HostWarning } | { readonly d: PciDeviceDesc };
 
-export type Unit = { readonly kind: 'pci'; readonly bdfs: readonly string[] } | { readonly kind: 'groups'; readonly ids: readonly number[] };
+export type Unit = { readonly kind: 'pci'; readonly bdfs: readonly string[]; readonly detail: ReadDetail } | { readonly kind: 'groups'; readonly ids: readonly number[] };
 
 /** Reads one unit through `port`. */
 export function readUnit(port: ReturnType<typeof livePort>, u: Unit): DeviceStep[] | GroupStep[] {
@@ -37,7 +37,7 @@ export function readUnit(port: ReturnType<typeof livePort>, u: Unit): DeviceStep
   const steps: DeviceStep[] = [];
   const warn = (w: HostWarning): void => { steps.push({ w }); };
   for (const bdf of u.bdfs) {
-    const d = readPciFunction(port, bdf, warn);
+    const d = readPciFunction(port, bdf, warn, u.detail);
     if (d !== null) steps.push({ d });
   }
   return steps;
@@ -50,14 +50,16 @@ function threadsAsked(env: Readonly<Record<string, string | undefined>>): number
 }
 
 /**
- * Threads to read with (the calling one included): DMAOWN_READ_THREADS, else one per core that is
- * idle by the 1-minute load average (at most 4; at least 1). On a busy machine a second thread buys no
- * wall time and costs CPU (measured at 10k functions under load 8-10 on 2 cores: +0.6 s CPU, same wall;
- * with idle cores: 3.7 s instead of 6.3 s).
+ * Threads to read with (the calling one included): DMAOWN_READ_THREADS, else one per core (at most 4)
+ * unless the machine is oversubscribed by more than a core (1-minute load average ≥ cores + 1), then
+ * one. Threads are scheduled fairly against other runnable tasks, so a second thread buys a larger
+ * share of the cores under a moderate load too; measured at 10k functions on 2 cores: 2 threads read
+ * the tree in 3.7 s instead of 6.3 s at load ~7 with idle cores; at load 8-10 they bought no wall time
+ * and cost 0.6 s more CPU (structured clone of the results, a second JIT warm-up).
  */
 export function readThreads(env: Readonly<Record<string, string | undefined>> = process.env, load = loadavg()[0] ?? 0): number {
   const cores = availableParallelism();
-  return threadsAsked(env) ?? Math.max(1, Math.min(4, cores, Math.floor(cores - load + 0.5)));
+  return threadsAsked(env) ?? (load >= cores + 1 ? 1 : Math.max(1, Math.min(4, cores)));
 }
 
 export interface WorkerInput {
@@ -87,7 +89,7 @@ export async function describeTreeReport(opts: LivePortOptions, dopts: DescribeO
   const ids = listIommuGroups(port, (w) => groupWarnings.push(w)) ?? [];
 
   const units: Unit[] = [];
-  for (let i = 0; i < bdfs.length; i += UNIT) units.push({ kind: 'pci', bdfs: bdfs.slice(i, i + UNIT) });
+  for (let i = 0; i < bdfs.length; i += UNIT) units.push({ kind: 'pci', bdfs: bdfs.slice(i, i + UNIT), detail: dopts.detail ?? 'full' });
   const firstGroupUnit = units.length;
   for (let i = 0; i < ids.length; i += UNIT) units.push({ kind: 'groups', ids: ids.slice(i, i + UNIT) });
   const results: (DeviceStep[] | GroupStep[] | undefined)[] = new Array(units.length);

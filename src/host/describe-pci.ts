@@ -10,6 +10,23 @@ export interface HostWarning {
 
 /** Attribute files kept verbatim in `PciDeviceDesc.attrs` (and written to captures). */
 export const PCI_VERBATIM_ATTRS: readonly string[] = ['modalias', 'numa_node', 'enable', 'sriov_drivers_autoprobe'];
+/**
+ * What a report of the host reads of them: modalias alone (the ids). numa_node, enable and
+ * sriov_drivers_autoprobe are shown by no report, verdict or explanation — only the simulated
+ * kernel's own sysfs view of the host echoes them, which a trace replay reads from a capture.
+ */
+const REPORT_VERBATIM_ATTRS: readonly string[] = ['modalias'];
+
+/** The most config space a function has (PCI_CFG_SPACE_EXP_SIZE): all the reader asks the port for. */
+export const PCI_CFG_SPACE_EXP_SIZE = 4096;
+
+/**
+ * How much of a function a reader reads: 'full' every attribute the model keeps (what a capture or a
+ * trace replay is built from); 'report' only what a report, verdict or explanation shows or needs —
+ * no numa_node, enable or sriov_drivers_autoprobe, and the revision from config space (byte 8, the
+ * very byte pci_setup_device() sets pci_dev->revision from) when it has it. Three files fewer per function.
+ */
+export type ReadDetail = 'full' | 'report';
 
 /** Where a PCI device's driver link points, relative to /sys: bus/pci/drivers/NAME, NAME a module-like name. */
 const DRIVER_LINK_RE = /(^|\/)bus\/pci\/drivers\/[A-Za-z0-9_.-]{1,64}$/;
@@ -38,7 +55,7 @@ export function modaliasIds(text: string): { vendor: number; device: number; sub
  * attribute present (vendor, device, subsystem_* and class only when modalias is missing or malformed). Answers null when the device vanished (its directory is gone); every other
  * problem degrades one field and adds a warning that names the file.
  */
-export function readPciDevice(port: SysfsPort, bdf: string, dir: string, warn: (w: HostWarning) => void): PciDeviceDesc | null {
+export function readPciDevice(port: SysfsPort, bdf: string, dir: string, warn: (w: HostWarning) => void, detail: ReadDetail = 'full'): PciDeviceDesc | null {
   const abs = `/sys/${dir}`;
   const listing = port.list(abs);
   if (!listing.ok) {
@@ -69,7 +86,7 @@ export function readPciDevice(port: SysfsPort, bdf: string, dir: string, warn: (
 
   let config: Uint8Array = new Uint8Array(0);
   if (names.has('config')) {
-    const r = port.readBytes(`${abs}/config`);
+    const r = port.readBytes(`${abs}/config`, PCI_CFG_SPACE_EXP_SIZE);
     if (r.ok) config = r.value;
     else warn({ path: `${abs}/config`, message: `${bdf}: config space unreadable (${r.errno}); ACS and capabilities are unknown` });
   } else {
@@ -121,7 +138,7 @@ export function readPciDevice(port: SysfsPort, bdf: string, dir: string, warn: (
   const resetText = text('reset_method');
   const bootVgaText = text('boot_vga');
   const attrs: Record<string, string> = {};
-  for (const a of PCI_VERBATIM_ATTRS) {
+  for (const a of detail === 'full' ? PCI_VERBATIM_ATTRS : REPORT_VERBATIM_ATTRS) {
     const t = text(a);
     if (t !== null) attrs[a] = t;
   }
@@ -135,7 +152,7 @@ export function readPciDevice(port: SysfsPort, bdf: string, dir: string, warn: (
     subsystemVendor: fromAlias?.subsystemVendor ?? hexAttr('subsystem_vendor', cfg16(0x2c)),
     subsystemDevice: fromAlias?.subsystemDevice ?? hexAttr('subsystem_device', cfg16(0x2e)),
     class: fromAlias?.class ?? hexAttr('class', classFromConfig),
-    revision: hexAttr('revision', config.length > 8 ? (config[8] as number) : null),
+    revision: detail === 'report' && config.length > 8 ? (config[8] as number) : hexAttr('revision', config.length > 8 ? (config[8] as number) : null),
     config,
     driver: driverTarget === null ? null : baseName(driverTarget),
     driverOverride: driverOverride === null || driverOverride === '(null)' || driverOverride === '' ? null : driverOverride,

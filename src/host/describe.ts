@@ -1,7 +1,7 @@
 import { err, ok, type Result } from '../model/errno.js';
 import type { HostDescription, PciDeviceDesc } from '../model/host-description.js';
 import { readIommuGroups, type GroupsRead } from './describe-groups.js';
-import { readPciDevice, type HostWarning } from './describe-pci.js';
+import { readPciDevice, type HostWarning, type ReadDetail } from './describe-pci.js';
 import type { SysfsPort } from './port.js';
 import { BDF_RE, baseName, bdfKey, resolveLinkTarget } from './sys-path.js';
 
@@ -10,6 +10,8 @@ export interface DescribeOptions {
   readonly kernel?: string;
   /** Kernel parameters, when the port cannot answer /proc/cmdline. Filtered like /proc/cmdline. */
   readonly cmdline?: readonly string[];
+  /** How much of each function to read (describe-pci.ts ReadDetail; default 'full'). */
+  readonly detail?: ReadDetail;
 }
 
 export interface HostReport {
@@ -64,7 +66,7 @@ export function listPciFunctions(port: SysfsPort, warn: (w: HostWarning) => void
 }
 
 /** One PCI function: its device link resolved, then its directory read; null (warned) when it cannot be. */
-export function readPciFunction(port: SysfsPort, bdf: string, warn: (w: HostWarning) => void): PciDeviceDesc | null {
+export function readPciFunction(port: SysfsPort, bdf: string, warn: (w: HostWarning) => void, detail: ReadDetail = 'full'): PciDeviceDesc | null {
   const linkPath = `bus/pci/devices/${bdf}`;
   const l = port.readLink(`/sys/${linkPath}`);
   let dir: string | null = linkPath;
@@ -74,7 +76,7 @@ export function readPciFunction(port: SysfsPort, bdf: string, warn: (w: HostWarn
     warn({ path: `/sys/${linkPath}`, message: `${bdf}: device link unreadable or points outside /sys` });
     return null;
   }
-  return readPciDevice(port, bdf, dir, warn);
+  return readPciDevice(port, bdf, dir, warn, detail);
 }
 
 /**
@@ -141,7 +143,7 @@ export function describeHostReport(port: SysfsPort, opts: DescribeOptions = {}):
   const pci: PciDeviceDesc[] = [];
   const byPath = new Set<string>();
   for (const bdf of bdfs) {
-    const d = readPciFunction(port, bdf, warn);
+    const d = readPciFunction(port, bdf, warn, opts.detail);
     if (d === null) continue;
     pci.push(d);
     byPath.add(d.path);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, constants, fstatSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, writeSync } from 'node:fs';
 import { dirname, basename } from 'node:path';
 import { err, ok, type Result } from '../model/errno.js';
 import { fsErrno } from './fs-errno.js';
@@ -63,7 +63,7 @@ function fsError(code: string, message: string): Error {
  * said so (d_type), and the fstat is left until the file turns out larger than the buffer — the same
  * answers, one syscall fewer per attribute.
  */
-function readWhole(p: string, shortIsEnd = false, regular = false): Uint8Array {
+function readWhole(p: string, shortIsEnd = false, regular = false, max = MAX_ATTRIBUTE): Uint8Array {
   const fd = openSync(p, constants.O_RDONLY | constants.O_NONBLOCK);
   const check = (): void => {
     const st = fstatSync(fd);
@@ -76,10 +76,12 @@ function readWhole(p: string, shortIsEnd = false, regular = false): Uint8Array {
     if (checked) check();
     let n = 0;
     for (;;) {
-      const want = scratch.length - n;
+      const want = Math.min(scratch.length, max) - n;
       const got = readSync(fd, scratch, n, want, null);
       if (got === 0) return scratch.subarray(0, n);
       n += got;
+      // All the caller takes (config space: PCI_CFG_SPACE_EXP_SIZE): no read(2) to find the end.
+      if (n >= max) return scratch.subarray(0, n);
       // sysfs answers at most a page per read(2), all it has when less: a shorter read is the end
       // (and a tree's regular file reads short only at its end) — one read(2) instead of two.
       if (shortIsEnd && got < Math.min(want, PAGE)) return scratch.subarray(0, n);
@@ -98,7 +100,7 @@ function readWhole(p: string, shortIsEnd = false, regular = false): Uint8Array {
 /**
  * A `SysfsPort` over a live directory tree with synchronous node:fs. '/sys/x' maps to `sysRoot/x`
  * ('/proc/x', '/dev/x' to their roots). fs errors become errno values here, at the edge, each kept
- * distinct (EACCES, ENOENT, ELOOP, ENOTDIR, EISDIR, EIO, ...). One syscall per call, except `read`/`readBytes`: open, read until the end, close.
+ * distinct (EACCES, ENOENT, ELOOP, ENOTDIR, EISDIR, EIO, ...). One syscall per call, except `read`/`readBytes`: open, read until the end (or `max` bytes), close.
  */
 export function livePort(opts: LivePortOptions = {}): SysfsPort {
   const sysRoot = opts.sysRoot ?? '/sys';
@@ -146,8 +148,17 @@ export function livePort(opts: LivePortOptions = {}): SysfsPort {
   return {
     ...modules,
     read: (path) => run(path, (p) => decode(readWhole(p, isSys(path), listedRegular(p)))),
-    readBytes: (path) => run(path, (p) => readWhole(p, isSys(path), listedRegular(p)).slice()),
+    readBytes: (path, max) => run(path, (p) => readWhole(p, isSys(path), listedRegular(p), max === undefined ? MAX_ATTRIBUTE : Math.max(1, Math.min(max, MAX_ATTRIBUTE))).slice()),
     readLink: (path) => run(path, (p) => readlinkSync(p)),
+    // One lstat(2), no exception when absent (a thrown ENOENT costs twice the syscall).
+    exists: (path) => {
+      const p = map(path);
+      try {
+        return p !== null && lstatSync(p, { throwIfNoEntry: false }) !== undefined;
+      } catch {
+        return true;
+      }
+    },
     list: (path) => run(path, (p) => {
       const entries = readdirSync(p, { withFileTypes: true });
       lastDir = `${p}/`;

@@ -12,10 +12,19 @@ import type { Result } from '../model/errno.js';
 export interface SysfsPort {
   /** Text content of a regular file, exactly as read (trailing newline kept). Binary files: see readBytes. */
   read(path: string): Result<string>;
-  /** Bytes of a binary attribute (PCI config space). */
-  readBytes(path: string): Result<Uint8Array>;
+  /**
+   * Bytes of a binary attribute (PCI config space). `max`: at most this many, the rest left unread
+   * (config space is at most PCI_CFG_SPACE_EXP_SIZE, 4096 bytes: the reader asks for no more).
+   */
+  readBytes(path: string, max?: number): Result<Uint8Array>;
   /** Target of a symbolic link exactly as readlink(2) prints it (usually relative). */
   readLink(path: string): Result<string>;
+  /**
+   * Whether a directory entry of that name exists (lstat: a dangling link exists), for a reader that
+   * would otherwise list a whole directory to learn whether one optional attribute is there. Optional:
+   * without it readers try the read and take ENOENT as absent.
+   */
+  exists?(path: string): boolean;
   /** Entry names of a directory, sorted. */
   list(path: string): Result<string[]>;
   /** write(2) of `data` to a sysfs attribute. Read-only adapters answer EROFS. */
