@@ -113,7 +113,9 @@ export function livePort(opts: LivePortOptions = {}): SysfsPort {
     ['/boot', opts.bootRoot ?? null], ['/etc', opts.etcRoot ?? null],
   ];
   const map = (path: string): string | null => {
-    if (DOTDOT_RE.test(path)) return null;
+    if (path.includes('..') && DOTDOT_RE.test(path)) return null;
+    // Nearly every path a reader asks for is under /sys: no template string per call.
+    if (path.startsWith('/sys/')) return sysRoot + path.slice(4);
     for (const [prefix, dir] of roots) if (dir !== null && (path === prefix || path.startsWith(`${prefix}/`))) return dir + path.slice(prefix.length);
     return null;
   };
