@@ -1,22 +1,11 @@
 import { err, ok, type Errno, type Result } from '../model/errno.js';
+import { DIR, ERROR, HEX, IMPLIED, LINK, STR, tableFromEntries, tableOf, type CaptureTable } from './capture-table.js';
 import type { SysfsPort } from './port.js';
-import type { CaptureEntry, SysfsCapture } from './read-capture.js';
-
-/** A node is the capture entry itself (no copy per entry); implied directories share DIR. */
-type Node = CaptureEntry;
-const DIR: Node = { dir: true };
-const isDir = (n: Node): n is { readonly dir: true } => typeof n !== 'string' && 'dir' in n;
-const isLink = (n: Node): n is { readonly link: string } => typeof n !== 'string' && 'link' in n;
-const isHex = (n: Node): n is { readonly hex: string } => typeof n !== 'string' && 'hex' in n;
-const isError = (n: Node): n is { readonly error: Errno } => typeof n !== 'string' && 'error' in n;
+import type { SysfsCapture } from './read-capture.js';
 
 /** Linux follows at most 40 symbolic links per lookup (MAXSYMLINKS); more is ELOOP. */
 const MAX_SYMLINKS = 40;
-
-interface Resolved {
-  readonly key: string;
-  readonly node: Node;
-}
+const SLASH = 0x2f, DOT = 0x2e;
 
 /**
  * An in-memory, read-only `SysfsPort` over a `sysfs-capture/1`. Lookups behave as on sysfs: links are
@@ -25,104 +14,26 @@ interface Resolved {
  * with their errno, more than 40 links → ELOOP, `write` → EROFS.
  * It also answers `/proc/cmdline` and `/proc/sys/kernel/osrelease` from the capture's `cmdline` and
  * `kernel`, so `describeHost` reads every source the same way.
+ * A capture read by `readCaptureFile` brings its node table (capture-table.ts); any other is indexed once.
  */
 export function capturePort(capture: SysfsCapture): SysfsPort {
-  // The capture's own entries are the node table (no copy per entry: at 50k functions a capture has
-  // a million); directories implied by keys live beside them. A prototype-less dictionary answers
-  // only its own keys, so a capture built elsewhere with a prototype is copied once into one.
-  let entries: Record<string, CaptureEntry> = capture.entries as Record<string, CaptureEntry>;
-  if (Object.getPrototypeOf(entries) !== null) entries = Object.assign(Object.create(null) as Record<string, CaptureEntry>, entries);
-  const implied = new Map<string, Node>([['', DIR]]);
-  const nodes = { get: (key: string): Node | undefined => entries[key] ?? implied.get(key) };
-  const children = new Map<string, Set<string>>();
-  children.set('', new Set());
-  const addChild = (dir: string, name: string): void => {
-    let set = children.get(dir);
-    if (!set) children.set(dir, (set = new Set()));
-    set.add(name);
-  };
-  // Object.keys, not Object.entries: entries() allocates a pair per entry.
-  for (const key of Object.keys(entries)) {
-    let slash = key.lastIndexOf('/');
-    let child = key;
-    while (true) {
-      const parent = slash < 0 ? '' : child.slice(0, slash);
-      const name = slash < 0 ? child : child.slice(slash + 1);
-      const known = children.get(parent)?.has(name) ?? false;
-      addChild(parent, name);
-      if (known || parent === '') break;
-      if (entries[parent] === undefined) implied.set(parent, DIR);
-      child = parent;
-      slash = child.lastIndexOf('/');
-    }
-  }
+  const t = tableOf(capture) ?? tableFromEntries(capture.entries);
   const proc = new Map<string, string>([
     ['/proc/cmdline', `${capture.cmdline.join(' ')}\n`],
     ['/proc/sys/kernel/osrelease', `${capture.kernel}\n`],
   ]);
-
-  // A key whose every ancestor is a directory resolves without a component walk (the common case).
-  // Only a non-directory with entries below it (a link or file captured with children) can make a
-  // key indirect; captures normally have none, and then no key needs checking.
-  const blocked = [...children.keys()].some((k) => !isDir(nodes.get(k) ?? DIR));
-  const direct = (key: string): boolean => {
-    if (!blocked) return true;
-    for (let i = key.indexOf('/'); i >= 0; i = key.indexOf('/', i + 1)) {
-      const a = nodes.get(key.slice(0, i));
-      if (a === undefined || !isDir(a)) return false;
-    }
-    return true;
+  const isDir = (n: number): boolean => t.kind[n] === DIR || t.kind[n] === IMPLIED;
+  const errOf = (path: string, n: number, what = ''): Result<never> => {
+    const e = t.vals[n] as Errno;
+    return err(e, `${path}: ${what}could not be read when captured (${e})`);
   };
 
-  function resolve(path: string, followLast: boolean): Result<Resolved> {
-    if (!path.startsWith('/sys/') && path !== '/sys') return err('ENOENT', `${path}: not under /sys in this capture`);
-    const fast = path.slice(5);
-    const n = nodes.get(fast);
-    if (n !== undefined && (!followLast || !isLink(n)) && direct(fast)) return ok({ key: fast, node: n });
-    const todo = path.slice(5).split('/').filter((c) => c !== '' && c !== '.');
-    const cur: string[] = [];
-    let links = 0;
-    let node: Node = DIR;
-    while (todo.length > 0) {
-      const comp = todo.shift() as string;
-      if (comp === '.') continue;
-      if (comp === '..') {
-        if (cur.length === 0) return err('ENOENT', `${path}: leads above /sys`);
-        cur.pop();
-        node = nodes.get(cur.join('/')) ?? DIR;
-        continue;
-      }
-      const key = cur.length === 0 ? comp : `${cur.join('/')}/${comp}`;
-      const next = nodes.get(key);
-      if (next === undefined) return err('ENOENT', `${path}: /sys/${key} is not in the capture`);
-      const last = todo.length === 0;
-      if (isLink(next) && (!last || followLast)) {
-        if (++links > MAX_SYMLINKS) return err('ELOOP', `${path}: too many levels of symbolic links at /sys/${key}`);
-        let target = next.link;
-        if (target.startsWith('/')) {
-          if (!target.startsWith('/sys/')) return err('ENOENT', `${path}: /sys/${key} points outside /sys (${target})`);
-          cur.length = 0;
-          target = target.slice(5);
-        }
-        todo.unshift(...target.split('/').filter((c) => c !== '' && c !== '.'));
-        continue;
-      }
-      if (!last && !isDir(next)) {
-        if (isError(next)) return err(next.error, `${path}: /sys/${key} could not be read when captured (${next.error})`);
-        return err('ENOTDIR', `${path}: /sys/${key} is not a directory`);
-      }
-      cur.push(comp);
-      node = next;
-    }
-    return ok({ key: cur.join('/'), node });
-  }
-
-  function fileNode(path: string): Result<Resolved> {
-    const r = resolve(path, true);
+  function fileNode(path: string): Result<number> {
+    const r = resolve(t, path, true);
     if (!r.ok) return r;
-    const n = r.value.node;
+    const n = r.value;
     if (isDir(n)) return err('EISDIR', `${path}: is a directory`);
-    if (isError(n)) return err(n.error, `${path}: could not be read when captured (${n.error})`);
+    if (t.kind[n] === ERROR) return errOf(path, n);
     return r;
   }
 
@@ -132,9 +43,9 @@ export function capturePort(capture: SysfsCapture): SysfsPort {
       if (p !== undefined) return ok(p);
       const r = fileNode(path);
       if (!r.ok) return r;
-      const n = r.value.node;
-      if (typeof n === 'string') return ok(n);
-      if (isHex(n)) return ok(latin1(hexToBytes(n.hex)));
+      const n = r.value;
+      if (t.kind[n] === STR) return ok(t.vals[n] as string);
+      if (t.kind[n] === HEX) return ok(Buffer.from(t.hexBytes(t.vals[n] as number)).toString('latin1'));
       return err('EIO', `${path}: unexpected node`);
     },
     readBytes(path) {
@@ -142,26 +53,26 @@ export function capturePort(capture: SysfsCapture): SysfsPort {
       if (p !== undefined) return ok(new TextEncoder().encode(p));
       const r = fileNode(path);
       if (!r.ok) return r;
-      const n = r.value.node;
-      if (typeof n === 'string') return ok(new TextEncoder().encode(n));
-      if (isHex(n)) return ok(hexToBytes(n.hex));
+      const n = r.value;
+      if (t.kind[n] === STR) return ok(new TextEncoder().encode(t.vals[n] as string));
+      if (t.kind[n] === HEX) return ok(t.hexBytes(t.vals[n] as number));
       return err('EIO', `${path}: unexpected node`);
     },
     readLink(path) {
-      const r = resolve(path, false);
+      const r = resolve(t, path, false);
       if (!r.ok) return r;
-      const n = r.value.node;
-      if (isLink(n)) return ok(n.link);
-      if (isError(n)) return err(n.error, `${path}: could not be read when captured (${n.error})`);
+      const n = r.value;
+      if (t.kind[n] === LINK) return ok(t.vals[n] as string);
+      if (t.kind[n] === ERROR) return errOf(path, n);
       return err('EINVAL', `${path}: not a symbolic link`);
     },
     list(path) {
-      const r = resolve(path, true);
+      const r = resolve(t, path, true);
       if (!r.ok) return r;
-      const n = r.value.node;
-      if (isError(n)) return err(n.error, `${path}: could not be read when captured (${n.error})`);
+      const n = r.value;
+      if (t.kind[n] === ERROR) return errOf(path, n);
       if (!isDir(n)) return err('ENOTDIR', `${path}: not a directory`);
-      return ok([...(children.get(r.value.key) ?? [])].sort());
+      return ok(t.childNames(n));
     },
     write(path) {
       return err('EROFS', `${path}: a capture is read-only`);
@@ -169,18 +80,73 @@ export function capturePort(capture: SysfsCapture): SysfsPort {
   };
 }
 
-function nibble(c: number): number {
-  return c <= 57 ? c - 48 : (c | 0x20) - 87;
+/**
+ * The node `path` names. The common case — every component found, no link to follow on the way, no
+ * '.' or '..' — is walked over the path string itself; anything else takes the component walk.
+ */
+function resolve(t: CaptureTable, path: string, followLast: boolean): Result<number> {
+  if (!path.startsWith('/sys/') && path !== '/sys') return err('ENOENT', `${path}: not under /sys in this capture`);
+  const len = path.length;
+  let n = 0;
+  let s = 4;
+  while (s < len && path.charCodeAt(s) === SLASH) s++;
+  while (s < len) {
+    let e = path.indexOf('/', s);
+    if (e < 0) e = len;
+    if (path.charCodeAt(s) === DOT && (e - s === 1 || (e - s === 2 && path.charCodeAt(s + 1) === DOT))) return walk(t, path, followLast);
+    const nm = t.names.find(path, s, e);
+    const c = nm < 0 ? -1 : t.child(n, nm);
+    if (c < 0) return walk(t, path, followLast);
+    let next = e;
+    while (next < len && path.charCodeAt(next) === SLASH) next++;
+    const last = next === len;
+    const k = t.kind[c];
+    if (k === LINK ? !last || followLast : !last && k !== DIR && k !== IMPLIED) return walk(t, path, followLast);
+    n = c;
+    s = next;
+  }
+  return ok(n);
 }
 
-function hexToBytes(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length >> 1);
-  for (let i = 0; i < out.length; i++) out[i] = (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1));
-  return out;
-}
-
-function latin1(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return s;
+/** Component by component, links followed relative to their directory, as the VFS does. */
+function walk(t: CaptureTable, path: string, followLast: boolean): Result<number> {
+  const todo = path.slice(5).split('/').filter((c) => c !== '' && c !== '.');
+  const cur: string[] = [];
+  let links = 0;
+  let node = 0;
+  while (todo.length > 0) {
+    const comp = todo.shift() as string;
+    if (comp === '.') continue;
+    if (comp === '..') {
+      if (cur.length === 0) return err('ENOENT', `${path}: leads above /sys`);
+      cur.pop();
+      node = t.parent[node] as number;
+      continue;
+    }
+    const key = cur.length === 0 ? comp : `${cur.join('/')}/${comp}`;
+    const nm = t.names.find(comp, 0, comp.length);
+    const next = nm < 0 ? -1 : t.child(node, nm);
+    if (next < 0) return err('ENOENT', `${path}: /sys/${key} is not in the capture`);
+    const last = todo.length === 0;
+    const k = t.kind[next];
+    if (k === LINK && (!last || followLast)) {
+      if (++links > MAX_SYMLINKS) return err('ELOOP', `${path}: too many levels of symbolic links at /sys/${key}`);
+      let target = t.vals[next] as string;
+      if (target.startsWith('/')) {
+        if (!target.startsWith('/sys/')) return err('ENOENT', `${path}: /sys/${key} points outside /sys (${target})`);
+        cur.length = 0;
+        node = 0;
+        target = target.slice(5);
+      }
+      todo.unshift(...target.split('/').filter((c) => c !== '' && c !== '.'));
+      continue;
+    }
+    if (!last && k !== DIR && k !== IMPLIED) {
+      if (k === ERROR) return err(t.vals[next] as Errno, `${path}: /sys/${key} could not be read when captured (${t.vals[next] as string})`);
+      return err('ENOTDIR', `${path}: /sys/${key} is not a directory`);
+    }
+    cur.push(comp);
+    node = next;
+  }
+  return ok(node);
 }

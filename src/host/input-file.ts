@@ -31,27 +31,12 @@ export interface InputFileOptions {
  * regular, EFBIG for one over the limit; every message names the file and what it was read as.
  */
 export function readInputFile(path: string, opts: InputFileOptions): Result<Buffer> {
-  const where = `${opts.what} ${shown(path)}`;
-  let fd: number;
+  const o = openInputFile(path, opts);
+  if (!o.ok) return o;
+  const { fd, size, where } = o.value;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | (opts.noFollow ? constants.O_NOFOLLOW : 0));
-  } catch (e) {
-    const code = fsErrno(e);
-    const why = code === 'ELOOP' && opts.noFollow ? 'is a symbolic link (refused)' : code === 'ENOENT' ? 'does not exist' : `cannot be opened (${code})`;
-    return err(code, `${where} ${why}`);
-  }
-  try {
-    const st = fstatSync(fd);
-    if (st.isDirectory()) return err('EISDIR', `${where} is a directory`);
-    if (!st.isFile()) return err('EINVAL', `${where} is not a regular file (${kindOf(st)})`);
-    if (opts.trusted && process.geteuid !== undefined) {
-      const me = process.geteuid();
-      if (st.uid !== me) return err('EPERM', `${where} is owned by uid ${st.uid}, not by uid ${me} who runs dmaown: refused`);
-      if ((st.mode & 0o022) !== 0) return err('EPERM', `${where} is writable by ${st.mode & 0o002 ? 'everyone' : 'its group'} (mode ${(st.mode & 0o777).toString(8)}): refused`);
-    }
-    if (st.size > opts.maxBytes) return err('EOVERFLOW', `${where} is ${st.size} bytes, more than the ${opts.maxBytes} a ${opts.what} may have`);
     // st.size is a hint only: procfs and sysfs files report 0 (or 4096) whatever they hold.
-    let buf = Buffer.allocUnsafe(Math.min(Math.max(st.size + 1, 4096), opts.maxBytes + 1));
+    let buf = Buffer.allocUnsafe(Math.min(Math.max(size + 1, 4096), opts.maxBytes + 1));
     let n = 0;
     for (;;) {
       if (n === buf.length) {
@@ -70,6 +55,42 @@ export function readInputFile(path: string, opts: InputFileOptions): Result<Buff
     return err(fsErrno(e), `${where} cannot be read (${fsErrno(e)})`);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * The checks of `readInputFile` without the read: an open descriptor of a regular file of at most
+ * `maxBytes` (at open time), which the caller reads and closes. Errors as `readInputFile`'s.
+ */
+export function openInputFile(path: string, opts: InputFileOptions): Result<{ fd: number; size: number; where: string }> {
+  const where = `${opts.what} ${shown(path)}`;
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | (opts.noFollow ? constants.O_NOFOLLOW : 0));
+  } catch (e) {
+    const code = fsErrno(e);
+    const why = code === 'ELOOP' && opts.noFollow ? 'is a symbolic link (refused)' : code === 'ENOENT' ? 'does not exist' : `cannot be opened (${code})`;
+    return err(code, `${where} ${why}`);
+  }
+  const r = checkOpened(fd, where, opts);
+  if (!r.ok) closeSync(fd);
+  return r.ok ? ok({ fd, size: r.value, where }) : r;
+}
+
+function checkOpened(fd: number, where: string, opts: InputFileOptions): Result<number> {
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) return err('EISDIR', `${where} is a directory`);
+    if (!st.isFile()) return err('EINVAL', `${where} is not a regular file (${kindOf(st)})`);
+    if (opts.trusted && process.geteuid !== undefined) {
+      const me = process.geteuid();
+      if (st.uid !== me) return err('EPERM', `${where} is owned by uid ${st.uid}, not by uid ${me} who runs dmaown: refused`);
+      if ((st.mode & 0o022) !== 0) return err('EPERM', `${where} is writable by ${st.mode & 0o002 ? 'everyone' : 'its group'} (mode ${(st.mode & 0o777).toString(8)}): refused`);
+    }
+    if (st.size > opts.maxBytes) return err('EOVERFLOW', `${where} is ${st.size} bytes, more than the ${opts.maxBytes} a ${opts.what} may have`);
+    return ok(st.size);
+  } catch (e) {
+    return err(fsErrno(e), `${where} cannot be read (${fsErrno(e)})`);
   }
 }
 

@@ -1,6 +1,8 @@
 import { err, ok, type Errno, type Result } from '../model/errno.js';
 import { kernelVersion } from '../model/profiles.js';
 import { parseCaptureJson } from './capture-json.js';
+import { scanCaptureFile } from './capture-scan.js';
+import { withTable } from './capture-table.js';
 import { isErrno } from '../model/errno.js';
 import { INPUT_LIMITS, readInputFile } from './input-file.js';
 import { shown } from './shown.js';
@@ -129,11 +131,24 @@ export function parseCapture(text: string, file = '<capture>'): Result<SysfsCapt
 }
 
 /**
- * Reads and parses a capture file; fs errors keep their errno (ENOENT, EACCES, EISDIR, ...). The file
- * is read as bytes and parsed in pieces (`parseCaptureJson`), so its size is bounded by Node's 2 GiB
- * file read, not by V8's ~512 MiB string limit; a larger file is EIO with Node's message naming it.
+ * Reads and parses a capture file; fs errors keep their errno (ENOENT, EACCES, EISDIR, ...). A capture
+ * of the usual shape is read in one pass straight into the table its port answers from
+ * (`scanCaptureFile`: a window of the file at a time, config decoded to bytes); anything else —
+ * including every error — is read as bytes and parsed in pieces (`parseCaptureJson`), so its size is
+ * bounded by Node's 2 GiB file read, not by V8's ~512 MiB string limit; a larger file is EIO with
+ * Node's message naming it. Both ways give the same capture; `entries` of the first is made on demand.
  */
 export function readCaptureFile(file: string): Result<SysfsCapture> {
+  const fast = scanCaptureFile(file);
+  if (fast !== null) {
+    const head = validateCapture(fast.top, file);
+    if (head.ok) return ok(withTable(head.value, fast.table));
+  }
+  return readCaptureFileWhole(file);
+}
+
+/** `readCaptureFile` without the one-pass reader: the whole file, parsed, then validated. */
+export function readCaptureFileWhole(file: string): Result<SysfsCapture> {
   const r = readInputFile(file, { what: 'capture', maxBytes: INPUT_LIMITS.capture });
   if (!r.ok) return r;
   const json = parseCaptureJson(r.value, file);

@@ -1,0 +1,455 @@
+import { closeSync, readSync } from 'node:fs';
+import { isErrno } from '../model/errno.js';
+import { CaptureTable, DIR, ERROR, FNV_START, HEX, Interner, LINK, STR, fnvStep } from './capture-table.js';
+import { INPUT_LIMITS, openInputFile } from './input-file.js';
+import { MAX_JSON_DEPTH } from './json-depth.js';
+
+/**
+ * A capture file read in one pass, a window of it at a time, straight into the node table a capture
+ * port answers from: no whole-file buffer, no JSON tree, no string per key, config hex decoded into
+ * bytes as it is met. It reads the usual shape of a capture — any whitespace, entries as strings or
+ * `{"hex"|"link"|"error": "..."}` / `{"dir": true}`, ASCII keys — and gives up (null) on anything
+ * else: an error of any kind (fs, size, syntax, depth, content), a key given twice, a key with an
+ * escape or a non-ASCII byte, a string mixing escapes and non-ASCII bytes. The caller then reads
+ * the file the general way (`parseCaptureJson` + `validateCapture`), which names the problem, so
+ * every answer — the capture or the error — is the one that way gives.
+ *
+ * Answers the top-level members other than `entries` as `JSON.parse` gives them (`entries` an
+ * empty placeholder, for `validateCapture` to check the header), and the table of the entries.
+ * `window`: bytes read at a time (tests make it tiny so that every token meets its edge).
+ */
+export function scanCaptureFile(file: string, window = WINDOW): { top: Record<string, unknown>; table: CaptureTable } | null {
+  const o = openInputFile(file, { what: 'capture', maxBytes: INPUT_LIMITS.capture });
+  if (!o.ok) return null;
+  const s = new Scanner(o.value.fd, INPUT_LIMITS.capture, window);
+  try {
+    return s.capture();
+  } catch (e) {
+    if (e === BAIL) return null;
+    throw e;
+  } finally {
+    closeSync(o.value.fd);
+  }
+}
+
+const BAIL = new Error('not the usual capture shape'), MORE = new Error('past the window');
+const WINDOW = 1 << 20;
+const QUOTE = 0x22, BACKSLASH = 0x5c, OPEN = 0x7b, CLOSE = 0x7d, OPEN_A = 0x5b, CLOSE_A = 0x5d, COLON = 0x3a, COMMA = 0x2c, SLASH = 0x2f, DOT = 0x2e;
+
+/** Hex digit values, -1 for anything else (including the window's 0 sentinel). */
+const HEX_DIGIT = new Int8Array(256).fill(-1);
+for (let c = 0; c < 10; c++) HEX_DIGIT[0x30 + c] = c;
+for (let c = 0; c < 6; c++) HEX_DIGIT[0x61 + c] = HEX_DIGIT[0x41 + c] = 10 + c;
+
+const isSpace = (c: number | undefined): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+/**
+ * The window: buf[0..end) holds file bytes, buf[end] is a 0 byte (never valid outside a string, and
+ * never valid raw inside one), so loops stop there without bounds checks; `stop(i)` then tells the
+ * end of the window (MORE: read on and parse the unit again) from a real unexpected byte (BAIL).
+ */
+class Scanner {
+  private buf: Buffer;
+  /** Below this many bytes left in the window, it is refilled before the next entry. */
+  private readonly slack: number;
+  private end = 0;
+  private eof = false;
+  private total = 0;
+  private readonly t = new CaptureTable();
+  private readonly values = new Interner();
+  private scratch = Buffer.allocUnsafe(256);
+  /** How many of the bytes the last `hex` decoded are kept (up to the last non-zero one). */
+  private hexKept = 0;
+  /** Whether the last `entry` ended its object ('}' rather than ','). */
+  private closed = false;
+  /** The string the last `str` read. */
+  private sval = '';
+
+  constructor(private readonly fd: number, private readonly max: number, window: number) {
+    this.buf = Buffer.allocUnsafe(window + 1);
+    this.buf[0] = 0;
+    this.slack = window >> 4;
+  }
+
+  capture(): { top: Record<string, unknown>; table: CaptureTable } {
+    let p = this.unit(0, (i) => { i = this.ws(i); if (this.buf[i] !== OPEN) this.stop(i); return i + 1; });
+    const top: Record<string, unknown> = {};
+    let entries = false;
+    p = this.unit(p, (i) => this.wsMore(i));
+    if (this.buf[p] === CLOSE) return this.finish(p + 1, top);
+    for (;;) {
+      let key = '';
+      p = this.unit(p, (i) => {
+        if (this.buf[i] !== QUOTE) this.stop(i);
+        i = this.str(i + 1, false);
+        key = this.sval;
+        i = this.ws(i);
+        if (this.buf[i] !== COLON) this.stop(i);
+        return this.wsMore(i + 1);
+      });
+      let value: unknown;
+      if (key === 'entries') {
+        if (entries || this.buf[p] !== OPEN) throw BAIL;
+        entries = true;
+        p = this.entries(p + 1);
+        value = Object.create(null);
+      } else {
+        p = this.unit(p, (i) => {
+          const e = this.valueEnd(i);
+          try {
+            value = JSON.parse(this.buf.toString('utf8', i, e)) as unknown;
+          } catch {
+            throw BAIL;
+          }
+          return e;
+        });
+      }
+      if (key === '__proto__') Object.defineProperty(top, key, { value, enumerable: true, writable: true, configurable: true });
+      else top[key] = value;
+      let closed = false;
+      p = this.unit(p, (i) => {
+        i = this.ws(i);
+        if (this.buf[i] === CLOSE) closed = true;
+        else if (this.buf[i] !== COMMA) this.stop(i);
+        return this.ws(i + 1);
+      });
+      if (closed) return this.finish(p, top);
+    }
+  }
+
+  /** After the top-level object: only whitespace to the end of the file. */
+  private finish(p: number, top: Record<string, unknown>): { top: Record<string, unknown>; table: CaptureTable } {
+    for (;;) {
+      while (p < this.end && isSpace(this.buf[p])) p++;
+      if (p < this.end) throw BAIL;
+      if (this.eof) return { top, table: this.t };
+      p -= this.fill(p, false);
+    }
+  }
+
+  /** The members of `entries`, from just after its '{' to just after its '}'. */
+  private entries(p: number): number {
+    p = this.unit(p, (i) => this.wsMore(i));
+    if (this.buf[p] === CLOSE) return p + 1;
+    for (;;) {
+      if (this.end - p < this.slack && !this.eof) p -= this.fill(p, false);
+      let next: number;
+      try {
+        next = this.entry(p);
+      } catch (e) {
+        if (e !== MORE) throw e;
+        p -= this.fill(p, true);
+        continue;
+      }
+      p = next;
+      if (this.closed) return p;
+    }
+  }
+
+  /**
+   * One `"key": value,` (or its closing '}', then `closed`), added to the table once all of it was
+   * read; answers the index after the ',' or '}'.
+   */
+  private entry(i: number): number {
+    const b = this.buf;
+    i = this.ws(i);
+    if (b[i] !== QUOTE) this.stop(i);
+    const ks = i + 1;
+    // The key's bytes are checked when it goes into the table (`node`).
+    const ke = b.indexOf(QUOTE, ks);
+    if (ke < 0 || ke >= this.end) this.stop(this.end);
+    i = ke;
+    i = this.ws(i + 1);
+    if (b[i] !== COLON) this.stop(i);
+    i = this.ws(i + 1);
+    let kind: number, val: unknown = 0, hexFull = -1;
+    if (b[i] === QUOTE) {
+      i = this.str(i + 1, true);
+      kind = STR;
+      val = this.sval;
+    } else if (b[i] === OPEN) {
+      i = this.ws(i + 1);
+      if (b[i] !== QUOTE) this.stop(i);
+      if (i + 8 > this.end) this.stop(this.end);
+      const name = kindName(b, i + 1);
+      if (name < 0) throw BAIL;
+      i = this.ws(i + (name === LINK ? 6 : name === ERROR ? 7 : 5));
+      if (b[i] !== COLON) this.stop(i);
+      i = this.ws(i + 1);
+      if (name === DIR) {
+        if (i + 4 > this.end) this.stop(this.end);
+        if (b[i] !== 0x74 || b[i + 1] !== 0x72 || b[i + 2] !== 0x75 || b[i + 3] !== 0x65) this.stop(i);
+        i += 4;
+        kind = DIR;
+      } else {
+        if (b[i] !== QUOTE) this.stop(i);
+        if (name === HEX) {
+          kind = HEX;
+          const q = b.indexOf(QUOTE, i + 1);
+          if (q < 0 || q >= this.end) this.stop(this.end);
+          hexFull = this.hex(i + 1, q);
+          i = q + 1;
+        } else {
+          i = this.str(i + 1, true);
+          val = this.sval;
+          if (name === LINK) {
+            kind = LINK;
+            if (!linkOk(this.sval)) throw BAIL;
+          } else {
+            kind = ERROR;
+            if (!isErrno(this.sval)) throw BAIL;
+          }
+        }
+      }
+      i = this.ws(i);
+      if (b[i] !== CLOSE) this.stop(i);
+      i++;
+    } else this.stop(i);
+    i = this.ws(i);
+    if (b[i] === CLOSE) this.closed = true;
+    else if (b[i] === COMMA) this.closed = false;
+    else this.stop(i);
+    i++;
+    // Everything read: the entry goes into the table (a MORE can no longer repeat it).
+    if (hexFull >= 0) val = this.t.commitHex(this.hexKept, hexFull);
+    if (!this.t.setEntry(this.node(ks, ke), kind, val)) throw BAIL;
+    return i;
+  }
+
+  /** The node of key b[s..e) (printable ASCII), made with its parents; a bad key gives up. */
+  private node(s: number, e: number): number {
+    if (e === s || e - s > 4096) throw BAIL;
+    const b = this.buf, t = this.t;
+    let n = 0, from = s, h = FNV_START;
+    for (let j = s; ; j++) {
+      const c = b[j] as number;
+      if (j === e || c === SLASH) {
+        const len = j - from;
+        if (len === 0 || (b[from] === DOT && (len === 1 || (len === 2 && b[from + 1] === DOT)))) throw BAIL;
+        n = t.childOrAdd(n, t.names.fromBytes(b, from, j, h >>> 0));
+        if (j === e) return n;
+        from = j + 1;
+        h = FNV_START;
+      } else if (c < 0x20 || c >= 0x7f || c === BACKSLASH) throw BAIL;
+      else h = fnvStep(h, c);
+    }
+  }
+
+  /**
+   * Hex digits b[s..q) decoded into the table's arena (not yet kept): the trailing run of '0' digits
+   * (most of a 4096-byte config space) is found by comparing memory and not decoded or stored.
+   * Answers the byte count; `hexKept` is how many of them are stored.
+   */
+  private hex(s: number, q: number): number {
+    if ((q - s) & 1) throw BAIL;
+    const n = (q - s) >> 1, b = this.buf;
+    const kept = n - zeroPairsAtEnd(b, s, q);
+    const a = this.t.reserveHex(kept);
+    let o = this.t.arenaUsed;
+    for (let j = s, e = s + 2 * kept; j < e; j += 2) {
+      const hi = HEX_DIGIT[b[j] as number] as number, lo = HEX_DIGIT[b[j + 1] as number] as number;
+      if ((hi | lo) < 0) throw BAIL;
+      a[o++] = (hi << 4) | lo;
+    }
+    this.hexKept = kept;
+    return n;
+  }
+
+  /**
+   * The JSON string whose text starts at b[i] (after its quote), into `sval`; answers the index after
+   * its closing quote. `intern`: ASCII strings are stored once (sysfs repeats its values a lot).
+   */
+  private str(i: number, intern: boolean): number {
+    const b = this.buf;
+    let h = FNV_START, c = 0, j = i;
+    for (; (c = b[j] as number) !== QUOTE; j++) {
+      if (c < 0x20 || c >= 0x80 || c === BACKSLASH) break;
+      h = fnvStep(h, c);
+    }
+    if (c === QUOTE) {
+      this.sval = intern ? this.values.strings[this.values.fromBytes(b, i, j, h >>> 0)] as string : b.toString('latin1', i, j);
+      return j + 1;
+    }
+    if (c < 0x20) this.stop(j);
+    if (c >= 0x80) {
+      // Non-ASCII: decoded as the whole text would be, if there is no escape.
+      for (; (c = b[j] as number) !== QUOTE; j++) {
+        if (c < 0x20) this.stop(j);
+        if (c === BACKSLASH) throw BAIL;
+      }
+      this.sval = b.toString('utf8', i, j);
+      return j + 1;
+    }
+    // Escapes (ASCII only; \u only below 0x80): unescaped into scratch, after the plain prefix.
+    let s = this.scratch;
+    if (s.length < j - i + 64) s = this.scratch = Buffer.allocUnsafe(2 * (j - i) + 64);
+    let n = 0;
+    for (let k = i; k < j; k++) s[n++] = b[k] as number;
+    for (; (c = b[j] as number) !== QUOTE; j++) {
+      if (c < 0x20) this.stop(j);
+      if (c >= 0x80) throw BAIL;
+      if (c === BACKSLASH) {
+        const e = b[++j] as number;
+        if (e === 0x6e) c = 0x0a; else if (e === 0x74) c = 0x09; else if (e === 0x72) c = 0x0d;
+        else if (e === 0x22 || e === BACKSLASH || e === SLASH) c = e;
+        else if (e === 0x62) c = 0x08; else if (e === 0x66) c = 0x0c;
+        else if (e === 0x75) {
+          if (j + 5 > this.end) this.stop(this.end);
+          if (b[j + 1] !== 0x30 || b[j + 2] !== 0x30) throw BAIL;
+          const hi = HEX_DIGIT[b[j + 3] as number] as number, lo = HEX_DIGIT[b[j + 4] as number] as number;
+          if (hi < 0 || hi > 7 || lo < 0) throw BAIL;
+          c = (hi << 4) | lo;
+          j += 4;
+        } else this.stop(j);
+      }
+      if (n === s.length) {
+        const bigger = Buffer.allocUnsafe(2 * n);
+        s.copy(bigger, 0, 0, n);
+        s = this.scratch = bigger;
+      }
+      s[n++] = c;
+      h = fnvStep(h, c);
+    }
+    this.sval = intern ? this.values.strings[this.values.fromBytes(s, 0, n, h >>> 0)] as string : s.toString('latin1', 0, n);
+    return j + 1;
+  }
+
+  /** End of the JSON value at b[i] (as parseCaptureJson finds it; JSON.parse checks it). */
+  private valueEnd(i: number): number {
+    const b = this.buf;
+    const c = b[i] as number;
+    if (c === QUOTE) return this.stringEnd(i);
+    if (c === OPEN || c === OPEN_A) {
+      let depth = 0;
+      for (let j = i; ;) {
+        const x = b[j] as number;
+        if (x === QUOTE) { j = this.stringEnd(j); continue; }
+        if (x === OPEN || x === OPEN_A) { if (++depth > MAX_JSON_DEPTH) throw BAIL; }
+        else if ((x === CLOSE || x === CLOSE_A) && --depth === 0) return j + 1;
+        else if (x === 0 && j >= this.end) this.stop(j);
+        j++;
+      }
+    }
+    let j = i;
+    while (b[j] !== COMMA && b[j] !== CLOSE && b[j] !== CLOSE_A && !isSpace(b[j]) && j < this.end) j++;
+    if (j === this.end && !this.eof) this.stop(j);
+    if (j === i) throw BAIL;
+    return j;
+  }
+
+  private stringEnd(i: number): number {
+    const b = this.buf;
+    for (let from = i + 1; ;) {
+      const q = b.indexOf(QUOTE, from);
+      if (q < 0 || q >= this.end) this.stop(this.end);
+      let k = q - 1;
+      while (b[k] === BACKSLASH) k--;
+      if ((q - 1 - k) % 2 === 0) return q + 1;
+      from = q + 1;
+    }
+  }
+
+  private ws(i: number): number {
+    const b = this.buf;
+    while (isSpace(b[i])) i++;
+    return i;
+  }
+
+  /** `ws`, and a byte after it in the window. */
+  private wsMore(i: number): number {
+    i = this.ws(i);
+    if (i >= this.end) this.stop(i);
+    return i;
+  }
+
+  /** At b[i], something other than what the grammar allows: the end of the window, or a real mismatch. */
+  private stop(i: number): never {
+    throw i >= this.end && !this.eof ? MORE : BAIL;
+  }
+
+  /**
+   * `f(p)` — a unit of parsing that changes nothing outside the scanner until it has read all it
+   * needs — run again with more of the file while it runs past the window. Answers where it ended.
+   */
+  private unit(p: number, f: (p: number) => number): number {
+    for (;;) {
+      try {
+        return f(p);
+      } catch (e) {
+        if (e !== MORE) throw e;
+        p -= this.fill(p, true);
+      }
+    }
+  }
+
+  /**
+   * Reads on: keeps buf[keep..end) (moved to the start), fills the rest; `grow` doubles the window
+   * when what is kept fills half of it. Answers how far the kept bytes moved.
+   */
+  private fill(keep: number, grow: boolean): number {
+    if (this.eof) throw BAIL;
+    const rest = this.end - keep;
+    if (grow && rest * 2 > this.buf.length - 1) {
+      const bigger = Buffer.allocUnsafe(2 * (this.buf.length - 1) + 1);
+      this.buf.copy(bigger, 0, keep, this.end);
+      this.buf = bigger;
+    } else if (keep > 0) this.buf.copy(this.buf, 0, keep, this.end);
+    this.end = rest;
+    const room = this.buf.length - 1;
+    while (this.end < room) {
+      let got: number;
+      try {
+        got = readSync(this.fd, this.buf, this.end, room - this.end, null);
+      } catch {
+        throw BAIL;
+      }
+      if (got === 0) { this.eof = true; break; }
+      this.end += got;
+      this.total += got;
+      if (this.total > this.max) throw BAIL;
+    }
+    this.buf[this.end] = 0;
+    return keep;
+  }
+}
+
+/** `validateCapture`'s rule for a link target: non-empty, at most 4096 characters, no control characters. */
+function linkOk(l: string): boolean {
+  if (l === '' || l.length > 4096) return false;
+  for (let i = 0; i < l.length; i++) {
+    const c = l.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return false;
+  }
+  return true;
+}
+
+/**
+ * The kind named by the key at b[i] (after its quote) with its closing quote — `hex"`, `dir"`,
+ * `link"`, `error"` — or -1. The caller made sure 8 bytes are in the window.
+ */
+function kindName(b: Buffer, i: number): number {
+  const c = b[i];
+  if (c === 0x68) return b[i + 1] === 0x65 && b[i + 2] === 0x78 && b[i + 3] === QUOTE ? HEX : -1;
+  if (c === 0x64) return b[i + 1] === 0x69 && b[i + 2] === 0x72 && b[i + 3] === QUOTE ? DIR : -1;
+  if (c === 0x6c) return b[i + 1] === 0x69 && b[i + 2] === 0x6e && b[i + 3] === 0x6b && b[i + 4] === QUOTE ? LINK : -1;
+  if (c === 0x65) return b[i + 1] === 0x72 && b[i + 2] === 0x72 && b[i + 3] === 0x6f && b[i + 4] === 0x72 && b[i + 5] === QUOTE ? ERROR : -1;
+  return -1;
+}
+
+/** A run of '0' hex digits to compare with. */
+const ZEROS = Buffer.alloc(1 << 14, 0x30);
+
+/**
+ * How many "00" pairs end the hex digits b[s..q) (q - s even): the longest all-'0' suffix, found by
+ * binary search over memory comparisons (an all-'0' suffix stays all-'0' when shortened).
+ */
+function zeroPairsAtEnd(b: Buffer, s: number, q: number): number {
+  let lo = 0, hi = (q - s) >> 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    const len = 2 * mid;
+    if (len <= ZEROS.length && b.compare(ZEROS, 0, len, q - len, q) === 0) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}

@@ -1,0 +1,313 @@
+import type { CaptureEntry, SysfsCapture } from './read-capture.js';
+
+/**
+ * The node table a capture port answers from: the capture's keys as a tree of components (each
+ * component name stored once, `vendor` not 10,000 times), every node a few slots of typed arrays,
+ * config space as bytes in one arena with its trailing zeros left out. Built either by the capture
+ * file reader straight from the file's bytes (capture-scan.ts) or from a capture's `entries`
+ * (`tableFromEntries`); both answer the same.
+ */
+
+/** Node kinds. IMPLIED: a directory only implied by the keys below it. */
+export const IMPLIED = 0, DIR = 1, STR = 2, LINK = 3, HEX = 4, ERROR = 5, OTHER = 6;
+
+const FNV = 0x811c9dc5, FNV_PRIME = 0x01000193;
+export const fnvStep = (h: number, c: number): number => Math.imul(h ^ c, FNV_PRIME);
+export const FNV_START = FNV;
+
+/** Strings stored once, found by their bytes (ASCII) or by a slice of a JS string, no substring made. */
+export class Interner {
+  readonly strings: string[] = [];
+  private slots = new Int32Array(1024);
+  private mask = 1023;
+
+  /** The id of the ASCII text b[s..e) whose FNV hash is h, added when new. */
+  fromBytes(b: Buffer, s: number, e: number, h: number): number {
+    const len = e - s;
+    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
+      const id = this.slots[i] as number;
+      if (id === 0) return this.add(b.toString('latin1', s, e), i);
+      const t = this.strings[id - 1] as string;
+      if (t.length !== len) continue;
+      let j = 0;
+      while (j < len && t.charCodeAt(j) === b[s + j]) j++;
+      if (j === len) return id - 1;
+    }
+  }
+
+  /** The id of str[s..e), or -1. */
+  find(str: string, s: number, e: number): number {
+    let h = FNV;
+    for (let j = s; j < e; j++) h = fnvStep(h, str.charCodeAt(j));
+    const len = e - s;
+    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
+      const id = this.slots[i] as number;
+      if (id === 0) return -1;
+      const t = this.strings[id - 1] as string;
+      if (t.length !== len) continue;
+      let j = 0;
+      while (j < len && t.charCodeAt(j) === str.charCodeAt(s + j)) j++;
+      if (j === len) return id - 1;
+    }
+  }
+
+  /** The id of str, added when new. */
+  fromString(str: string): number {
+    const id = this.find(str, 0, str.length);
+    if (id >= 0) return id;
+    let h = FNV;
+    for (let j = 0; j < str.length; j++) h = fnvStep(h, str.charCodeAt(j));
+    let i = h & this.mask;
+    while (this.slots[i] !== 0) i = (i + 1) & this.mask;
+    return this.add(str, i);
+  }
+
+  private add(str: string, slot: number): number {
+    this.strings.push(str);
+    this.slots[slot] = this.strings.length;
+    if (this.strings.length * 2 > this.mask) this.rehash();
+    return this.strings.length - 1;
+  }
+
+  private rehash(): void {
+    const size = (this.mask + 1) * 2;
+    this.slots = new Int32Array(size);
+    this.mask = size - 1;
+    for (let id = 0; id < this.strings.length; id++) {
+      const t = this.strings[id] as string;
+      let h = FNV;
+      for (let j = 0; j < t.length; j++) h = fnvStep(h, t.charCodeAt(j));
+      let i = h & this.mask;
+      while (this.slots[i] !== 0) i = (i + 1) & this.mask;
+      this.slots[i] = id + 1;
+    }
+  }
+}
+
+export class CaptureTable {
+  readonly names = new Interner();
+  /** Node 0 is /sys itself. */
+  size = 1;
+  parent = new Int32Array(1024);
+  name = new Int32Array(1024);
+  firstChild = new Int32Array(1024).fill(-1);
+  nextSibling = new Int32Array(1024).fill(-1);
+  kind = new Uint8Array(1024);
+  /** STR, LINK, ERROR: the text; HEX: the index into hexOff/hexLen/hexFull; OTHER: the entry as given. */
+  readonly vals: unknown[] = [0];
+  /** The nodes that are entries (not implied), in the order the capture listed them. */
+  order = new Int32Array(1024);
+  entryCount = 0;
+  private slots = new Int32Array(2048);
+  private mask = 2047;
+  /** Config space: bytes up to the last non-zero one, and the length read. */
+  arena = new Uint8Array(1 << 16);
+  arenaUsed = 0;
+  readonly hexOff: number[] = [];
+  readonly hexLen: number[] = [];
+  readonly hexFull: number[] = [];
+
+  /** The child of `dir` named by name id `nm`, or -1. */
+  child(dir: number, nm: number): number {
+    for (let i = slotHash(dir, nm) & this.mask; ; i = (i + 1) & this.mask) {
+      const c = (this.slots[i] as number) - 1;
+      if (c < 0) return -1;
+      if (this.parent[c] === dir && this.name[c] === nm) return c;
+    }
+  }
+
+  /** The child of `dir` named `nm`, added as an implied directory when new. */
+  childOrAdd(dir: number, nm: number): number {
+    let i = slotHash(dir, nm) & this.mask;
+    for (; ; i = (i + 1) & this.mask) {
+      const c = (this.slots[i] as number) - 1;
+      if (c < 0) break;
+      if (this.parent[c] === dir && this.name[c] === nm) return c;
+    }
+    if (this.size === this.parent.length) this.growNodes();
+    const c = this.size++;
+    this.parent[c] = dir;
+    this.name[c] = nm;
+    this.nextSibling[c] = this.firstChild[dir] as number;
+    this.firstChild[dir] = c;
+    this.vals.push(0);
+    this.slots[i] = c + 1;
+    if (this.size * 2 > this.mask) this.rehash();
+    return c;
+  }
+
+  /** Makes node `n` an entry. False when it already is one (a key given twice). */
+  setEntry(n: number, kind: number, val: unknown): boolean {
+    if (this.kind[n] !== IMPLIED) return false;
+    this.kind[n] = kind;
+    this.vals[n] = val;
+    if (this.entryCount === this.order.length) this.order = grown(this.order, this.order.length * 2);
+    this.order[this.entryCount++] = n;
+    return true;
+  }
+
+  /** Room for `n` more config bytes at `arenaUsed`. */
+  reserveHex(n: number): Uint8Array {
+    if (this.arenaUsed + n > this.arena.length) {
+      const a = new Uint8Array(Math.max(this.arena.length * 2, this.arenaUsed + n));
+      a.set(this.arena.subarray(0, this.arenaUsed));
+      this.arena = a;
+    }
+    return this.arena;
+  }
+
+  /**
+   * Keeps the `full` bytes just written at `arenaUsed`, of which the first `kept` are all up to the
+   * last non-zero one (the rest are zeros and not stored); answers the hex index.
+   */
+  commitHex(kept: number, full: number): number {
+    this.hexOff.push(this.arenaUsed);
+    this.hexLen.push(kept);
+    this.hexFull.push(full);
+    this.arenaUsed += kept;
+    return this.hexOff.length - 1;
+  }
+
+  /** The bytes of hex index `h`, a fresh copy. */
+  hexBytes(h: number): Uint8Array {
+    const out = new Uint8Array(this.hexFull[h] as number);
+    const off = this.hexOff[h] as number;
+    out.set(this.arena.subarray(off, off + (this.hexLen[h] as number)));
+    return out;
+  }
+
+  /** Names of the children of `n`, sorted. */
+  childNames(n: number): string[] {
+    const out: string[] = [];
+    for (let c = this.firstChild[n] as number; c >= 0; c = this.nextSibling[c] as number) out.push(this.names.strings[this.name[c] as number] as string);
+    return out.sort();
+  }
+
+  /** The key of node `n` (its path below /sys). */
+  keyOf(n: number): string {
+    const parts: string[] = [];
+    for (; n > 0; n = this.parent[n] as number) parts.push(this.names.strings[this.name[n] as number] as string);
+    return parts.reverse().join('/');
+  }
+
+  /** The entry node `n` holds, as a capture's `entries` has it. */
+  entryOf(n: number): CaptureEntry {
+    const v = this.vals[n];
+    switch (this.kind[n]) {
+      case STR: return v as string;
+      case LINK: return { link: v as string };
+      case ERROR: return { error: v as never };
+      case HEX: return { hex: Buffer.from(this.hexBytes(v as number)).toString('hex') };
+      case DIR: return { dir: true };
+      default: return v as CaptureEntry;
+    }
+  }
+
+  /** The `entries` object of the capture this table was read from: same keys, same order, same values. */
+  entries(): Record<string, CaptureEntry> {
+    const out = Object.create(null) as Record<string, CaptureEntry>;
+    for (let i = 0; i < this.entryCount; i++) {
+      const n = this.order[i] as number;
+      const k = this.keyOf(n);
+      if (k === '__proto__') Object.defineProperty(out, k, { value: this.entryOf(n), enumerable: true, writable: true, configurable: true });
+      else out[k] = this.entryOf(n);
+    }
+    return out;
+  }
+
+  private growNodes(): void {
+    const size = this.parent.length * 2;
+    this.parent = grown(this.parent, size);
+    this.name = grown(this.name, size);
+    this.firstChild = grown(this.firstChild, size, -1);
+    this.nextSibling = grown(this.nextSibling, size, -1);
+    const k = new Uint8Array(size);
+    k.set(this.kind);
+    this.kind = k;
+  }
+
+  private rehash(): void {
+    const size = (this.mask + 1) * 2;
+    this.slots = new Int32Array(size);
+    this.mask = size - 1;
+    for (let c = 1; c < this.size; c++) {
+      let i = slotHash(this.parent[c] as number, this.name[c] as number) & this.mask;
+      while (this.slots[i] !== 0) i = (i + 1) & this.mask;
+      this.slots[i] = c + 1;
+    }
+  }
+}
+
+function slotHash(dir: number, nm: number): number {
+  const h = Math.imul(dir, 0x9e3779b1) ^ Math.imul(nm + 1, 0x85ebca77);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+function grown(a: Int32Array, size: number, fill = 0): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(size);
+  if (fill !== 0) b.fill(fill, a.length);
+  b.set(a);
+  return b;
+}
+
+function nibble(c: number): number {
+  return c <= 57 ? c - 48 : (c | 0x20) - 87;
+}
+
+/**
+ * The table of a capture's `entries` object, for captures not read from a file by capture-scan.ts
+ * (validated pastes and traces, test fixtures). Keys are split at '/'; hex is decoded as the port
+ * always decoded it.
+ */
+export function tableFromEntries(entries: Readonly<Record<string, CaptureEntry>>): CaptureTable {
+  const t = new CaptureTable();
+  for (const key of Object.keys(entries)) {
+    let n = 0;
+    for (let s = 0; ;) {
+      const e = key.indexOf('/', s);
+      n = t.childOrAdd(n, t.names.fromString(key.slice(s, e < 0 ? key.length : e)));
+      if (e < 0) break;
+      s = e + 1;
+    }
+    const v = entries[key] as CaptureEntry;
+    if (typeof v === 'string') t.setEntry(n, STR, v);
+    else if ('link' in v) t.setEntry(n, LINK, v.link);
+    else if ('dir' in v) t.setEntry(n, DIR, 0);
+    else if ('error' in v) t.setEntry(n, ERROR, v.error);
+    else if ('hex' in v) {
+      const hex = v.hex, len = hex.length >> 1;
+      const a = t.reserveHex(len);
+      let kept = 0;
+      for (let i = 0; i < len; i++) if ((a[t.arenaUsed + i] = (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1))) !== 0) kept = i + 1;
+      t.setEntry(n, HEX, t.commitHex(kept, len));
+    } else t.setEntry(n, OTHER, v);
+  }
+  return t;
+}
+
+const TABLES = new WeakMap<SysfsCapture, CaptureTable>();
+
+/** The table a capture was read into, unless its `entries` has been asked for (and so may have changed). */
+export function tableOf(c: SysfsCapture): CaptureTable | undefined {
+  return TABLES.get(c);
+}
+
+/**
+ * `c` (validated, its `entries` a placeholder) with the entries of `t`: `entries` is made from the
+ * table only when asked for — a capture port needs the table alone.
+ */
+export function withTable(c: SysfsCapture, t: CaptureTable): SysfsCapture {
+  const out = { format: c.format, kernel: c.kernel, cmdline: c.cmdline, entries: c.entries, extra: c.extra };
+  Object.defineProperty(out, 'entries', {
+    enumerable: true,
+    configurable: true,
+    get() {
+      TABLES.delete(out);
+      const entries = t.entries();
+      Object.defineProperty(out, 'entries', { value: entries, enumerable: true, writable: true, configurable: true });
+      return entries;
+    },
+  });
+  TABLES.set(out, t);
+  return out;
+}
