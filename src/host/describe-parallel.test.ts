@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeHostReport } from './describe.js';
-import { describeTreeReport, readThreads } from './describe-parallel.js';
+import { cpuPressure, describeTreeReport, readThreads } from './describe-parallel.js';
 import { availableParallelism } from 'node:os';
 import { livePort } from './live-port.js';
 import { materializeCapture } from './materialize.js';
@@ -76,15 +76,26 @@ test('the parallel tree reader: a generated host of 700 functions (bench generat
   }
 });
 
-test('read threads: DMAOWN_READ_THREADS when valid, else one per core (at most 4) unless the load average oversubscribes the cores by a core or more', () => {
-  assert.equal(readThreads({ DMAOWN_READ_THREADS: '3' }, 50), 3);
-  assert.equal(readThreads({ DMAOWN_READ_THREADS: '1' }, 0), 1);
+test('read threads: DMAOWN_READ_THREADS when valid, else a thread per core where the CPUs had room (PSI), else the cores the load average leaves idle', () => {
+  assert.equal(readThreads({ DMAOWN_READ_THREADS: '3' }, 50, 90), 3);
+  assert.equal(readThreads({ DMAOWN_READ_THREADS: '1' }, 0, 0), 1);
   const cores = availableParallelism();
-  assert.equal(readThreads({ DMAOWN_READ_THREADS: 'x' }, 0), Math.min(4, cores));
-  assert.equal(readThreads({}, 0), Math.min(4, cores));
-  assert.equal(readThreads({}, cores + 5), 1);
-  assert.equal(readThreads({}, cores + 1), 1);
-  // Another task on every core but one, or a little more: still a thread per core.
-  assert.equal(readThreads({}, cores - 1), Math.min(4, cores));
-  assert.equal(readThreads({}, cores + 0.5), Math.min(4, cores));
+  assert.equal(readThreads({ DMAOWN_READ_THREADS: 'x' }, 0, null), Math.min(4, cores));
+  // No PSI: the load average alone.
+  assert.equal(readThreads({}, 0, null), Math.min(4, cores));
+  assert.equal(readThreads({}, cores + 5, null), 1);
+  assert.equal(readThreads({}, cores - 1, null), 1);
+  if (cores >= 2) assert.equal(readThreads({}, cores - 2, null), Math.min(4, 2));
+  // Little CPU pressure: a core was idle whatever the (lagging) load average says.
+  assert.equal(readThreads({}, cores, 3.5), Math.min(4, cores));
+  // Contended: back to the load average.
+  assert.equal(readThreads({}, cores + 5, 75.68), 1);
+  assert.equal(readThreads({}, 0, 75.68), Math.min(4, cores));
+});
+
+test('cpuPressure: "some avg10" of /proc/pressure/cpu; null without PSI or when unreadable', () => {
+  assert.equal(cpuPressure(() => 'some avg10=75.68 avg60=83.42 avg300=76.46 total=13985421771\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n'), 75.68);
+  assert.equal(cpuPressure(() => 'some avg10=0.00 avg60=0.00 avg300=0.00 total=1\n'), 0);
+  assert.equal(cpuPressure(() => 'garbage'), null);
+  assert.equal(cpuPressure(() => { throw new Error('ENOENT'); }), null);
 });

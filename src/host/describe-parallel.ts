@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ok, type Result } from '../model/errno.js';
@@ -50,16 +51,35 @@ function threadsAsked(env: Readonly<Record<string, string | undefined>>): number
 }
 
 /**
- * Threads to read with (the calling one included): DMAOWN_READ_THREADS, else one per core (at most 4)
- * unless the machine is oversubscribed by more than a core (1-minute load average ≥ cores + 1), then
- * one. Threads are scheduled fairly against other runnable tasks, so a second thread buys a larger
- * share of the cores under a moderate load too; measured at 10k functions on 2 cores: 2 threads read
- * the tree in 3.7 s instead of 6.3 s at load ~7 with idle cores; at load 8-10 they bought no wall time
- * and cost 0.6 s more CPU (structured clone of the results, a second JIT warm-up).
+ * How contended this machine's CPUs were over the last 10 seconds: the share of time some runnable
+ * task waited for a CPU (/proc/pressure/cpu "some avg10", PSI, Linux 4.20+), or null where the kernel
+ * has no PSI. Read on the machine running dmaown, whatever host it reads.
  */
-export function readThreads(env: Readonly<Record<string, string | undefined>> = process.env, load = loadavg()[0] ?? 0): number {
+export function cpuPressure(read: () => string = () => readFileSync('/proc/pressure/cpu', 'latin1')): number | null {
+  try {
+    const m = /^some avg10=([0-9]+(?:\.[0-9]+)?) /m.exec(read());
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Below this CPU pressure (percent of time) the cores had room to spare: a thread per core. */
+export const IDLE_PRESSURE = 20;
+
+/**
+ * Threads to read with (the calling one included): DMAOWN_READ_THREADS, else one per core (at most 4)
+ * when the CPUs had room over the last 10 s (PSI some avg10 < 20 %), else one per core the 1-minute load
+ * average leaves idle (at least 1). A thread per core only pays where a core is idle: the scheduler
+ * shares CPU between sessions (autogroup) and cgroups, not threads, so on a busy machine a second
+ * thread competes with the first. Measured at 10k functions on 2 cores: with a core idle 2 threads read
+ * the tree in 3.7 s instead of 6.3 s; at load 5-10 (CPU pressure 75 %) the report took 7.6-8.6 s with 2
+ * threads against 6.2-7.6 s with one, and 0.4 s more CPU (a second JIT warm-up, the results cloned).
+ */
+export function readThreads(env: Readonly<Record<string, string | undefined>> = process.env, load = loadavg()[0] ?? 0, pressure: number | null = cpuPressure()): number {
   const cores = availableParallelism();
-  return threadsAsked(env) ?? (load >= cores + 1 ? 1 : Math.max(1, Math.min(4, cores)));
+  const idleCores = pressure !== null && pressure < IDLE_PRESSURE ? cores : Math.floor(cores - load + 0.5);
+  return threadsAsked(env) ?? Math.max(1, Math.min(4, cores, idleCores));
 }
 
 export interface WorkerInput {
