@@ -1,5 +1,5 @@
 import { isVfioDriver, type GroupView, type HostView } from './inspect.js';
-import { makePlan, type Refusal } from './plan.js';
+import { planRefusals, type Refusal } from './plan.js';
 
 /**
  * One word per group for the listing, from the user's side of the passthrough job:
@@ -21,17 +21,22 @@ export interface GroupStatus {
   readonly refusals: readonly Refusal[];
 }
 
+/** The refusals of every state but needs-rebind and refused (frozen: shared by every group). */
+const NO_REFUSALS: readonly Refusal[] = Object.freeze([]);
+
 export function groupStatus(view: HostView, g: GroupView, driver = 'vfio-pci'): GroupStatus {
-  const endpoints = g.devices.filter((d) => d.infrastructure === null).map((d) => d.bdf);
-  if (endpoints.length === 0) return { state: 'infrastructure', endpoints, refusals: [] };
-  if (g.holders.length > 0) return { state: 'in-use', endpoints, refusals: [] };
-  if (!g.assignable && g.blockers.every((b) => b.kind === 'unknown')) return { state: 'unknown', endpoints, refusals: [] };
+  const endpoints: string[] = [];
+  for (const d of g.devices) if (d.infrastructure === null) endpoints.push(d.bdf);
+  if (endpoints.length === 0) return { state: 'infrastructure', endpoints, refusals: NO_REFUSALS };
+  if (g.holders.length > 0) return { state: 'in-use', endpoints, refusals: NO_REFUSALS };
+  if (!g.assignable && g.blockers.every((b) => b.kind === 'unknown')) return { state: 'unknown', endpoints, refusals: NO_REFUSALS };
   if (g.assignable) {
     const onVfio = g.devices.some((d) => d.infrastructure === null && isVfioDriver(d.driver));
-    return { state: onVfio ? 'ready' : 'free', endpoints, refusals: [] };
+    return { state: onVfio ? 'ready' : 'free', endpoints, refusals: NO_REFUSALS };
   }
   // The plan sees only this group (and the host's drivers and modules): O(group), not O(host) per group.
-  const r = makePlan({ ...view, groups: [g], ungrouped: [] }, endpoints, { driver, allowGroupMembers: g.devices.map((d) => d.bdf) });
-  const refusals = r.ok ? [] : r.refusals.filter((x) => x.code !== 'group-member' && x.code !== 'driver-unavailable' && x.code !== 'unknown');
+  // Only the plan's refusals are needed (planRefusals: makePlan's checks without building its steps).
+  const all = planRefusals({ ...view, groups: [g], ungrouped: [] }, endpoints, { driver, allowGroupMembers: g.devices.map((d) => d.bdf) });
+  const refusals = all.filter((x) => x.code !== 'group-member' && x.code !== 'driver-unavailable' && x.code !== 'unknown');
   return { state: refusals.length > 0 ? 'refused' : 'needs-rebind', endpoints, refusals };
 }

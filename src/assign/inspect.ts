@@ -1,12 +1,12 @@
 import type { HostDescription, PciDeviceDesc } from '../model/host-description.js';
-import { dmaRule, isDriverManagedDma, type DmaRule, type MemberViability } from '../model/index.js';
+import { dmaRule, groupMemberViability, isDriverManagedDma, type DmaRule, type MemberViability } from '../model/index.js';
 import type { DmaHolder } from '../host/processes.js';
 import type { CriticalDevices } from '../host/critical.js';
 import type { ModuleState } from '../host/evidence.js';
 import type { PciNames } from './pci-ids.js';
 import { compareBdf } from './bdf.js';
 import { infrastructureKind } from './function-kind.js';
-import { hostModel, memberViability, type HostModel } from './host-model.js';
+import { hostModel, type HostModel } from './host-model.js';
 import { aliasesOutsideGroups } from '../host/alias-outside.js';
 import { aliasOutsideDiagnosis, type Diagnosis } from './diagnosis.js';
 import { noGroupReasons, type NoGroup } from './no-group.js';
@@ -145,8 +145,23 @@ function deviceView(d: PciDeviceDesc, v: MemberViability | undefined, names: Pci
     driver: d.driver, driverOverride: d.driverOverride, role,
     blocks: v?.blocks ?? false, exempt: v === undefined ? (d.iommuGroup === null ? 'no IOMMU group' : null) : v.blocks ? null : v.why,
     bridge: hdr !== 0, infrastructure: infrastructureKind(d.class, hdr),
-    resetMethod: d.resetMethod, sriovNumvfs: d.sriovNumvfs, physfn: d.physfn, bootVga: d.bootVga, critical: critical[d.bdf] ?? [],
+    resetMethod: d.resetMethod, sriovNumvfs: d.sriovNumvfs, physfn: d.physfn, bootVga: d.bootVga, critical: critical[d.bdf] ?? NONE,
   };
+}
+
+/** The empty list every device without a critical use, and every group nobody holds, shares (frozen: never filled). */
+const NONE: readonly never[] = Object.freeze([]);
+
+/** The model's verdict on member `bdf` (the last one of that name, as a map of them would keep). */
+function verdictOf(verdicts: readonly MemberViability[], bdf: string): MemberViability | undefined {
+  for (let i = verdicts.length - 1; i >= 0; i--) if ((verdicts[i] as MemberViability).name === bdf) return verdicts[i];
+  return undefined;
+}
+
+/** The holders of group `id`: its /dev/vfio/N, or a member's device cdev. */
+function heldBy(holders: readonly DmaHolder[], id: number, devices: readonly DeviceView[]): DmaHolder[] {
+  const bdfs = new Set(devices.map((d) => d.bdf));
+  return holders.filter((h) => h.group === id || (h.bdf !== null && bdfs.has(h.bdf)));
 }
 
 /** Build the report of every group (sorted by id) from a host description. Throws only if the model cannot boot the host and none was given. */
@@ -179,13 +194,18 @@ export function inspectHost(input: InspectInput): HostView {
     aliasBlockers.set(a.group, list);
   }
   const groups = [...host.groups].sort((a, b) => a.id - b.id).map((g): GroupView => {
-    const verdicts = memberViability(model, g.id);
-    const devices = (byGroup.get(g.id) ?? []).map((d) => deviceView(d, verdicts.get(d.bdf), names, critical)).sort((a, b) => compareBdf(a.bdf, b.bdf));
-    const bdfs = new Set(devices.map((d) => d.bdf));
-    const held = holders.filter((h) => h.group === g.id || (h.bdf !== null && bdfs.has(h.bdf)));
-    const blockers: Blocker[] = devices.filter((d) => d.blocks).map((d) => ({
-      bdf: d.bdf, driver: d.driver, kind: 'kernel-driver' as const, why: verdicts.get(d.bdf)?.why ?? '',
-    }));
+    // Most groups hold one to a few members: their verdicts are looked up in the list, a map only for large ones.
+    const list = groupMemberViability(model.kernel, g.id) ?? [];
+    const byName = list.length > 8 ? new Map(list.map((v) => [v.name, v])) : null;
+    const verdict = (bdf: string): MemberViability | undefined => (byName !== null ? byName.get(bdf) : verdictOf(list, bdf));
+    const members = byGroup.get(g.id) ?? [];
+    const devices = members.map((d) => deviceView(d, verdict(d.bdf), names, critical));
+    if (devices.length > 1) devices.sort((a, b) => compareBdf(a.bdf, b.bdf));
+    const held = holders.length === 0 ? NONE : heldBy(holders, g.id, devices);
+    const blockers: Blocker[] = [];
+    for (const d of devices) {
+      if (d.blocks) blockers.push({ bdf: d.bdf, driver: d.driver, kind: 'kernel-driver' as const, why: verdict(d.bdf)?.why ?? '' });
+    }
     for (const h of held) {
       blockers.push({ bdf: h.bdf ?? devices[0]?.bdf ?? '', driver: null, kind: 'in-use',
         why: h.bdf !== null ? `${h.path} (the vfio cdev of ${h.bdf}) is held open by ${h.comm} (pid ${h.pid})` : `${h.path} is held open by ${h.comm} (pid ${h.pid})` });

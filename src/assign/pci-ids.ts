@@ -50,12 +50,18 @@ export function pciNamesFromText(text: string): PciNames {
     }
     return null;
   };
+  const vendors = new Map<number, string | null>();
   const devices = new Map<number, string | null>();
   const classes = new Map<number, string | null>();
   return {
     vendor(v) {
-      const at = vendorAt(v);
-      return at < 0 ? null : lineAfter(devicePart, at, at === 0 ? 6 : 7);
+      let name = vendors.get(v);
+      if (name === undefined) {
+        const at = vendorAt(v);
+        name = at < 0 ? null : lineAfter(devicePart, at, at === 0 ? 6 : 7);
+        vendors.set(v, name);
+      }
+      return name;
     },
     device(v, d) {
       const key = v * 0x10000 + d;

@@ -1,8 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspectHost } from './inspect.js';
-import { makePlan } from './plan.js';
-import { fixtureNames, sharedHost } from './testing/hosts.js';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { makePlan, planRefusals } from './plan.js';
+import { samplesDir } from './source.js';
+import { captureHost, fixtureNames, sharedHost } from './testing/hosts.js';
+import { repoDir, sharedDir } from '../testing/shared.js';
 
 const x570 = () => inspectHost({ host: sharedHost('amd-x570-rtx2060s-5.15.json'), names: fixtureNames() });
 
@@ -55,4 +59,31 @@ test('unknown devices are refused with a hint', () => {
   const r = makePlan(x570(), ['0000:42:00.0']);
   assert.ok(!r.ok);
   assert.equal(r.refusals[0]?.code, 'unknown-device');
+});
+
+test('planRefusals answers exactly the refusals of makePlan, for every group and device of every capture and sample', () => {
+  const files = [
+    ...readdirSync(join(sharedDir(), 'hosts')).filter((f) => f.endsWith('.json')).map((f) => join(sharedDir(), 'hosts', f)),
+    ...readdirSync(samplesDir()).filter((f) => f.endsWith('.json')).map((f) => join(samplesDir(), f)),
+    ...readdirSync(join(repoDir(), 'fixtures', 'hosts')).filter((f) => f.endsWith('.json')).map((f) => join(repoDir(), 'fixtures', 'hosts', f)),
+  ];
+  let refused = 0, asked = 0;
+  for (const file of files) {
+    const view = inspectHost({ host: captureHost(file), names: fixtureNames() });
+    const all = [...view.groups.flatMap((g) => g.devices), ...view.ungrouped].map((d) => d.bdf);
+    const asks: { bdfs: string[]; opts: Parameters<typeof makePlan>[2] }[] = [{ bdfs: ['0000:ff:1f.7'], opts: {} }];
+    for (const g of view.groups) {
+      const members = g.devices.map((d) => d.bdf);
+      const endpoints = g.devices.filter((d) => d.infrastructure === null).map((d) => d.bdf);
+      asks.push({ bdfs: endpoints, opts: { allowGroupMembers: members } }, { bdfs: members, opts: {} }, { bdfs: endpoints, opts: { force: true, driver: 'pci-stub' } });
+    }
+    for (const b of all) asks.push({ bdfs: [b], opts: {} }, { bdfs: [b], opts: { driver: 'mlx5_vfio_pci', force: true } });
+    for (const { bdfs, opts } of asks) {
+      const r = makePlan(view, bdfs, opts);
+      assert.deepEqual(planRefusals(view, bdfs, opts), r.ok ? [] : r.refusals, `${file}: ${bdfs.join(' ')} ${JSON.stringify(opts)}`);
+      asked++;
+      if (!r.ok) refused++;
+    }
+  }
+  assert.ok(refused > 50 && refused < asked, `both answers are covered (${refused} of ${asked} refused)`);
 });

@@ -75,12 +75,37 @@ export type PlanOutcome =
 /** Plan the hand-over of `bdfs` (full form) on the host `view`. Refuses rather than plans anything unsafe. */
 export function makePlan(view: HostView, bdfs: readonly string[], opts: PlanOptions = {}): PlanOutcome {
   const driver = opts.driver ?? 'vfio-pci';
+  const warnings: string[] = [];
+  const c = planChecks(view, bdfs, opts, driver, warnings);
+  const plan = buildPlan(view.kernel, driver, c.groups.map((g) => g.id), c.moves.map((m) => ({
+    bdf: m.d.bdf, group: m.g.id, driver: m.d.driver, driverOverride: m.d.driverOverride, requested: m.requested,
+  })), warnings, c.loadDriver);
+  const withVia: Plan = { ...plan, via: opts.via ?? 'group' };
+  return c.refusals.length > 0 ? { ok: false, refusals: c.refusals, partial: withVia } : { ok: true, plan: withVia };
+}
+
+/**
+ * The refusals `makePlan(view, bdfs, opts)` answers with (empty: it plans), without building the plan's
+ * steps or warnings: `status` asks this of every group (plan.test.ts checks it equals makePlan's).
+ */
+export function planRefusals(view: HostView, bdfs: readonly string[], opts: PlanOptions = {}): readonly Refusal[] {
+  return planChecks(view, bdfs, opts, opts.driver ?? 'vfio-pci', null).refusals;
+}
+
+interface PlanChecks {
+  readonly refusals: readonly Refusal[];
+  readonly groups: readonly GroupView[];
+  readonly moves: readonly { readonly d: DeviceView; readonly g: GroupView; readonly requested: boolean }[];
+  readonly loadDriver: boolean;
+}
+
+/** Every check of makePlan, in its order; `warnings` (null: not wanted) receives the plan's warnings. */
+function planChecks(view: HostView, bdfs: readonly string[], opts: PlanOptions, driver: string, warnings: string[] | null): PlanChecks {
   const allowed = new Set(opts.allowGroupMembers ?? []);
-  const refusals: Refusal[] = [], warnings: string[] = [];
+  const refusals: Refusal[] = [];
   const byBdf = new Map<string, { d: DeviceView; g: GroupView | null }>();
   for (const g of view.groups) for (const d of g.devices) byBdf.set(d.bdf, { d, g });
   for (const d of view.ungrouped) byBdf.set(d.bdf, { d, g: null });
-
   const groups: GroupView[] = [];
   for (const b of bdfs) {
     const e = byBdf.get(b);
@@ -130,22 +155,20 @@ export function makePlan(view: HostView, bdfs: readonly string[], opts: PlanOpti
         refusals.push({ bdf: d.bdf, code: 'host-critical', why: `${d.bdf} is host-critical: ${d.critical.join('; ')}`, hint: 'use --force only if you have another way into this host' });
         continue;
       }
-      if (d.critical.length > 0) warnings.push(`${d.bdf} is host-critical (${d.critical.join('; ')}); proceeding because of --force`);
-      if (d.resetMethod !== null && !d.resetMethod.includes('flr')) warnings.push(`${d.bdf} has no function-level reset (reset_method: ${d.resetMethod.join(' ') || 'none'})`);
+      if (d.critical.length > 0) warnings?.push(`${d.bdf} is host-critical (${d.critical.join('; ')}); proceeding because of --force`);
+      if (warnings !== null && d.resetMethod !== null && !d.resetMethod.includes('flr')) warnings.push(`${d.bdf} has no function-level reset (reset_method: ${d.resetMethod.join(' ') || 'none'})`);
       moves.push({ d, g, requested });
     }
   }
   const load = driverLoad(view, driver);
   if (load.kind === 'absent') refusals.push({ bdf: '', code: 'driver-unavailable', why: load.why, hint: load.hint });
-  if (load.kind === 'load' && load.warning !== null) warnings.push(load.warning);
-  for (const a of allowed) {
-    if (!moves.some((m) => m.d.bdf === a)) warnings.push(`--allow-group-member ${a}: not needed (not a blocking member of the planned groups)`);
+  if (warnings !== null) {
+    if (load.kind === 'load' && load.warning !== null) warnings.push(load.warning);
+    for (const a of allowed) {
+      if (!moves.some((m) => m.d.bdf === a)) warnings.push(`--allow-group-member ${a}: not needed (not a blocking member of the planned groups)`);
+    }
   }
-  const plan = buildPlan(view.kernel, driver, groups.map((g) => g.id), moves.map((m) => ({
-    bdf: m.d.bdf, group: m.g.id, driver: m.d.driver, driverOverride: m.d.driverOverride, requested: m.requested,
-  })), warnings, load.kind === 'load');
-  const withVia: Plan = { ...plan, via: opts.via ?? 'group' };
-  return refusals.length > 0 ? { ok: false, refusals, partial: withVia } : { ok: true, plan: withVia };
+  return { refusals, groups, moves, loadDriver: load.kind === 'load' };
 }
 
 /**

@@ -6,22 +6,26 @@ import type { GroupStatus } from '../assign/group-state.js';
 const h = (n: number, w: number): string => n.toString(16).padStart(w, '0');
 
 export function deviceJson(d: DeviceView): Record<string, unknown> {
-  return {
+  const o: Record<string, unknown> = {
     bdf: d.bdf, vendor: h(d.vendor, 4), device: h(d.device, 4), class: h(d.class, 6),
     vendorName: d.vendorName, deviceName: d.deviceName, className: d.className,
     driver: d.driver, driverOverride: d.driverOverride, role: d.role, blocks: d.blocks, exempt: d.exempt,
     bridge: d.bridge, infrastructure: d.infrastructure, resetMethod: d.resetMethod, sriovNumvfs: d.sriovNumvfs, physfn: d.physfn,
-    bootVga: d.bootVga, critical: d.critical, ...(d.unknown !== undefined ? { unknown: d.unknown } : {}), ...(d.noGroup !== undefined ? { noGroup: d.noGroup } : {}),
+    bootVga: d.bootVga, critical: d.critical,
   };
+  if (d.unknown !== undefined) o['unknown'] = d.unknown;
+  if (d.noGroup !== undefined) o['noGroup'] = d.noGroup;
+  return o;
 }
 
 /** `reasons`: why the group's devices share it (empty for single-device groups). */
 export function groupJson(g: GroupView, why: GroupReasons, s?: GroupStatus): Record<string, unknown> {
-  return {
-    id: g.id, type: g.type, ownership: g.ownership, holders: g.holders, assignable: g.assignable, endpoint: g.endpoint,
-    ...(s ? { state: s.state, refusals: s.refusals } : {}),
-    blockers: g.blockers, reasons: why(g.id), devices: g.devices.map(deviceJson),
-  };
+  const o: Record<string, unknown> = { id: g.id, type: g.type, ownership: g.ownership, holders: g.holders, assignable: g.assignable, endpoint: g.endpoint };
+  if (s) { o['state'] = s.state; o['refusals'] = s.refusals; }
+  o['blockers'] = g.blockers;
+  o['reasons'] = why(g.id);
+  o['devices'] = g.devices.map(deviceJson);
+  return o;
 }
 
 export function viewJson(v: HostView, why: GroupReasons, states: readonly GroupStatus[]): Record<string, unknown> {

@@ -1,4 +1,4 @@
-import type { HostDescription } from '../model/host-description.js';
+import type { HostDescription, PciDeviceDesc } from '../model/host-description.js';
 import { pciDeviceGroup, type GroupReason } from '../model/pci/device-group.js';
 import { pciTopologyFromHost } from '../model/pci/host-topology.js';
 import { pciForEachDmaAlias, ridName } from '../model/pci/requester-id.js';
@@ -57,6 +57,17 @@ function list(items: readonly string[]): string {
 
 const sortBdfs = (a: readonly string[]): string[] => [...a].sort((x, y) => bdfKey(x) - bdfKey(y));
 
+/**
+ * Sorts groups in place by the bdfKey of their first member (an empty group: last), as a comparator on
+ * those keys would — the sort is stable — but reads each key once instead of once per comparison.
+ */
+function sortByFirst<T extends readonly string[]>(groups: T[]): T[] {
+  const keyed = groups.map((g) => ({ key: bdfKey(g[0] ?? ''), g }));
+  keyed.sort((a, b) => a.key - b.key);
+  for (let i = 0; i < keyed.length; i++) groups[i] = (keyed[i] as { g: T }).g;
+  return groups;
+}
+
 /** Turns the reason chains of a group's members into sentences, one per cause. */
 export function describeReasons(reasons: readonly GroupReason[], group: number | null, kindOf: (bdf: string) => string): string[] {
   const out: string[] = [];
@@ -114,14 +125,16 @@ export function describeReasons(reasons: readonly GroupReason[], group: number |
  * multi-device group. Functions with incomplete config space are reported as unknown, not guessed.
  */
 export function explainHost(host: HostDescription): HostExplanation {
-  const hasGroups = host.pci.some((d) => d.iommuGroup !== null);
+  const pci = host.pci;
+  const hasGroups = pci.some((d) => d.iommuGroup !== null);
   const scope = hasGroups ? 'kernel-groups' : 'hypothetical';
   const assigned = new Map<string, number>();
   const view = pciTopologyFromHost(host, assigned);
   const reasonsOf = new Map<string, readonly GroupReason[]>();
   const uncertain = new Map<string, string>();
   let next = 0;
-  for (const d of host.pci) {
+  for (let i = 0; i < pci.length; i++) {
+    const d = pci[i] as PciDeviceDesc;
     if (hasGroups && d.iommuGroup === null) continue;
     const r = pciDeviceGroup(view, d.bdf);
     const id = r.joins ?? next++;
@@ -133,27 +146,43 @@ export function explainHost(host: HostDescription): HostExplanation {
     }
   }
   const predGroups = new Map<number, string[]>();
-  for (const [bdf, id] of assigned) predGroups.set(id, [...(predGroups.get(id) ?? []), bdf]);
+  assigned.forEach((id, bdf) => {
+    const members = predGroups.get(id);
+    if (members) members.push(bdf); else predGroups.set(id, [bdf]);
+  });
   const uncertainGroups = new Set<number>();
-  for (const [bdf] of uncertain) uncertainGroups.add(assigned.get(bdf) as number);
+  uncertain.forEach((_why, bdf) => { uncertainGroups.add(assigned.get(bdf) as number); });
   const unknown: { bdf: string; why: string }[] = [];
   const predicted: string[][] = [];
-  for (const [id, members] of predGroups) {
+  // The sorted predicted group of each certain prediction, by its id.
+  const predSorted = new Map<number, string[]>();
+  predGroups.forEach((members, id) => {
     if (uncertainGroups.has(id)) {
       for (const m of members) unknown.push({ bdf: m, why: uncertain.get(m) ?? `shares a predicted group with ${list([...uncertain.keys()].filter((u) => assigned.get(u) === id))}, whose ACS is unknown` });
     } else {
-      predicted.push(sortBdfs(members));
+      const sorted = sortBdfs(members);
+      predicted.push(sorted);
+      predSorted.set(id, sorted);
     }
-  }
-  const byFirst = (a: readonly string[], b: readonly string[]): number => bdfKey(a[0] ?? '') - bdfKey(b[0] ?? '');
-  predicted.sort(byFirst);
+  });
+  sortByFirst(predicted);
   unknown.sort((a, b) => bdfKey(a.bdf) - bdfKey(b.bdf));
 
   const kernelGroups = new Map<number, string[]>();
-  for (const d of host.pci) if (d.iommuGroup !== null) kernelGroups.set(d.iommuGroup, [...(kernelGroups.get(d.iommuGroup) ?? []), d.bdf]);
-  const kernel = [...kernelGroups.values()].map(sortBdfs).sort(byFirst);
-  const predOf = new Map<string, string[]>();
-  for (const p of predicted) for (const m of p) predOf.set(m, p);
+  for (let i = 0; i < pci.length; i++) {
+    const d = pci[i] as PciDeviceDesc;
+    if (d.iommuGroup === null) continue;
+    const members = kernelGroups.get(d.iommuGroup);
+    if (members) members.push(d.bdf); else kernelGroups.set(d.iommuGroup, [d.bdf]);
+  }
+  // Each kernel group's members sorted once: for `kernel` and for the group's explanation.
+  kernelGroups.forEach((raw, id) => { kernelGroups.set(id, sortBdfs(raw)); });
+  const kernel = sortByFirst([...kernelGroups.values()]);
+  // The predicted group (sorted) holding a function, when that prediction is certain.
+  const predOf = (bdf: string): string[] | undefined => {
+    const id = assigned.get(bdf);
+    return id === undefined ? undefined : predSorted.get(id);
+  };
   const kindOf = (bdf: string): string => {
     const c = view.device(bdf)?.config;
     return c === undefined ? 'device' : c.pcie === null && c.capsKnown ? 'conventional PCI device' : 'device';
@@ -161,9 +190,8 @@ export function explainHost(host: HostDescription): HostExplanation {
 
   const groups: GroupExplanation[] = [];
   const mismatches: string[] = [];
-  for (const [id, raw] of [...kernelGroups].sort((a, b) => a[0] - b[0])) {
-    const members = sortBdfs(raw);
-    const pred = predOf.get(members[0] as string) ?? [];
+  for (const [id, members] of [...kernelGroups].sort((a, b) => a[0] - b[0])) {
+    const pred = predOf(members[0] as string) ?? [];
     const certain = members.every((m) => !uncertainGroups.has(assigned.get(m) ?? -1));
     const matches = certain && pred.length === members.length && pred.every((m, i) => m === members[i]);
     if (certain && !matches) {

@@ -1,3 +1,5 @@
+import { parseBdf } from '../model/pci/dma-alias.js';
+
 /**
  * Path arithmetic for sysfs links, the way the kernel's VFS resolves them: a relative target is taken
  * from the directory holding the link; '.' and '..' are folded. Paths here are relative to /sys
@@ -55,8 +57,8 @@ export const BDF_RE = /^([0-9a-f]{4,8}):([0-9a-f]{2}):([0-1][0-9a-f])\.([0-7])$/
 
 /** Numeric sort key for a BDF, so that VMD domains (10000:) sort after 0000: as the kernel enumerates. */
 export function bdfKey(bdf: string): number {
-  const m = BDF_RE.exec(bdf);
-  if (!m) return Number.MAX_SAFE_INTEGER;
-  return parseInt(m[1] as string, 16) * 65536 + parseInt(m[2] as string, 16) * 256 +
-    parseInt(m[3] as string, 16) * 8 + parseInt(m[4] as string, 16);
+  // parseBdf accepts exactly the strings BDF_RE does (src/model/pci/dma-alias.test.ts), without a regex.
+  const p = parseBdf(bdf);
+  if (p === null) return Number.MAX_SAFE_INTEGER;
+  return p.domain * 65536 + p.bus * 256 + p.slot * 8 + p.fn;
 }

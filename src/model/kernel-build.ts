@@ -4,7 +4,7 @@
  * bound kernel driver already counted in `owner_cnt` (O1+); devices bound to vfio drivers registered
  * in their vfio group. Linear in the size of the description.
  */
-import type { HostDescription } from './host-description.js';
+import type { HostDescription, PciDeviceDesc } from './host-description.js';
 import { addPath, deviceAdd, deviceFromOther, type BusType, type Device } from './base/device.js';
 import { deviceFromPci, pciDeviceListAdd } from './pci/probe.js';
 import { createDriver, driverKey, vfioPciFillIds } from './base/driver-registry.js';
@@ -87,12 +87,17 @@ export function buildKernelState(desc: HostDescription, o: KernelOptions = {}): 
     pathIndex: new Map(), pathChildren: new Map(), pciRemoved: new Map(), freeGroupIds: new Set(), iommuGroupRefs: new Map(), dmarStaleDevInfo: new Map(), pciRescanRemoveLock: null, log: [], taint: [],
     next: { domain: 1, container: 1, pending: 1, iommufdCtx: 1, group: 0, vfioDevice: 0 }, calls: [],
   };
-  for (const d of desc.pci) pciDeviceListAdd(k, deviceFromPci(d));
+  let known: string | undefined;
+  for (let i = 0; i < desc.pci.length; i++) {
+    const dev = deviceFromPci(desc.pci[i] as PciDeviceDesc);
+    pciDeviceListAdd(k, dev, known);
+    known = dev.path;
+  }
   for (const d of desc.other) deviceAdd(k, deviceFromOther(d));
   for (const u of desc.iommus) addPath(k, `devices/virtual/iommu/${u}`);
   const groupDesc = new Map(desc.groups.map((g) => [g.id, g]));
-  for (const dev of k.devices.values()) {
-    if (dev.group === null) continue;
+  k.devices.forEach((dev) => {
+    if (dev.group === null) return;
     let g = k.groups.get(dev.group);
     if (!g) {
       const gd = groupDesc.get(dev.group);
@@ -103,7 +108,7 @@ export function buildKernelState(desc: HostDescription, o: KernelOptions = {}): 
       k.groups.set(g.id, g);
     }
     g.devices.push(dev.name);
-  }
+  });
   for (const gd of desc.groups) {
     if (k.groups.has(gd.id)) continue;
     const t = defaultType(gd.type);
@@ -116,13 +121,13 @@ export function buildKernelState(desc: HostDescription, o: KernelOptions = {}): 
   k.next.group = maxGroup + 1;
   for (let id = 0; id < maxGroup; id++) if (!k.groups.has(id)) k.freeGroupIds.add(id);
   const bound = new Map<string, Device[]>();
-  for (const dev of k.devices.values()) {
-    if (dev.driver === null) continue;
+  k.devices.forEach((dev) => {
+    if (dev.driver === null) return;
     const key = driverKey(dev.bus, dev.driver);
     let list = bound.get(key);
     if (!list) bound.set(key, (list = []));
     list.push(dev);
-  }
+  });
   const register = (bus: BusType, name: string): void => {
     const key = driverKey(bus, name);
     const ids = bus === 'pci' && (name === 'vfio-pci' || name === 'pci-stub') ? vfioPciFillIds(desc.cmdline, name) : [];
@@ -134,7 +139,7 @@ export function buildKernelState(desc: HostDescription, o: KernelOptions = {}): 
     const i = key.indexOf('/');
     register(key.slice(0, i) as BusType, key.slice(i + 1));
   }
-  for (const dev of k.devices.values()) bootBound(k, dev);
+  k.devices.forEach((dev) => { bootBound(k, dev); });
   return k;
 }
 

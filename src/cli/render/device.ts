@@ -11,8 +11,7 @@ export function shortBdf(bdf: string): string {
 
 /** `VGA compatible controller [0300]: NVIDIA Corporation TU106 [...]` — the lspci -nn name without BDF and ids. */
 export function deviceName(d: DeviceView): string {
-  const cls = `${d.className ?? 'Class'} [${h4(d.class >> 8)}]`;
-  return `${cls}: ${[d.vendorName ?? `Vendor ${h4(d.vendor)}`, d.deviceName ?? `Device ${h4(d.device)}`].join(' ')}`;
+  return `${d.className ?? 'Class'} [${h4(d.class >> 8)}]: ${d.vendorName ?? `Vendor ${h4(d.vendor)}`} ${d.deviceName ?? `Device ${h4(d.device)}`}`;
 }
 
 export function roleText(d: DeviceView): string {
@@ -26,14 +25,14 @@ export function roleText(d: DeviceView): string {
 
 /** Notes worth a second line: bridge, override, SR-IOV, no FLR, host-critical. */
 export function deviceNotes(d: DeviceView): string[] {
-  return [
-    d.driverOverride ? `driver_override=${d.driverOverride}` : null,
-    d.sriovNumvfs ? `SR-IOV PF, ${d.sriovNumvfs} VFs` : null,
-    d.physfn ? `VF of ${shortBdf(d.physfn)}` : null,
-    !d.bridge && d.resetMethod !== null && !d.resetMethod.includes('flr') ? `no FLR (reset_method: ${d.resetMethod.join(' ') || 'none'})` : null,
-    d.bootVga ? 'boot VGA' : null,
-    d.critical.length ? `host-critical: ${d.critical.join('; ')}` : null,
-  ].filter((x): x is string => x !== null);
+  const out: string[] = [];
+  if (d.driverOverride) out.push(`driver_override=${d.driverOverride}`);
+  if (d.sriovNumvfs) out.push(`SR-IOV PF, ${d.sriovNumvfs} VFs`);
+  if (d.physfn) out.push(`VF of ${shortBdf(d.physfn)}`);
+  if (!d.bridge && d.resetMethod !== null && !d.resetMethod.includes('flr')) out.push(`no FLR (reset_method: ${d.resetMethod.join(' ') || 'none'})`);
+  if (d.bootVga) out.push('boot VGA');
+  if (d.critical.length) out.push(`host-critical: ${d.critical.join('; ')}`);
+  return out;
 }
 
 /**
@@ -43,8 +42,9 @@ export function deviceNotes(d: DeviceView): string[] {
 export function deviceLine(d: DeviceView, c: Colors, width = Infinity): string {
   const bdf = shortBdf(d.bdf).padEnd(7), ids = `${h4(d.vendor)}:${h4(d.device)}`;
   const drv = (d.driver ?? (d.role === 'unknown' ? '?' : '-')).padEnd(16), role = roleText(d).padEnd(15);
-  const head = `  ${bdf}  ${ids}  ${drv} ${role}  `;
-  const name = cut(deviceName(d), Math.max(12, width - head.length));
+  // The line up to the name: `  ${bdf}  ${ids}  ${drv} ${role}  `.
+  const headLength = 2 + bdf.length + 2 + ids.length + 2 + drv.length + 1 + role.length + 2;
+  const name = cut(deviceName(d), Math.max(12, width - headLength));
   const tag = d.blocks ? c.red(`${drv} ${role}`) : d.role === 'unknown' ? c.yellow(`${drv} ${role}`) : c.green(`${drv} ${role}`);
   const notes = deviceNotes(d);
   const noteLine = notes.length ? `\n${' '.repeat(11)}${c.yellow(cut(notes.join(', '), Math.max(20, width - 11)))}` : '';

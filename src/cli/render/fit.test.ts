@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hang, proseWidth } from './fit.js';
+import { hang, proseWidth, wrap } from './fit.js';
 import { run } from '../testing/cli.js';
 
 test('hang wraps prose under its bullet, step number or indentation, and never splits a word', () => {
@@ -39,4 +39,29 @@ test('a sentence that starts at the margin continues two columns in', () => {
   const lines = hang('warning: vfio-pci is not loaded, and this host does not say whether its module is available', 40);
   assert.ok(lines.length > 1);
   for (const l of lines.slice(1)) assert.match(l, /^ {2}\S/);
+});
+
+test('wrap gives what the word-by-word wrap it replaced gives, on random prose, spaces, tabs and widths', () => {
+  // The implementation wrap() had before it kept `visible` per word and returned fitting lines whole.
+  const reference = (s: string, width: number, indent: string): string[] => {
+    if (!Number.isFinite(width)) return [s];
+    const lead = /^ */.exec(s)?.[0] ?? '';
+    const out: string[] = [];
+    let line = lead;
+    for (const w of s.slice(lead.length).split(' ')) {
+      const room = width - (out.length === 0 ? 0 : indent.length);
+      if (line.trim() !== '' && line.length + 1 + w.length > room) { out.push(line); line = w; } else line = line.trim() === '' ? `${line}${w}` : `${line} ${w}`;
+    }
+    if (line.trim() !== '') out.push(line);
+    return out.map((l, i) => (i === 0 ? l : `${indent}${l}`));
+  };
+  let seed = 7;
+  const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  const pieces = ['a', 'word', 'IOMMU', 'group 7:', '01:00.0', ' ', ' ', '  ', '\t', '\n', 'x'.repeat(70), '…', '\u00a0'];
+  for (let i = 0; i < 20_000; i++) {
+    const s = Array.from({ length: rnd(30) }, () => pieces[rnd(pieces.length)]).join(rnd(3) === 0 ? '' : ' ');
+    const width = [Infinity, 1, 10, 40, 60, 100, 120, 240][rnd(8)] as number;
+    const indent = ['', '  ', '    ', '           '][rnd(4)] as string;
+    assert.deepEqual(wrap(s, width, indent), reference(s, width, indent), JSON.stringify({ s, width, indent }));
+  }
 });

@@ -17,14 +17,29 @@ export function cut(s: string, n: number): string {
 /** Words of `s` wrapped to `width`, every line after the first indented by `indent`. */
 export function wrap(s: string, width: number, indent: string): string[] {
   if (!Number.isFinite(width)) return [s];
-  const lead = /^ */.exec(s)?.[0] ?? '';
+  let leadLength = 0;
+  while (s.charCodeAt(leadLength) === 32) leadLength++;
+  // A line that fits and whose text starts visibly is returned as it is: the loop below would rebuild
+  // it word by word (each word fits, every gap is one space again).
+  if (s.length <= width && leadLength < s.length && (s[leadLength] as string).trim() !== '') return [s];
   const out: string[] = [];
-  let line = lead;
-  for (const w of s.slice(lead.length).split(' ')) {
+  let line = s.slice(0, leadLength);
+  // Whether `line` holds a visible (non-whitespace) character: `line.trim() !== ''`, kept word by word.
+  let visible = false;
+  for (const w of s.slice(leadLength).split(' ')) {
     const room = width - (out.length === 0 ? 0 : indent.length);
-    if (line.trim() !== '' && line.length + 1 + w.length > room) { out.push(line); line = w; } else line = line.trim() === '' ? `${line}${w}` : `${line} ${w}`;
+    if (visible && line.length + 1 + w.length > room) {
+      out.push(line);
+      line = w;
+      visible = w.trim() !== '';
+    } else if (visible) {
+      line = `${line} ${w}`;
+    } else {
+      line = `${line}${w}`;
+      visible = w.trim() !== '';
+    }
   }
-  if (line.trim() !== '') out.push(line);
+  if (visible) out.push(line);
   return out.map((l, i) => (i === 0 ? l : `${indent}${l}`));
 }
 

@@ -80,7 +80,10 @@ export function renderStatus(v: HostView, states: readonly GroupStatus[], label:
   v.groups.forEach((g, i) => {
     const s = states[i];
     if (!s || (s.state === 'infrastructure' && !layout.all)) return;
-    lines.push(...wrap(groupHeader(g, s, c), w + (groupHeader(g, s, c).length - groupHeader(g, s, noColors).length), '    '));
+    // The colour codes do not take room: wrap at the width plus their length (none without colour).
+    const head = groupHeader(g, s, c);
+    const plain = c !== noColors && c.isColorSupported !== false ? groupHeader(g, s, noColors) : head;
+    lines.push(...wrap(head, w + (head.length - plain.length), '    '));
     const reasons = g.devices.length > 1 ? why(g.id) : [];
     if (reasons.length > 0) lines.push(...wrap(`  why shared: ${reasons.join('; ')}`, w, '    ').map((l) => c.dim(l)));
     for (const d of g.devices) lines.push(deviceLine(d, c, w));

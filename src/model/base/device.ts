@@ -59,31 +59,59 @@ export interface Device {
   dead: boolean;
 }
 
+/** A description's path below /sys: without a leading '/' and 'sys/' ('/sys/devices/x' → 'devices/x'). */
+export function sysRelative(path: string): string {
+  let i = path.charCodeAt(0) === 47 ? 1 : 0;
+  if (path.startsWith('sys/', i)) i += 4;
+  return i === 0 ? path : path.slice(i);
+}
+
 export function deviceFromOther(d: OtherDeviceDesc): Device {
   return {
-    name: d.name, bus: d.bus, path: d.path.replace(/^\/?(sys\/)?/, ''), pci: null, hdrType: 0, multifunction: false,
+    name: d.name, bus: d.bus, path: sysRelative(d.path), pci: null, hdrType: 0, multifunction: false,
     driver: d.driver, driverSysfs: d.driver !== null, driverOverride: d.driverOverride, group: d.iommuGroup, defaultDomainUses: 0,
     lockHolder: null, sriovNumvfs: null, dead: false,
   };
 }
 
 
-/** A directory and its parents in the /sys/devices tree (`kobject_add()`). */
-export function addPath(k: KernelState, path: string): void {
-  const parts = path.split('/');
-  for (let i = 1; i < parts.length; i++) {
-    const parent = parts.slice(0, i).join('/');
+/**
+ * A directory and its parents in the /sys/devices tree (`kobject_add()`). `known`: a path added just
+ * before with nothing removed since (boot adds devices in bus order): the directories it shares with
+ * `path` and their entries are there already, so only the levels below the shared part are added —
+ * the same sets with the same entries in the same order as adding every level (src/assign/shortcuts.test.ts).
+ */
+export function addPath(k: KernelState, path: string, known?: string): void {
+  // Level by level: directory path[0, slash) gets entry path(slash, end). A level is known when `known`
+  // has the same directory and entry: path and known agree up to `end`, and `known` ends there or goes on
+  // with a '/'. With `same` the length of their common prefix, that is end < same, or end == same with
+  // `known` whole at `same`.
+  let cut = 0;
+  if (known !== undefined) {
+    const n = Math.min(path.length, known.length);
+    let same = 0;
+    while (same < n && path.charCodeAt(same) === known.charCodeAt(same)) same++;
+    cut = same === known.length || known.charCodeAt(same) === 47 ? same + 1 : same;
+  }
+  for (let slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
+    const next = path.indexOf('/', slash + 1);
+    const end = next < 0 ? path.length : next;
+    if (end < cut) continue;
+    const parent = path.slice(0, slash);
     let set = k.pathChildren.get(parent);
     if (!set) k.pathChildren.set(parent, (set = new Set()));
-    set.add(parts[i] as string);
+    set.add(path.slice(slash + 1, end));
   }
   if (!k.pathChildren.has(path)) k.pathChildren.set(path, new Set());
 }
 
-/** `device_add()` (drivers/base/core.c): the device by name, its directory and parents, its bus (`bus_add_device()`). */
-export function deviceAdd(k: KernelState, dev: Device): void {
+/**
+ * `device_add()` (drivers/base/core.c): the device by name, its directory and parents, its bus
+ * (`bus_add_device()`). `known`: as `addPath`'s.
+ */
+export function deviceAdd(k: KernelState, dev: Device, known?: string): void {
   k.devices.set(dev.name, dev);
   k.buses.add(dev.bus);
   k.pathIndex.set(dev.path, dev.name);
-  addPath(k, dev.path);
+  addPath(k, dev.path, known);
 }

@@ -162,15 +162,28 @@ export const PCI_DEV_ACS_ENABLED: readonly (readonly [vendor: number, device: nu
   [V_WANGXUN, ANY, 'pci_quirk_wangxun_nic_acs', wangxun],
 ];
 
+/** The table's entries per vendor (every entry names one), in table order: each ACS check looks at its vendor's only. */
+const ACS_QUIRKS_BY_VENDOR: ReadonlyMap<number, readonly (typeof PCI_DEV_ACS_ENABLED)[number][]> = (() => {
+  const m = new Map<number, (typeof PCI_DEV_ACS_ENABLED)[number][]>();
+  for (const e of PCI_DEV_ACS_ENABLED) {
+    const list = m.get(e[0]);
+    if (list) list.push(e); else m.set(e[0], [e]);
+  }
+  return m;
+})();
+
 /**
  * pci_dev_specific_acs_enabled(): the first matching quirk that answers. Returns the answer and the
  * quirk's kernel name (for explanations), or null when no quirk applies (-ENOTTY).
  */
 export function pciDevSpecificAcsEnabled(dev: AcsSubject, acsFlags: number, ctx: AcsContext): { readonly answer: 0 | 1 | 'unknown'; readonly quirk: string } | null {
-  for (const [vendor, device, name, fn] of PCI_DEV_ACS_ENABLED) {
-    if (vendor !== dev.vendor || (device !== ANY && device !== dev.device)) continue;
-    const r = fn(dev, acsFlags, ctx);
-    if (r !== null) return { answer: r, quirk: name };
+  const quirks = ACS_QUIRKS_BY_VENDOR.get(dev.vendor);
+  if (quirks === undefined) return null;
+  for (let i = 0; i < quirks.length; i++) {
+    const q = quirks[i] as (typeof quirks)[number];
+    if (q[1] !== ANY && q[1] !== dev.device) continue;
+    const r = q[3](dev, acsFlags, ctx);
+    if (r !== null) return { answer: r, quirk: q[2] };
   }
   return null;
 }

@@ -120,7 +120,9 @@ function getPciAliasGroup(s: Search, pdev: string): { group: number; via: string
   if (g !== null) return { group: g, via: pdev };
   const me = s.view.device(pdev);
   if (me === undefined) return null;
-  for (const tmp of s.view.devicesOnBus(pdev)) {
+  const bus = s.view.devicesOnBus(pdev);
+  for (let i = 0; i < bus.length; i++) {
+    const tmp = bus[i] as string;
     if (tmp === pdev) continue;
     const t = s.view.device(tmp);
     if (t === undefined || (t.dmaAliasDevfns.length === 0 && me.dmaAliasDevfns.length === 0)) continue;
@@ -141,7 +143,9 @@ function getPciFunctionAliasGroup(s: Search, pdev: string): { group: number; via
   if (me === undefined || p === null || !me.multifunction) return null;
   const mine = pciAcsEnabled(me, REQ_ACS_FLAGS, s.view.ctx);
   if (mine.enabled === true) return null;
-  for (const tmp of s.view.devicesOnBus(pdev)) {
+  const bus = s.view.devicesOnBus(pdev);
+  for (let i = 0; i < bus.length; i++) {
+    const tmp = bus[i] as string;
     const t = s.view.device(tmp), tp = parseBdf(tmp);
     if (tmp === pdev || t === undefined || tp === null || tp.slot !== p.slot) continue;
     const theirs = pciAcsEnabled(t, REQ_ACS_FLAGS, s.view.ctx);

@@ -32,10 +32,30 @@ export function dmaAliasQuirks(vendor: number, device: number, slot: number, fn:
   return { dmaAliasDevfns: devfns, pcieBridgeAlias: PCIE_BRIDGE_ALIAS.has(id) && !isPcie };
 }
 
-/** Parses 'dddd:bb:ss.f' into numbers; null when malformed. */
+/** Value of a lower-case hex digit, or -1 (the `[0-9a-f]` of a BDF: no upper case). */
+function hexDigit(c: number): number {
+  return c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+}
+
+/**
+ * Parses 'dddd:bb:ss.f' into numbers; null when malformed. Exactly the BDFs that
+ * /^([0-9a-f]{4,8}):([0-9a-f]{2}):([0-1][0-9a-f])\.([0-7])$/ accepts (dma-alias.test.ts compares them),
+ * read without a regular expression: every group formation reads each BDF several times.
+ */
 export function parseBdf(bdf: string): { domain: number; bus: number; slot: number; fn: number; devfn: number } | null {
-  const m = /^([0-9a-f]{4,8}):([0-9a-f]{2}):([0-1][0-9a-f])\.([0-7])$/.exec(bdf);
-  if (!m) return null;
-  const slot = parseInt(m[3] as string, 16), fn = parseInt(m[4] as string, 10);
-  return { domain: parseInt(m[1] as string, 16), bus: parseInt(m[2] as string, 16), slot, fn, devfn: (slot << 3) | fn };
+  const n = bdf.length;
+  const dl = n - 8; // domain digits: 'dddd' + ':bb:ss.f'
+  if (dl < 4 || dl > 8 || bdf.charCodeAt(dl) !== 58 || bdf.charCodeAt(dl + 3) !== 58 || bdf.charCodeAt(dl + 6) !== 46) return null;
+  let domain = 0;
+  for (let i = 0; i < dl; i++) {
+    const h = hexDigit(bdf.charCodeAt(i));
+    if (h < 0) return null;
+    domain = domain * 16 + h;
+  }
+  const b1 = hexDigit(bdf.charCodeAt(dl + 1)), b2 = hexDigit(bdf.charCodeAt(dl + 2));
+  const s1 = bdf.charCodeAt(dl + 4) - 48, s2 = hexDigit(bdf.charCodeAt(dl + 5));
+  const fn = bdf.charCodeAt(dl + 7) - 48;
+  if (b1 < 0 || b2 < 0 || s1 < 0 || s1 > 1 || s2 < 0 || fn < 0 || fn > 7) return null;
+  const slot = s1 * 16 + s2;
+  return { domain, bus: b1 * 16 + b2, slot, fn, devfn: (slot << 3) | fn };
 }

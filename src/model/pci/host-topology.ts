@@ -4,7 +4,6 @@ import { pciConfigParse } from './config.js';
 import type { PciFunctionView, PciTopologyView } from './device-group.js';
 import { dmaAliasQuirks, parseBdf } from './dma-alias.js';
 
-const BDF_COMPONENT = /^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$/;
 const ROOT_COMPONENT = /^pci([0-9a-f]{4,8}):([0-9a-f]{2})$/;
 
 /** Where a function sits, from its sysfs path (devices/pci0000:00/0000:00:1c.0/0000:03:00.0). */
@@ -16,27 +15,37 @@ export interface Placement {
 }
 
 export function pciPlacement(d: PciDeviceDesc): Placement {
-  const comps = d.path.split('/');
-  const parentComp = comps[comps.length - 2] ?? '';
-  const root = ROOT_COMPONENT.exec(parentComp);
-  const me = parseBdf(d.bdf);
+  // The components of d.path are read in place (no split): this runs once per function per view.
+  const path = d.path;
+  const last = path.lastIndexOf('/');
+  const parentComp = last < 0 ? '' : path.slice(path.lastIndexOf('/', last - 1) + 1, last);
   let realDmaDev: string | null = null;
-  const rootIdx = comps.findIndex((c, i) => i > 1 && ROOT_COMPONENT.test(c));
-  if (rootIdx > 0) {
-    const above = comps[rootIdx - 1] ?? '';
-    if (BDF_COMPONENT.test(above)) realDmaDev = above;
+  // VMD: a root bus component below the first one ('pci10000:00' inside an endpoint's directory). Only
+  // components after the second '/' count, and every one that can match starts with 'pci'.
+  const first = path.indexOf('/');
+  const second = first < 0 ? -1 : path.indexOf('/', first + 1);
+  for (let at = second < 0 ? -1 : path.indexOf('/pci', second); at >= 0; at = path.indexOf('/pci', at + 1)) {
+    const end = path.indexOf('/', at + 1);
+    if (!ROOT_COMPONENT.test(path.slice(at + 1, end < 0 ? undefined : end))) continue;
+    const above = path.slice(path.lastIndexOf('/', at - 1) + 1, at);
+    if (parseBdf(above) !== null) realDmaDev = above;
+    break;
   }
+  const root = parentComp.startsWith('pci') ? ROOT_COMPONENT.exec(parentComp) : null;
   if (root) {
+    const me = parseBdf(d.bdf);
     return { parent: null, onRootBus: me !== null && parseInt(root[2] as string, 16) === me.bus, realDmaDev };
   }
-  return { parent: BDF_COMPONENT.test(parentComp) ? parentComp : null, onRootBus: false, realDmaDev };
+  return { parent: parseBdf(parentComp) !== null ? parentComp : null, onRootBus: false, realDmaDev };
 }
 
-/** One function as pci_device_group() sees it, given `pdev->multifunction` and its placement. */
-export function pciFunctionView(d: PciDeviceDesc, multifunction: boolean, pl: Placement = pciPlacement(d), config = pciConfigParse(d.config)): PciFunctionView {
-  const p = parseBdf(d.bdf);
+/** One function as pci_device_group() sees it, given `pdev->multifunction` and its placement (`p`: its parsed BDF). */
+export function pciFunctionView(d: PciDeviceDesc, multifunction: boolean, pl: Placement = pciPlacement(d), config = pciConfigParse(d.config), p = parseBdf(d.bdf)): PciFunctionView {
   const alias = dmaAliasQuirks(d.vendor, d.device, p?.slot ?? 0, p?.fn ?? 0, config.pcie !== null);
-  return { bdf: d.bdf, vendor: d.vendor, device: d.device, config, multifunction, onRootBus: pl.onRootBus, ...alias };
+  return {
+    bdf: d.bdf, vendor: d.vendor, device: d.device, config, multifunction, onRootBus: pl.onRootBus,
+    dmaAliasDevfns: alias.dmaAliasDevfns, pcieBridgeAlias: alias.pcieBridgeAlias,
+  };
 }
 
 /**
@@ -53,7 +62,7 @@ export function pciTopologyFromHost(host: HostDescription, groups: Map<string, n
     if (p === null) continue;
     const config = pciConfigParse(d.config);
     const pl = pciPlacement(d);
-    devs.set(d.bdf, pciFunctionView(d, (config.multifunctionBit ?? false) || (p.fn > 0 && d.physfn === null), pl, config));
+    devs.set(d.bdf, pciFunctionView(d, (config.multifunctionBit ?? false) || (p.fn > 0 && d.physfn === null), pl, config, p));
     places.set(d.bdf, pl);
     const key = d.bdf.slice(0, d.bdf.lastIndexOf(':'));
     let list = buses.get(key);

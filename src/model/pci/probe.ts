@@ -4,7 +4,7 @@
  */
 import type { PciDeviceDesc } from '../host-description.js';
 import type { KernelState } from '../kernel-state.js';
-import { deviceAdd, type Device } from '../base/device.js';
+import { deviceAdd, sysRelative, type Device } from '../base/device.js';
 import { pciHdrType } from './caps.js';
 
 declare module '../kernel-state.js' {
@@ -21,7 +21,7 @@ export function deviceFromPci(d: PciDeviceDesc, hotplug = false): Device {
   const mfBit = d.config.length > 0x0e && ((d.config[0x0e] ?? 0) & 0x80) !== 0;
   const fn = Number.parseInt(d.bdf.slice(d.bdf.lastIndexOf('.') + 1), 10);
   return {
-    name: d.bdf, bus: 'pci', path: d.path.replace(/^\/?(sys\/)?/, ''), pci: d, hdrType: pciHdrType(d),
+    name: d.bdf, bus: 'pci', path: sysRelative(d.path), pci: d, hdrType: pciHdrType(d),
     multifunction: mfBit || (!hotplug && fn > 0 && d.physfn === null),
     driver: d.driver, driverSysfs: d.driver !== null, driverOverride: d.driverOverride, group: d.iommuGroup, defaultDomainUses: 0,
     lockHolder: null, sriovNumvfs: d.sriovNumvfs, dead: false,
@@ -33,9 +33,12 @@ export function pciBusOf(bdf: string): string {
   return bdf.slice(0, bdf.lastIndexOf(':'));
 }
 
-/** The bookkeeping of `pci_device_add()`: `device_add()`, and the function joins its bus's device list (`bus->devices`). */
-export function pciDeviceListAdd(k: KernelState, dev: Device): void {
-  deviceAdd(k, dev);
+/**
+ * The bookkeeping of `pci_device_add()`: `device_add()`, and the function joins its bus's device list
+ * (`bus->devices`). `known`: as `deviceAdd`'s (boot passes the path of the function added before).
+ */
+export function pciDeviceListAdd(k: KernelState, dev: Device, known?: string): void {
+  deviceAdd(k, dev, known);
   const bus = pciBusOf(dev.name);
   let set = k.pciBuses.get(bus);
   if (!set) k.pciBuses.set(bus, (set = new Set()));

@@ -1,0 +1,112 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createKernel } from '../model/index.js';
+import { parseBdf } from '../model/pci/dma-alias.js';
+import { pciPlacement, type Placement } from '../model/pci/host-topology.js';
+import type { HostDescription, PciDeviceDesc } from '../model/host-description.js';
+import type { KernelState } from '../model/kernel-state.js';
+import { samplesDir } from './source.js';
+import { captureHost } from './testing/hosts.js';
+import { repoDir, sharedDir } from '../testing/shared.js';
+
+/**
+ * The shortcuts the status pipeline takes (issue #15) give exactly what the long way gave, on every shared
+ * capture, sample and fixture host: the model's boot adds each device's directories only below the part
+ * it shares with the device added before (addPath's `known`), and pciPlacement reads a path in place.
+ */
+const files = [
+  ...readdirSync(join(sharedDir(), 'hosts')).filter((f) => f.endsWith('.json')).map((f) => join(sharedDir(), 'hosts', f)),
+  ...readdirSync(samplesDir()).filter((f) => f.endsWith('.json')).map((f) => join(samplesDir(), f)),
+  ...readdirSync(join(repoDir(), 'fixtures', 'hosts')).filter((f) => f.endsWith('.json')).map((f) => join(repoDir(), 'fixtures', 'hosts', f)),
+];
+
+/** The /sys/devices directories as addPath() built them before, level by level for every device: the reference. */
+function pathChildrenTheLongWay(paths: readonly string[]): Map<string, Set<string>> {
+  const m = new Map<string, Set<string>>();
+  for (const path of paths) {
+    const parts = path.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const parent = parts.slice(0, i).join('/');
+      let set = m.get(parent);
+      if (!set) m.set(parent, (set = new Set()));
+      set.add(parts[i] as string);
+    }
+    if (!m.has(path)) m.set(path, new Set());
+  }
+  return m;
+}
+
+/** A map of sets as data, in insertion order (key order and entry order both count: readdir shows them). */
+const asData = (m: ReadonlyMap<string, ReadonlySet<string>>): [string, string[]][] => [...m].map(([k, v]) => [k, [...v]]);
+
+/** A synthetic host: functions below bridges below root buses, in bus order, with a VMD domain and odd paths. */
+function syntheticPaths(): string[] {
+  const out: string[] = [];
+  for (let r = 0; r < 3; r++) {
+    const root = `devices/pci000${r}:00`;
+    for (let p = 0; p < 4; p++) {
+      const port = `${root}/000${r}:00:0${p}.0`;
+      out.push(port);
+      for (let f = 0; f < 3; f++) out.push(`${port}/000${r}:0${p + 1}:00.${f}`);
+      out.push(`${port}/000${r}:0${p + 1}:00.0/pci10000:00/10000:00:0${p}.0`, `${port}/000${r}:0${p + 1}:00.0`);
+    }
+    out.push(`${root}/000${r}:00:1f.3`, `devices/platform/x${r}`, `devices/pci000${r}:00`, `devices/pci000${r}:000/a`, 'devices', 'devices//x', '');
+  }
+  return out;
+}
+
+test('the model boots the same /sys/devices directories, entries in the same order, as adding every level did', () => {
+  for (const file of files) {
+    const host = captureHost(file);
+    const k = createKernel(host).state;
+    const paths = [...host.pci.map((d) => d.path), ...host.other.map((d) => d.path)].map((p) => p.replace(/^\/?(sys\/)?/, ''));
+    assert.deepEqual(asData(k.pathChildren), asData(pathChildrenTheLongWay([...paths, ...host.iommus.map((u) => `devices/virtual/iommu/${u}`)])), file);
+  }
+});
+
+test('addPath with the previous path known equals addPath alone, for every order of a synthetic tree', async () => {
+  const { addPath } = await import('../model/base/device.js');
+  const paths = syntheticPaths();
+  let seed = 3;
+  const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  for (let round = 0; round < 300; round++) {
+    const order = round === 0 ? paths : [...paths].sort(() => rnd(3) - 1);
+    const k = { pathChildren: new Map() } as unknown as KernelState;
+    let known: string | undefined;
+    for (const p of order) { addPath(k, p, known); known = p; }
+    assert.deepEqual(asData(k.pathChildren), asData(pathChildrenTheLongWay(order)), order.join(' '));
+  }
+});
+
+/** pciPlacement as it read a path before: split into components, regular expressions. The reference. */
+function placementTheLongWay(d: PciDeviceDesc): Placement {
+  const BDF = /^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$/, ROOT = /^pci([0-9a-f]{4,8}):([0-9a-f]{2})$/;
+  const comps = d.path.split('/');
+  const parentComp = comps[comps.length - 2] ?? '';
+  const root = ROOT.exec(parentComp);
+  const me = parseBdf(d.bdf);
+  let realDmaDev: string | null = null;
+  const rootIdx = comps.findIndex((c, i) => i > 1 && ROOT.test(c));
+  if (rootIdx > 0) {
+    const above = comps[rootIdx - 1] ?? '';
+    if (BDF.test(above)) realDmaDev = above;
+  }
+  if (root) return { parent: null, onRootBus: me !== null && parseInt(root[2] as string, 16) === me.bus, realDmaDev };
+  return { parent: BDF.test(parentComp) ? parentComp : null, onRootBus: false, realDmaDev };
+}
+
+test('pciPlacement reads every path as splitting it into components did', () => {
+  const devices: PciDeviceDesc[] = [];
+  for (const file of files) devices.push(...(captureHost(file) as HostDescription).pci);
+  const proto = devices[0] as PciDeviceDesc;
+  for (const path of syntheticPaths()) {
+    for (const bdf of [path.slice(path.lastIndexOf('/') + 1), '0000:01:00.0', '0001:00:1f.3', '10000:00:03.0']) devices.push({ ...proto, bdf, path });
+  }
+  for (const path of ['/pci0000:00/0000:00:01.0', 'pci0000:00/0000:00:01.0', 'x/pci0000:00', 'devices/pci0000:00/pcixx/pci0001:00/0001:00:00.0',
+    'devices/pci0000:00/0000:00:0e.0/pci10000:00/pci10000:e0/10000:e0:00.0', 'devices/0000:00:0e.0/pci10000:00', '/', '//', 'a//pci0000:00/b']) {
+    devices.push({ ...proto, path }, { ...proto, bdf: '0000:00:00.0', path });
+  }
+  for (const d of devices) assert.deepEqual(pciPlacement(d), placementTheLongWay(d), `${d.bdf} ${d.path}`);
+});
