@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,4 +60,23 @@ test('module loading: only the live host opened for writes can modprobe (never a
   assert.ok(live.loadModule);
   const bad = live.loadModule('vfio-pci; rm -rf /');
   assert.ok(!bad.ok && bad.errno === 'EINVAL' && /not a module name/.test(bad.why));
+});
+
+test('a /sys attribute read without a listing is type-checked after the read: a FIFO or /dev/null is EINVAL, a directory EISDIR, an empty file empty; never a wait', () => {
+  const root = join(tmp, 'sys-lazy');
+  mkdirSync(join(root, 'kernel', 'iommu_groups', '3', 'name'), { recursive: true });
+  writeFileSync(join(root, 'kernel', 'iommu_groups', '3', 'reserved_regions'), '');
+  writeFileSync(join(root, 'kernel', 'iommu_groups', '3', 'big'), 'x'.repeat(70_000));
+  execFileSync('mkfifo', [join(root, 'kernel', 'iommu_groups', '3', 'type')]);
+  symlinkSync('/dev/null', join(root, 'kernel', 'iommu_groups', '3', 'null'));
+  symlinkSync('/dev/zero', join(root, 'kernel', 'iommu_groups', '3', 'zero'));
+  const p = livePort({ sysRoot: root });
+  const g = '/sys/kernel/iommu_groups/3';
+  assert.equal(errno(p.read(`${g}/type`)), 'EINVAL');
+  assert.equal(errno(p.read(`${g}/null`)), 'EINVAL');
+  assert.equal(errno(p.read(`${g}/zero`)), 'EINVAL');
+  assert.equal(errno(p.read(`${g}/name`)), 'EISDIR');
+  assert.deepEqual(p.read(`${g}/reserved_regions`), { ok: true, value: '' });
+  assert.equal(p.read(`${g}/big`).ok && (p.read(`${g}/big`) as { value: string }).value.length, 70_000);
+  assert.equal(errno(p.readBytes(`${g}/zero`, 4096)), 'EINVAL', 'max reached on a device: still checked');
 });

@@ -57,36 +57,47 @@ function fsError(code: string, message: string): Error {
 }
 
 /**
- * The file's bytes as a view into `scratch`: valid until the next call. Opened with O_NONBLOCK and
- * checked with fstat on the descriptor: only a regular file is read (a FIFO or device in a tree is
- * EINVAL, never waited on), and at most MAX_ATTRIBUTE bytes. `regular`: the directory listing just
- * said so (d_type), and the fstat is left until the file turns out larger than the buffer — the same
- * answers, one syscall fewer per attribute.
+ * The file's bytes as a view into `scratch`: valid until the next call. Opened with O_NONBLOCK (a FIFO
+ * is never waited on) and checked with fstat on the descriptor: only a regular file is read (a FIFO or
+ * device is EINVAL), and at most MAX_ATTRIBUTE bytes. When the fstat happens: `regular` (the directory
+ * listing just said so, d_type) — only if the file turns out larger than the buffer; a /sys attribute
+ * read without a listing (`sysfs`) — only if it answered nothing, filled the buffer or reached `max`
+ * (a directory fails the read itself with EISDIR); anything else (/proc, /etc) — before reading. The
+ * same answers with one syscall fewer per attribute, bounded the same way: the one difference is a FIFO
+ * another process keeps writing into, whose bytes are read (at most MAX_ATTRIBUTE) and parsed like
+ * any attribute's text.
  */
-function readWhole(p: string, shortIsEnd = false, regular = false, max = MAX_ATTRIBUTE): Uint8Array {
+function readWhole(p: string, sysfs = false, regular = false, max = MAX_ATTRIBUTE): Uint8Array {
   const fd = openSync(p, constants.O_RDONLY | constants.O_NONBLOCK);
+  let checked = regular;
   const check = (): void => {
+    checked = true;
     const st = fstatSync(fd);
     if (st.isDirectory()) throw fsError('EISDIR', 'is a directory');
     if (!st.isFile()) throw fsError('EINVAL', 'not a regular file (a sysfs attribute is one)');
     if (st.size > MAX_ATTRIBUTE) throw fsError('EOVERFLOW', `${st.size} bytes, more than a sysfs attribute holds (${MAX_ATTRIBUTE})`);
   };
   try {
-    let checked = !regular;
-    if (checked) check();
+    if (!regular && !sysfs) check();
     let n = 0;
     for (;;) {
       const want = Math.min(scratch.length, max) - n;
       const got = readSync(fd, scratch, n, want, null);
-      if (got === 0) return scratch.subarray(0, n);
+      if (got === 0) {
+        if (n === 0 && !checked) check();
+        return scratch.subarray(0, n);
+      }
       n += got;
       // All the caller takes (config space: PCI_CFG_SPACE_EXP_SIZE): no read(2) to find the end.
-      if (n >= max) return scratch.subarray(0, n);
+      if (n >= max) {
+        if (!checked) check();
+        return scratch.subarray(0, n);
+      }
       // sysfs answers at most a page per read(2), all it has when less: a shorter read is the end
       // (and a tree's regular file reads short only at its end) — one read(2) instead of two.
-      if (shortIsEnd && got < Math.min(want, PAGE)) return scratch.subarray(0, n);
+      if (sysfs && got < Math.min(want, PAGE)) return scratch.subarray(0, n);
       if (n < scratch.length) continue;
-      if (!checked) { check(); checked = true; }
+      if (!checked) check();
       if (scratch.length >= MAX_ATTRIBUTE) throw fsError('EOVERFLOW', `more than ${MAX_ATTRIBUTE} bytes, more than a sysfs attribute holds`);
       const bigger = new Uint8Array(scratch.length * 2);
       bigger.set(scratch);
