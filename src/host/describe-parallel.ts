@@ -135,7 +135,12 @@ export async function describeTreeReport(opts: LivePortOptions, dopts: DescribeO
       w.on('exit', () => resolve());
     }));
   }
-  for (let u = Atomics.add(counter, 0, 1); u < units.length; u = Atomics.add(counter, 0, 1)) results[u] = readUnit(port, units[u] as Unit);
+  for (let u = Atomics.add(counter, 0, 1); u < units.length; u = Atomics.add(counter, 0, 1)) {
+    results[u] = readUnit(port, units[u] as Unit);
+    // Between units, take the workers' results already posted: their deserialisation here overlaps
+    // with their reading instead of following it (this thread then claims fewer units itself).
+    if (workers > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
   await Promise.all(done);
   for (let u = 0; u < units.length; u++) if (results[u] === undefined) results[u] = readUnit(port, units[u] as Unit);
 
