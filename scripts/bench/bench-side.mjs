@@ -7,7 +7,7 @@
 // median over repetitions (below 1×: faster than lspci). Load average before and after each size.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,12 @@ import { inPrivateSys, median, runTimed } from './proc.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const have = (tool) => { try { execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }); return true; } catch { return false; } };
-const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+/** The 1-minute load average and the CPU pressure of the last 10 s (PSI "some avg10": the share of time a runnable task waited for a CPU). */
+const load = () => {
+  let psi = '';
+  try { psi = `, CPU pressure ${/^some avg10=([0-9.]+)/m.exec(readFileSync('/proc/pressure/cpu', 'latin1'))?.[1] ?? '?'} %`; } catch { /* no PSI */ }
+  return `${loadavg().map((x) => x.toFixed(2)).join(' ')}${psi}`;
+};
 
 /** Compiles floor.c into the work directory (once per change); null and the reason when there is no C compiler. */
 export function buildFloor(work) {
@@ -70,18 +75,27 @@ export async function benchSide(ctx) {
         const r = await runTimed(inPrivateSys(host.tree, t.argv), { timeoutMs: Math.max(ctx.capMs, n * 6), keepStdout: t.check !== undefined });
         const bad = r.timedOut ? `hit the ${ctx.capMs / 1000} s cap` : t.check ? t.check(r) : r.code === 0 ? null : `exit ${r.code ?? r.signal}: ${r.stderr.trim().split('\n').filter((l) => !l.includes('libkmod')).slice(-1)[0] ?? ''}`;
         if (bad) notes.set(t.name, bad);
-        runs.get(t.name).push({ rep: i, wallMs: r.wallMs, rssMb: (r.maxRssKb ?? 0) / 1024, bad });
-        if (t.base) base.set(i, r.wallMs);
+        runs.get(t.name).push({ rep: i, wallMs: r.wallMs, cpuMs: r.cpuMs, rssMb: (r.maxRssKb ?? 0) / 1024, bad });
+        if (t.base) base.set(i, r);
         ctx.log(`  side n=${n} rep ${i + 1}/${reps} ${t.name}: ${r.wallMs.toFixed(0)} ms, ${((r.maxRssKb ?? 0) / 1024).toFixed(0)} MB${bad ? ` (${bad})` : ''}`);
       }
-      for (const t of tools) for (const r of runs.get(t.name)) if (r.rep === i && base.has(i)) r.ratio = r.wallMs / base.get(i);
+      for (const t of tools) {
+        for (const r of runs.get(t.name)) {
+          if (r.rep !== i || !base.has(i)) continue;
+          r.ratio = r.wallMs / base.get(i).wallMs;
+          if (r.cpuMs != null && base.get(i).cpuMs) r.cpuRatio = r.cpuMs / base.get(i).cpuMs;
+        }
+      }
     }
     const rows = tools.map((t) => {
       const rs = runs.get(t.name).filter((r) => !r.bad);
       if (rs.length === 0) return { tool: t.name, skipped: notes.get(t.name) ?? 'not run' };
       const ratios = rs.filter((r) => r.ratio !== undefined).map((r) => r.ratio);
+      const cpuRatios = rs.filter((r) => r.cpuRatio !== undefined).map((r) => r.cpuRatio);
+      const cpus = rs.filter((r) => r.cpuMs != null).map((r) => r.cpuMs);
       return { tool: t.name, runs: rs.length, wallMs: median(rs.map((r) => r.wallMs)), minMs: Math.min(...rs.map((r) => r.wallMs)),
-        ratio: ratios.length ? median(ratios) : null, rssMb: Math.max(...rs.map((r) => r.rssMb)), note: notes.get(t.name) ?? null };
+        ratio: ratios.length ? median(ratios) : null, cpuMs: cpus.length ? median(cpus) : null, cpuRatio: cpuRatios.length ? median(cpuRatios) : null,
+        rssMb: Math.max(...rs.map((r) => r.rssMb)), note: notes.get(t.name) ?? null };
     });
     sizes.push({ n, groups: host.groups, reps, loadBefore, loadAfter: load(), seconds: (performance.now() - t0) / 1000, rows });
   }

@@ -1,5 +1,6 @@
 // Running a child process for measurement: wall time (process.hrtime around spawn..exit), peak
-// RSS (GNU time's %M: ru_maxrss of the child, i.e. the largest process of the tree, in KiB), and a
+// RSS (GNU time's %M: ru_maxrss of the child, i.e. the largest process of the tree, in KiB), CPU time
+// (GNU time's %U + %S: every thread of the child and its children), and a
 // hard time cap that kills the whole process group we started.
 
 import { spawn } from 'node:child_process';
@@ -12,12 +13,12 @@ export const hasGnuTime = existsSync(GNU_TIME);
 
 /**
  * Runs argv[0] with argv.slice(1). Resolves to
- * { wallMs, maxRssKb|null, code, signal, timedOut, stdout (string, capped), stdoutBytes, stdoutLines, stderr (tail) }.
+ * { wallMs, maxRssKb|null, cpuMs|null (user + sys of the child and its waited-for children), code, signal, timedOut, stdout (string, capped), stdoutBytes, stdoutLines, stderr (tail) }.
  */
 export function runTimed(argv, { timeoutMs = 600_000, cwd, env, keepStdout = true, onStdout } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-time-'));
   const out = join(dir, 'rss');
-  const full = hasGnuTime ? [GNU_TIME, '-f', '%M', '-o', out, ...argv] : argv;
+  const full = hasGnuTime ? [GNU_TIME, '-f', '%M %U %S', '-o', out, ...argv] : argv;
   return new Promise((resolve) => {
     const t0 = process.hrtime.bigint();
     const child = spawn(full[0], full.slice(1), { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -41,9 +42,13 @@ export function runTimed(argv, { timeoutMs = 600_000, cwd, env, keepStdout = tru
       const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
       clearTimeout(timer);
       let maxRssKb = null;
-      try { const t = readFileSync(out, 'utf8').trim().split('\n').pop(); if (/^\d+$/.test(t)) maxRssKb = Number(t); } catch { /* killed */ }
+      let cpuMs = null;
+      try {
+        const m = /^(\d+) (\d+(?:\.\d+)?) (\d+(?:\.\d+)?)$/.exec(readFileSync(out, 'utf8').trim().split('\n').pop());
+        if (m) { maxRssKb = Number(m[1]); cpuMs = (Number(m[2]) + Number(m[3])) * 1000; }
+      } catch { /* killed */ }
       rmSync(dir, { recursive: true, force: true });
-      resolve({ wallMs, maxRssKb, code, signal, timedOut, stdout: Buffer.concat(chunks).toString(), stdoutBytes: bytes, stdoutLines: lines, stderr });
+      resolve({ wallMs, maxRssKb, cpuMs, code, signal, timedOut, stdout: Buffer.concat(chunks).toString(), stdoutBytes: bytes, stdoutLines: lines, stderr });
     });
   });
 }

@@ -91,9 +91,10 @@ export function renderExport(res) {
 export function renderSide(s) {
   if (s.skipped) return `_Skipped: ${s.skipped}_`;
   return s.sizes.map((z) => [`**${k(z.n)} functions** (${z.groups} IOMMU groups; ${z.reps} repetitions, ${z.seconds.toFixed(0)} s; load average before ${z.loadBefore}, after ${z.loadAfter})`, '',
-    table(['tool', 'runs', 'wall (median)', 'wall (min)', '÷ lspci -vmm -k (same repetition, median)', 'peak RSS', 'note'],
-      z.rows.map((r) => (r.skipped ? [r.tool, 0, '—', '—', '—', '—', r.skipped]
-        : [r.tool, r.runs, ms(r.wallMs), ms(r.minMs), r.ratio == null ? '—' : `${r.ratio.toFixed(2)}×`, mb(r.rssMb), r.note ?? ''])))].join('\n')).join('\n\n');
+    table(['tool', 'runs', 'wall (median)', 'wall (min)', '÷ lspci -vmm -k (same repetition, median)', 'CPU user+sys (median)', 'CPU ÷ lspci\'s', 'peak RSS', 'note'],
+      z.rows.map((r) => (r.skipped ? [r.tool, 0, '—', '—', '—', '—', '—', '—', r.skipped]
+        : [r.tool, r.runs, ms(r.wallMs), ms(r.minMs), r.ratio == null ? '—' : `${r.ratio.toFixed(2)}×`,
+          r.cpuMs == null ? '—' : ms(r.cpuMs), r.cpuRatio == null ? '—' : `${r.cpuRatio.toFixed(2)}×`, mb(r.rssMb), r.note ?? ''])))].join('\n')).join('\n\n');
 }
 
 /** Phases of the status pipeline per size and source (bench-phases.mjs). */
