@@ -28,8 +28,24 @@ export function capturePort(capture: SysfsCapture): SysfsPort {
     return err(e, `${path}: ${what}could not be read when captured (${e})`);
   };
 
+  // The directory the last lookup went through (path text up to its last '/', and node): describe
+  // reads a device's attributes one after another, so the next path usually starts with it.
+  const last = { dir: '\u0000', node: 0 };
+  const lookup = (path: string, followLast: boolean): Result<number> => {
+    const d = last.dir;
+    if (path.length > d.length && path.startsWith(d)) {
+      const s = d.length;
+      if (path.indexOf('/', s) < 0 && !(path.charCodeAt(s) === DOT && (path.length - s === 1 || (path.length - s === 2 && path.charCodeAt(s + 1) === DOT)))) {
+        const nm = t.names.find(path, s, path.length);
+        const c = nm < 0 ? -1 : t.child(last.node, nm);
+        if (c >= 0 && (t.kind[c] !== LINK || !followLast)) return ok(c);
+      }
+    }
+    return resolve(t, path, followLast, last);
+  };
+
   function fileNode(path: string): Result<number> {
-    const r = resolve(t, path, true);
+    const r = lookup(path, true);
     if (!r.ok) return r;
     const n = r.value;
     if (isDir(n)) return err('EISDIR', `${path}: is a directory`);
@@ -59,7 +75,7 @@ export function capturePort(capture: SysfsCapture): SysfsPort {
       return err('EIO', `${path}: unexpected node`);
     },
     readLink(path) {
-      const r = resolve(t, path, false);
+      const r = lookup(path, false);
       if (!r.ok) return r;
       const n = r.value;
       if (t.kind[n] === LINK) return ok(t.vals[n] as string);
@@ -67,7 +83,7 @@ export function capturePort(capture: SysfsCapture): SysfsPort {
       return err('EINVAL', `${path}: not a symbolic link`);
     },
     list(path) {
-      const r = resolve(t, path, true);
+      const r = lookup(path, true);
       if (!r.ok) return r;
       const n = r.value;
       if (t.kind[n] === ERROR) return errOf(path, n);
@@ -82,9 +98,10 @@ export function capturePort(capture: SysfsCapture): SysfsPort {
 
 /**
  * The node `path` names. The common case — every component found, no link to follow on the way, no
- * '.' or '..' — is walked over the path string itself; anything else takes the component walk.
+ * '.' or '..' — is walked over the path string itself (and its last directory left in `last`);
+ * anything else takes the component walk.
  */
-function resolve(t: CaptureTable, path: string, followLast: boolean): Result<number> {
+function resolve(t: CaptureTable, path: string, followLast: boolean, last: { dir: string; node: number }): Result<number> {
   if (!path.startsWith('/sys/') && path !== '/sys') return err('ENOENT', `${path}: not under /sys in this capture`);
   const len = path.length;
   let n = 0;
@@ -99,9 +116,13 @@ function resolve(t: CaptureTable, path: string, followLast: boolean): Result<num
     if (c < 0) return walk(t, path, followLast);
     let next = e;
     while (next < len && path.charCodeAt(next) === SLASH) next++;
-    const last = next === len;
+    const end = next === len;
     const k = t.kind[c];
-    if (k === LINK ? !last || followLast : !last && k !== DIR && k !== IMPLIED) return walk(t, path, followLast);
+    if (k === LINK ? !end || followLast : !end && k !== DIR && k !== IMPLIED) return walk(t, path, followLast);
+    if (end && e === len && s > 5) {
+      last.dir = path.slice(0, s);
+      last.node = n;
+    }
     n = c;
     s = next;
   }

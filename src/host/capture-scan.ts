@@ -58,6 +58,11 @@ class Scanner {
   private readonly t = new CaptureTable();
   private readonly values = new Interner();
   private scratch = Buffer.allocUnsafe(256);
+  /** The node of the last `key`, and the directory it is in: its text (with the last '/'), its node. */
+  private keyNode = 0;
+  private dir = Buffer.alloc(256);
+  private dirLen = 0;
+  private dirNode = 0;
   /** How many of the bytes the last `hex` decoded are kept (up to the last non-zero one). */
   private hexKept = 0;
   /** Whether the last `entry` ended its object ('}' rather than ','). */
@@ -154,12 +159,7 @@ class Scanner {
     const b = this.buf;
     i = this.ws(i);
     if (b[i] !== QUOTE) this.stop(i);
-    const ks = i + 1;
-    // The key's bytes are checked when it goes into the table (`node`).
-    const ke = b.indexOf(QUOTE, ks);
-    if (ke < 0 || ke >= this.end) this.stop(this.end);
-    i = ke;
-    i = this.ws(i + 1);
+    i = this.ws(this.key(i + 1));
     if (b[i] !== COLON) this.stop(i);
     i = this.ws(i + 1);
     let kind: number, val: unknown = 0, hexFull = -1;
@@ -212,27 +212,54 @@ class Scanner {
     i++;
     // Everything read: the entry goes into the table (a MORE can no longer repeat it).
     if (hexFull >= 0) val = this.t.commitHex(this.hexKept, hexFull);
-    if (!this.t.setEntry(this.node(ks, ke), kind, val)) throw BAIL;
+    if (!this.t.setEntry(this.keyNode, kind, val)) throw BAIL;
     return i;
   }
 
-  /** The node of key b[s..e) (printable ASCII), made with its parents; a bad key gives up. */
-  private node(s: number, e: number): number {
-    if (e === s || e - s > 4096) throw BAIL;
+  /**
+   * The key whose text starts at b[s] (after its quote): printable ASCII, components neither empty nor
+   * '.' or '..', at most 4096 bytes. Its node, made with its parents, goes to `keyNode` (making nodes
+   * again when the key is read again after a MORE finds the same ones); answers the index after its
+   * closing quote. A key starting with the directory of the one before (the usual order) is walked
+   * from that directory's node.
+   */
+  private key(s: number): number {
     const b = this.buf, t = this.t;
-    let n = 0, from = s, h = FNV_START;
-    for (let j = s; ; j++) {
+    let n = 0, j = s;
+    const d = this.dirLen;
+    if (d > 0) {
+      const p = this.dir;
+      let k = 0;
+      while (k < d && b[s + k] === p[k]) k++;
+      if (k === d) {
+        n = this.dirNode;
+        j = s + d;
+      }
+    }
+    let from = j, h = FNV_START, dirEnd = j, dirNode = n;
+    for (; ; j++) {
       const c = b[j] as number;
-      if (j === e || c === SLASH) {
+      if (c === QUOTE || c === SLASH) {
         const len = j - from;
         if (len === 0 || (b[from] === DOT && (len === 1 || (len === 2 && b[from + 1] === DOT)))) throw BAIL;
         n = t.childOrAdd(n, t.names.fromBytes(b, from, j, h >>> 0));
-        if (j === e) return n;
-        from = j + 1;
+        if (c === QUOTE) break;
+        from = dirEnd = j + 1;
+        dirNode = n;
         h = FNV_START;
-      } else if (c < 0x20 || c >= 0x7f || c === BACKSLASH) throw BAIL;
+      } else if (c < 0x20 || c >= 0x7f || c === BACKSLASH) this.stop(j);
       else h = fnvStep(h, c);
     }
+    if (j - s > 4096) throw BAIL;
+    if (dirNode !== this.dirNode) {
+      const dl = dirEnd - s;
+      if (this.dir.length < dl) this.dir = Buffer.allocUnsafe(2 * dl);
+      for (let k = 0; k < dl; k++) this.dir[k] = b[s + k] as number;
+      this.dirLen = dl;
+      this.dirNode = dirNode;
+    }
+    this.keyNode = n;
+    return j + 1;
   }
 
   /**

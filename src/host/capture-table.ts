@@ -11,6 +11,8 @@ import type { CaptureEntry, SysfsCapture } from './read-capture.js';
 /** Node kinds. IMPLIED: a directory only implied by the keys below it. */
 export const IMPLIED = 0, DIR = 1, STR = 2, LINK = 3, HEX = 4, ERROR = 5, OTHER = 6;
 
+/** Bytes of the slabs config space is copied out into. */
+const SLAB = 1 << 18;
 const FNV = 0x811c9dc5, FNV_PRIME = 0x01000193;
 export const fnvStep = (h: number, c: number): number => Math.imul(h ^ c, FNV_PRIME);
 export const FNV_START = FNV;
@@ -106,6 +108,8 @@ export class CaptureTable {
   readonly hexOff: number[] = [];
   readonly hexLen: number[] = [];
   readonly hexFull: number[] = [];
+  private slab = new Uint8Array(0);
+  private slabUsed = 0;
 
   /** The child of `dir` named by name id `nm`, or -1. */
   child(dir: number, nm: number): number {
@@ -168,10 +172,22 @@ export class CaptureTable {
     return this.hexOff.length - 1;
   }
 
-  /** The bytes of hex index `h`, a fresh copy. */
+  /**
+   * The bytes of hex index `h`, a fresh copy: a view of its own part of a zeroed slab (one allocation
+   * per 256 KiB instead of one per config space), which no other call answers again.
+   */
   hexBytes(h: number): Uint8Array {
-    const out = new Uint8Array(this.hexFull[h] as number);
-    const off = this.hexOff[h] as number;
+    const full = this.hexFull[h] as number, off = this.hexOff[h] as number;
+    let out: Uint8Array;
+    if (full > SLAB >> 4) out = new Uint8Array(full);
+    else {
+      if (this.slabUsed + full > this.slab.length) {
+        this.slab = new Uint8Array(SLAB);
+        this.slabUsed = 0;
+      }
+      out = this.slab.subarray(this.slabUsed, this.slabUsed + full);
+      this.slabUsed += full;
+    }
     out.set(this.arena.subarray(off, off + (this.hexLen[h] as number)));
     return out;
   }
