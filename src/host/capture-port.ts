@@ -24,68 +24,67 @@ export function capturePort(capture: SysfsCapture): SysfsPort {
   ]);
   const isDir = (n: number): boolean => t.kind[n] === DIR || t.kind[n] === IMPLIED;
   const errOf = (path: string, n: number, what = ''): Result<never> => {
-    const e = t.vals[n] as Errno;
+    const e = t.text(n) as Errno;
     return err(e, `${path}: ${what}could not be read when captured (${e})`);
   };
 
   // The directory the last lookup went through (path text up to its last '/', and node): describe
   // reads a device's attributes one after another, so the next path usually starts with it.
   const last = { dir: '\u0000', node: 0 };
-  const lookup = (path: string, followLast: boolean): Result<number> => {
+  /** The node of `path` (a lookup that answers, as most do, makes no Result), or the walk's error. */
+  const lookup = (path: string, followLast: boolean): number | Result<never> => {
     const d = last.dir;
     if (path.length > d.length && path.startsWith(d)) {
       const s = d.length;
       if (path.indexOf('/', s) < 0 && !(path.charCodeAt(s) === DOT && (path.length - s === 1 || (path.length - s === 2 && path.charCodeAt(s + 1) === DOT)))) {
         const nm = t.names.find(path, s, path.length);
         const c = nm < 0 ? -1 : t.child(last.node, nm);
-        if (c >= 0 && (t.kind[c] !== LINK || !followLast)) return ok(c);
+        if (c >= 0 && (t.kind[c] !== LINK || !followLast)) return c;
       }
     }
-    return resolve(t, path, followLast, last);
+    const n = resolve(t, path, followLast, last);
+    if (n >= 0) return n;
+    const r = walk(t, path, followLast);
+    return r.ok ? r.value : r;
   };
 
-  function fileNode(path: string): Result<number> {
-    const r = lookup(path, true);
-    if (!r.ok) return r;
-    const n = r.value;
+  function fileNode(path: string): number | Result<never> {
+    const n = lookup(path, true);
+    if (typeof n !== 'number') return n;
     if (isDir(n)) return err('EISDIR', `${path}: is a directory`);
     if (t.kind[n] === ERROR) return errOf(path, n);
-    return r;
+    return n;
   }
 
   return {
     read(path) {
       const p = proc.get(path);
       if (p !== undefined) return ok(p);
-      const r = fileNode(path);
-      if (!r.ok) return r;
-      const n = r.value;
-      if (t.kind[n] === STR) return ok(t.vals[n] as string);
-      if (t.kind[n] === HEX) return ok(Buffer.from(t.hexBytes(t.vals[n] as number)).toString('latin1'));
+      const n = fileNode(path);
+      if (typeof n !== 'number') return n;
+      if (t.kind[n] === STR) return ok(t.text(n));
+      if (t.kind[n] === HEX) return ok(latin1(t.hexBytes(t.val[n] as number)));
       return err('EIO', `${path}: unexpected node`);
     },
     readBytes(path) {
       const p = proc.get(path);
       if (p !== undefined) return ok(new TextEncoder().encode(p));
-      const r = fileNode(path);
-      if (!r.ok) return r;
-      const n = r.value;
-      if (t.kind[n] === STR) return ok(new TextEncoder().encode(t.vals[n] as string));
-      if (t.kind[n] === HEX) return ok(t.hexBytes(t.vals[n] as number));
+      const n = fileNode(path);
+      if (typeof n !== 'number') return n;
+      if (t.kind[n] === STR) return ok(new TextEncoder().encode(t.text(n)));
+      if (t.kind[n] === HEX) return ok(t.hexBytes(t.val[n] as number));
       return err('EIO', `${path}: unexpected node`);
     },
     readLink(path) {
-      const r = lookup(path, false);
-      if (!r.ok) return r;
-      const n = r.value;
-      if (t.kind[n] === LINK) return ok(t.vals[n] as string);
+      const n = lookup(path, false);
+      if (typeof n !== 'number') return n;
+      if (t.kind[n] === LINK) return ok(t.text(n));
       if (t.kind[n] === ERROR) return errOf(path, n);
       return err('EINVAL', `${path}: not a symbolic link`);
     },
     list(path) {
-      const r = lookup(path, true);
-      if (!r.ok) return r;
-      const n = r.value;
+      const n = lookup(path, true);
+      if (typeof n !== 'number') return n;
       if (t.kind[n] === ERROR) return errOf(path, n);
       if (!isDir(n)) return err('ENOTDIR', `${path}: not a directory`);
       return ok(t.childNames(n));
@@ -97,12 +96,12 @@ export function capturePort(capture: SysfsCapture): SysfsPort {
 }
 
 /**
- * The node `path` names. The common case — every component found, no link to follow on the way, no
- * '.' or '..' — is walked over the path string itself (and its last directory left in `last`);
- * anything else takes the component walk.
+ * The node `path` names in the common case — under /sys, every component found, no link to follow on
+ * the way, no '.' or '..' — walked over the path string itself (its last directory left in `last`);
+ * -1 for anything else, which takes the component walk.
  */
-function resolve(t: CaptureTable, path: string, followLast: boolean, last: { dir: string; node: number }): Result<number> {
-  if (!path.startsWith('/sys/') && path !== '/sys') return err('ENOENT', `${path}: not under /sys in this capture`);
+function resolve(t: CaptureTable, path: string, followLast: boolean, last: { dir: string; node: number }): number {
+  if (!path.startsWith('/sys/') && path !== '/sys') return -1;
   const len = path.length;
   let n = 0;
   let s = 4;
@@ -110,15 +109,15 @@ function resolve(t: CaptureTable, path: string, followLast: boolean, last: { dir
   while (s < len) {
     let e = path.indexOf('/', s);
     if (e < 0) e = len;
-    if (path.charCodeAt(s) === DOT && (e - s === 1 || (e - s === 2 && path.charCodeAt(s + 1) === DOT))) return walk(t, path, followLast);
+    if (path.charCodeAt(s) === DOT && (e - s === 1 || (e - s === 2 && path.charCodeAt(s + 1) === DOT))) return -1;
     const nm = t.names.find(path, s, e);
     const c = nm < 0 ? -1 : t.child(n, nm);
-    if (c < 0) return walk(t, path, followLast);
+    if (c < 0) return -1;
     let next = e;
     while (next < len && path.charCodeAt(next) === SLASH) next++;
     const end = next === len;
     const k = t.kind[c];
-    if (k === LINK ? !end || followLast : !end && k !== DIR && k !== IMPLIED) return walk(t, path, followLast);
+    if (k === LINK ? !end || followLast : !end && k !== DIR && k !== IMPLIED) return -1;
     if (end && e === len && s > 5) {
       last.dir = path.slice(0, s);
       last.node = n;
@@ -126,11 +125,12 @@ function resolve(t: CaptureTable, path: string, followLast: boolean, last: { dir
     n = c;
     s = next;
   }
-  return ok(n);
+  return n;
 }
 
 /** Component by component, links followed relative to their directory, as the VFS does. */
 function walk(t: CaptureTable, path: string, followLast: boolean): Result<number> {
+  if (!path.startsWith('/sys/') && path !== '/sys') return err('ENOENT', `${path}: not under /sys in this capture`);
   const todo = path.slice(5).split('/').filter((c) => c !== '' && c !== '.');
   const cur: string[] = [];
   let links = 0;
@@ -152,7 +152,7 @@ function walk(t: CaptureTable, path: string, followLast: boolean): Result<number
     const k = t.kind[next];
     if (k === LINK && (!last || followLast)) {
       if (++links > MAX_SYMLINKS) return err('ELOOP', `${path}: too many levels of symbolic links at /sys/${key}`);
-      let target = t.vals[next] as string;
+      let target = t.text(next);
       if (target.startsWith('/')) {
         if (!target.startsWith('/sys/')) return err('ENOENT', `${path}: /sys/${key} points outside /sys (${target})`);
         cur.length = 0;
@@ -163,11 +163,15 @@ function walk(t: CaptureTable, path: string, followLast: boolean): Result<number
       continue;
     }
     if (!last && k !== DIR && k !== IMPLIED) {
-      if (k === ERROR) return err(t.vals[next] as Errno, `${path}: /sys/${key} could not be read when captured (${t.vals[next] as string})`);
+      if (k === ERROR) return err(t.text(next) as Errno, `${path}: /sys/${key} could not be read when captured (${t.text(next)})`);
       return err('ENOTDIR', `${path}: /sys/${key} is not a directory`);
     }
     cur.push(comp);
     node = next;
   }
   return ok(node);
+}
+
+function latin1(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 }

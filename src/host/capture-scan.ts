@@ -1,6 +1,6 @@
 import { closeSync, readSync } from 'node:fs';
 import { isErrno } from '../model/errno.js';
-import { CaptureTable, DIR, ERROR, FNV_START, HEX, Interner, LINK, STR, fnvStep } from './capture-table.js';
+import { CaptureTable, DIR, ERROR, FNV_START, HEX, LINK, STR, fnvStep } from './capture-table.js';
 import { INPUT_LIMITS, openInputFile } from './input-file.js';
 import { MAX_JSON_DEPTH } from './json-depth.js';
 
@@ -21,7 +21,7 @@ import { MAX_JSON_DEPTH } from './json-depth.js';
 export function scanCaptureFile(file: string, window = WINDOW): { top: Record<string, unknown>; table: CaptureTable } | null {
   const o = openInputFile(file, { what: 'capture', maxBytes: INPUT_LIMITS.capture });
   if (!o.ok) return null;
-  const s = new Scanner(o.value.fd, INPUT_LIMITS.capture, window);
+  const s = new Scanner(o.value.fd, INPUT_LIMITS.capture, window, o.value.size);
   try {
     return s.capture();
   } catch (e) {
@@ -55,8 +55,7 @@ class Scanner {
   private end = 0;
   private eof = false;
   private total = 0;
-  private readonly t = new CaptureTable();
-  private readonly values = new Interner();
+  private readonly t: CaptureTable;
   private scratch = Buffer.allocUnsafe(256);
   /** The node of the last `key`, and the directory it is in: its text (with the last '/'), its node. */
   private keyNode = 0;
@@ -69,8 +68,12 @@ class Scanner {
   private closed = false;
   /** The string the last `str` read. */
   private sval = '';
+  /** Its id in the table's values, when read with `intern`. */
+  private sid = 0;
 
-  constructor(private readonly fd: number, private readonly max: number, window: number) {
+  /** `size`: the file's size, from which the table is given room for about as many nodes as it will have. */
+  constructor(private readonly fd: number, private readonly max: number, window: number, size: number) {
+    this.t = new CaptureTable(Math.min(size >> 8, 1 << 22));
     this.buf = Buffer.allocUnsafe(window + 1);
     this.buf[0] = 0;
     this.slack = window >> 4;
@@ -162,11 +165,11 @@ class Scanner {
     i = this.ws(this.key(i + 1));
     if (b[i] !== COLON) this.stop(i);
     i = this.ws(i + 1);
-    let kind: number, val: unknown = 0, hexFull = -1;
+    let kind: number, val = 0, hexFull = -1;
     if (b[i] === QUOTE) {
       i = this.str(i + 1, true);
       kind = STR;
-      val = this.sval;
+      val = this.sid;
     } else if (b[i] === OPEN) {
       i = this.ws(i + 1);
       if (b[i] !== QUOTE) this.stop(i);
@@ -191,7 +194,7 @@ class Scanner {
           i = q + 1;
         } else {
           i = this.str(i + 1, true);
-          val = this.sval;
+          val = this.sid;
           if (name === LINK) {
             kind = LINK;
             if (!linkOk(this.sval)) throw BAIL;
@@ -242,7 +245,7 @@ class Scanner {
       if (c === QUOTE || c === SLASH) {
         const len = j - from;
         if (len === 0 || (b[from] === DOT && (len === 1 || (len === 2 && b[from + 1] === DOT)))) throw BAIL;
-        n = t.childOrAdd(n, t.names.fromBytes(b, from, j, h >>> 0));
+        n = t.childOrAdd(n, t.names.fromBytes(b, from, j, h));
         if (c === QUOTE) break;
         from = dirEnd = j + 1;
         dirNode = n;
@@ -284,7 +287,7 @@ class Scanner {
 
   /**
    * The JSON string whose text starts at b[i] (after its quote), into `sval`; answers the index after
-   * its closing quote. `intern`: ASCII strings are stored once (sysfs repeats its values a lot).
+   * its closing quote. `intern`: a value, kept in the table's values (ASCII ones once), its id in `sid`.
    */
   private str(i: number, intern: boolean): number {
     const b = this.buf;
@@ -294,8 +297,14 @@ class Scanner {
       h = fnvStep(h, c);
     }
     if (c === QUOTE) {
-      this.sval = intern ? this.values.strings[this.values.fromBytes(b, i, j, h >>> 0)] as string : b.toString('latin1', i, j);
+      if (!intern) this.sval = b.toString('latin1', i, j);
+      else this.sval = this.t.values.strings[this.sid = this.t.values.fromBytes(b, i, j, h)] as string;
       return j + 1;
+    }
+    if (c === BACKSLASH && intern && b[j + 1] === 0x6e && b[j + 2] === QUOTE) {
+      // "...\n": a sysfs attribute's text, found without unescaping it first.
+      this.sval = this.t.values.strings[this.sid = this.t.values.fromBytes(b, i, j, fnvStep(h, 0x0a), true)] as string;
+      return j + 3;
     }
     if (c < 0x20) this.stop(j);
     if (c >= 0x80) {
@@ -305,6 +314,7 @@ class Scanner {
         if (c === BACKSLASH) throw BAIL;
       }
       this.sval = b.toString('utf8', i, j);
+      if (intern) this.sid = this.t.values.append(this.sval);
       return j + 1;
     }
     // Escapes (ASCII only; \u only below 0x80): unescaped into scratch, after the plain prefix.
@@ -337,7 +347,8 @@ class Scanner {
       s[n++] = c;
       h = fnvStep(h, c);
     }
-    this.sval = intern ? this.values.strings[this.values.fromBytes(s, 0, n, h >>> 0)] as string : s.toString('latin1', 0, n);
+    if (!intern) this.sval = s.toString('latin1', 0, n);
+    else this.sval = this.t.values.strings[this.sid = this.t.values.fromBytes(s, 0, n, h)] as string;
     return j + 1;
   }
 

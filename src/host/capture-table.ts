@@ -20,20 +20,28 @@ export const FNV_START = FNV;
 /** Strings stored once, found by their bytes (ASCII) or by a slice of a JS string, no substring made. */
 export class Interner {
   readonly strings: string[] = [];
+  /** The hash of each findable string (by id), so that growing the table hashes nothing again. */
+  private hashes = new Int32Array(1024);
   private slots = new Int32Array(1024);
   private mask = 1023;
+  /** How many strings are findable (not `append`ed). */
+  private hashed = 0;
 
-  /** The id of the ASCII text b[s..e) whose FNV hash is h, added when new. */
-  fromBytes(b: Buffer, s: number, e: number, h: number): number {
+  /**
+   * The id of the ASCII text b[s..e) — followed by a '\n' when `nl` (the usual end of a sysfs value,
+   * written `\n` in the file) — whose FNV hash (newline included) is h; added when new.
+   */
+  fromBytes(b: Buffer, s: number, e: number, h: number, nl = false): number {
     const len = e - s;
     for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
-      const id = this.slots[i] as number;
-      if (id === 0) return this.add(b.toString('latin1', s, e), i);
-      const t = this.strings[id - 1] as string;
-      if (t.length !== len) continue;
+      const id = (this.slots[i] as number) - 1;
+      if (id < 0) return this.add(nl ? `${b.toString('latin1', s, e)}\n` : b.toString('latin1', s, e), i, h);
+      if (this.hashes[id] !== h) continue;
+      const t = this.strings[id] as string;
+      if (t.length !== (nl ? len + 1 : len) || (nl && t.charCodeAt(len) !== 0x0a)) continue;
       let j = 0;
       while (j < len && t.charCodeAt(j) === b[s + j]) j++;
-      if (j === len) return id - 1;
+      if (j === len) return id;
     }
   }
 
@@ -43,14 +51,21 @@ export class Interner {
     for (let j = s; j < e; j++) h = fnvStep(h, str.charCodeAt(j));
     const len = e - s;
     for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
-      const id = this.slots[i] as number;
-      if (id === 0) return -1;
-      const t = this.strings[id - 1] as string;
+      const id = (this.slots[i] as number) - 1;
+      if (id < 0) return -1;
+      if (this.hashes[id] !== h) continue;
+      const t = this.strings[id] as string;
       if (t.length !== len) continue;
       let j = 0;
       while (j < len && t.charCodeAt(j) === str.charCodeAt(s + j)) j++;
-      if (j === len) return id - 1;
+      if (j === len) return id;
     }
+  }
+
+  /** A string stored without being findable: its id. */
+  append(str: string): number {
+    this.strings.push(str);
+    return this.strings.length - 1;
   }
 
   /** The id of str, added when new. */
@@ -61,25 +76,32 @@ export class Interner {
     for (let j = 0; j < str.length; j++) h = fnvStep(h, str.charCodeAt(j));
     let i = h & this.mask;
     while (this.slots[i] !== 0) i = (i + 1) & this.mask;
-    return this.add(str, i);
+    return this.add(str, i, h);
   }
 
-  private add(str: string, slot: number): number {
+  private add(str: string, slot: number, h: number): number {
+    const id = this.strings.length;
     this.strings.push(str);
-    this.slots[slot] = this.strings.length;
-    if (this.strings.length * 2 > this.mask) this.rehash();
-    return this.strings.length - 1;
+    if (id === this.hashes.length) {
+      const more = new Int32Array(2 * id);
+      more.set(this.hashes);
+      this.hashes = more;
+    }
+    this.hashes[id] = h;
+    this.slots[slot] = id + 1;
+    if (++this.hashed * 2 > this.mask) this.rehash();
+    return id;
   }
 
   private rehash(): void {
     const size = (this.mask + 1) * 2;
+    const old = this.slots;
     this.slots = new Int32Array(size);
     this.mask = size - 1;
-    for (let id = 0; id < this.strings.length; id++) {
-      const t = this.strings[id] as string;
-      let h = FNV;
-      for (let j = 0; j < t.length; j++) h = fnvStep(h, t.charCodeAt(j));
-      let i = h & this.mask;
+    for (let k = 0; k < old.length; k++) {
+      const id = (old[k] as number) - 1;
+      if (id < 0) continue;
+      let i = (this.hashes[id] as number) & this.mask;
       while (this.slots[i] !== 0) i = (i + 1) & this.mask;
       this.slots[i] = id + 1;
     }
@@ -88,20 +110,25 @@ export class Interner {
 
 export class CaptureTable {
   readonly names = new Interner();
+  /** The text of STR, LINK and ERROR nodes (sysfs repeats values a lot: each is stored once). */
+  readonly values = new Interner();
   /** Node 0 is /sys itself. */
   size = 1;
-  parent = new Int32Array(1024);
-  name = new Int32Array(1024);
-  firstChild = new Int32Array(1024).fill(-1);
-  nextSibling = new Int32Array(1024).fill(-1);
-  kind = new Uint8Array(1024);
-  /** STR, LINK, ERROR: the text; HEX: the index into hexOff/hexLen/hexFull; OTHER: the entry as given. */
-  readonly vals: unknown[] = [0];
+  parent: Int32Array<ArrayBuffer>;
+  name: Int32Array<ArrayBuffer>;
+  /** First child and next sibling, plus one (0: none). */
+  firstChild: Int32Array<ArrayBuffer>;
+  nextSibling: Int32Array<ArrayBuffer>;
+  kind: Uint8Array<ArrayBuffer>;
+  /** STR, LINK, ERROR: the id in `values`; HEX: the index into hexOff/hexLen/hexFull; OTHER: into `others`. */
+  val: Int32Array<ArrayBuffer>;
+  /** Entries of no known kind (only in captures never validated: test fixtures), as given. */
+  readonly others: unknown[] = [];
   /** The nodes that are entries (not implied), in the order the capture listed them. */
-  order = new Int32Array(1024);
+  order: Int32Array<ArrayBuffer>;
   entryCount = 0;
-  private slots = new Int32Array(2048);
-  private mask = 2047;
+  private slots: Int32Array<ArrayBuffer>;
+  private mask: number;
   /** Config space: bytes up to the last non-zero one, and the length read. */
   arena = new Uint8Array(1 << 16);
   arenaUsed = 0;
@@ -110,6 +137,22 @@ export class CaptureTable {
   readonly hexFull: number[] = [];
   private slab = new Uint8Array(0);
   private slabUsed = 0;
+
+  /** `nodes`: how many nodes to make room for at first (the arrays grow past it). */
+  constructor(nodes = 1024) {
+    const n = Math.max(1024, nodes);
+    this.parent = new Int32Array(n);
+    this.name = new Int32Array(n);
+    this.firstChild = new Int32Array(n);
+    this.nextSibling = new Int32Array(n);
+    this.kind = new Uint8Array(n);
+    this.val = new Int32Array(n);
+    this.order = new Int32Array(n);
+    let size = 2048;
+    while (size < 2 * n) size *= 2;
+    this.slots = new Int32Array(size);
+    this.mask = size - 1;
+  }
 
   /** The child of `dir` named by name id `nm`, or -1. */
   child(dir: number, nm: number): number {
@@ -133,18 +176,17 @@ export class CaptureTable {
     this.parent[c] = dir;
     this.name[c] = nm;
     this.nextSibling[c] = this.firstChild[dir] as number;
-    this.firstChild[dir] = c;
-    this.vals.push(0);
+    this.firstChild[dir] = c + 1;
     this.slots[i] = c + 1;
     if (this.size * 2 > this.mask) this.rehash();
     return c;
   }
 
-  /** Makes node `n` an entry. False when it already is one (a key given twice). */
-  setEntry(n: number, kind: number, val: unknown): boolean {
+  /** Makes node `n` an entry (`val` as in `val`). False when it already is one (a key given twice). */
+  setEntry(n: number, kind: number, val: number): boolean {
     if (this.kind[n] !== IMPLIED) return false;
     this.kind[n] = kind;
-    this.vals[n] = val;
+    this.val[n] = val;
     if (this.entryCount === this.order.length) this.order = grown(this.order, this.order.length * 2);
     this.order[this.entryCount++] = n;
     return true;
@@ -192,11 +234,40 @@ export class CaptureTable {
     return out;
   }
 
-  /** Names of the children of `n`, sorted. */
+  /**
+   * Names of the children of `n`, sorted as `Array.prototype.sort` sorts strings: by the rank of
+   * each name among all names (ranked once, when a directory is first listed), a sort of integers.
+   */
   childNames(n: number): string[] {
-    const out: string[] = [];
-    for (let c = this.firstChild[n] as number; c >= 0; c = this.nextSibling[c] as number) out.push(this.names.strings[this.name[c] as number] as string);
-    return out.sort();
+    if (this.rank === null) this.rankNames();
+    const rank = this.rank as Int32Array, sorted = this.sorted as string[];
+    let k = 0, r = this.ranks;
+    for (let c = (this.firstChild[n] as number) - 1; c >= 0; c = (this.nextSibling[c] as number) - 1) {
+      if (k === r.length) {
+        const more = new Int32Array(2 * k);
+        more.set(r);
+        r = this.ranks = more;
+      }
+      r[k++] = rank[this.name[c] as number] as number;
+    }
+    const ranks = r.subarray(0, k).sort();
+    const out = new Array<string>(k);
+    for (let i = 0; i < k; i++) out[i] = sorted[ranks[i] as number] as string;
+    return out;
+  }
+
+  /** Each name id's place among all names in string order, and the names in that order. */
+  private rank: Int32Array | null = null;
+  private sorted: string[] | null = null;
+  private ranks = new Int32Array(64);
+
+  private rankNames(): void {
+    const names = this.names.strings;
+    this.sorted = [...names].sort();
+    const ids = new Map<string, number>();
+    for (let i = 0; i < this.sorted.length; i++) ids.set(this.sorted[i] as string, i);
+    this.rank = new Int32Array(names.length);
+    for (let id = 0; id < names.length; id++) this.rank[id] = ids.get(names[id] as string) as number;
   }
 
   /** The key of node `n` (its path below /sys). */
@@ -206,16 +277,20 @@ export class CaptureTable {
     return parts.reverse().join('/');
   }
 
+  /** The text of a STR, LINK or ERROR node. */
+  text(n: number): string {
+    return this.values.strings[this.val[n] as number] as string;
+  }
+
   /** The entry node `n` holds, as a capture's `entries` has it. */
   entryOf(n: number): CaptureEntry {
-    const v = this.vals[n];
     switch (this.kind[n]) {
-      case STR: return v as string;
-      case LINK: return { link: v as string };
-      case ERROR: return { error: v as never };
-      case HEX: return { hex: Buffer.from(this.hexBytes(v as number)).toString('hex') };
+      case STR: return this.text(n);
+      case LINK: return { link: this.text(n) };
+      case ERROR: return { error: this.text(n) as never };
+      case HEX: return { hex: Buffer.from(this.hexBytes(this.val[n] as number)).toString('hex') };
       case DIR: return { dir: true };
-      default: return v as CaptureEntry;
+      default: return this.others[this.val[n] as number] as CaptureEntry;
     }
   }
 
@@ -235,8 +310,9 @@ export class CaptureTable {
     const size = this.parent.length * 2;
     this.parent = grown(this.parent, size);
     this.name = grown(this.name, size);
-    this.firstChild = grown(this.firstChild, size, -1);
-    this.nextSibling = grown(this.nextSibling, size, -1);
+    this.firstChild = grown(this.firstChild, size);
+    this.nextSibling = grown(this.nextSibling, size);
+    this.val = grown(this.val, size);
     const k = new Uint8Array(size);
     k.set(this.kind);
     this.kind = k;
@@ -259,9 +335,8 @@ function slotHash(dir: number, nm: number): number {
   return (h ^ (h >>> 15)) >>> 0;
 }
 
-function grown(a: Int32Array, size: number, fill = 0): Int32Array<ArrayBuffer> {
+function grown(a: Int32Array, size: number): Int32Array<ArrayBuffer> {
   const b = new Int32Array(size);
-  if (fill !== 0) b.fill(fill, a.length);
   b.set(a);
   return b;
 }
@@ -286,17 +361,20 @@ export function tableFromEntries(entries: Readonly<Record<string, CaptureEntry>>
       s = e + 1;
     }
     const v = entries[key] as CaptureEntry;
-    if (typeof v === 'string') t.setEntry(n, STR, v);
-    else if ('link' in v) t.setEntry(n, LINK, v.link);
+    if (typeof v === 'string') t.setEntry(n, STR, t.values.fromString(v));
+    else if ('link' in v) t.setEntry(n, LINK, t.values.fromString(v.link));
     else if ('dir' in v) t.setEntry(n, DIR, 0);
-    else if ('error' in v) t.setEntry(n, ERROR, v.error);
+    else if ('error' in v) t.setEntry(n, ERROR, t.values.fromString(v.error));
     else if ('hex' in v) {
       const hex = v.hex, len = hex.length >> 1;
       const a = t.reserveHex(len);
       let kept = 0;
       for (let i = 0; i < len; i++) if ((a[t.arenaUsed + i] = (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1))) !== 0) kept = i + 1;
       t.setEntry(n, HEX, t.commitHex(kept, len));
-    } else t.setEntry(n, OTHER, v);
+    } else {
+      t.others.push(v);
+      t.setEntry(n, OTHER, t.others.length - 1);
+    }
   }
   return t;
 }
