@@ -1,5 +1,8 @@
-/** FNV-1a over bytes or UTF-16 code units: the hash strings are found by. */
-const FNV = 0x811c9dc5, FNV_PRIME = 0x01000193;
+/**
+ * FNV-1a over bytes or UTF-16 code units: the hash strings are found by. Its start is drawn per
+ * process, so that a hostile capture cannot be written to make every name collide.
+ */
+const FNV = (0x811c9dc5 ^ Math.floor(Math.random() * 2 ** 32)) | 0, FNV_PRIME = 0x01000193;
 export const fnvStep = (h: number, c: number): number => Math.imul(h ^ c, FNV_PRIME);
 export const FNV_START = FNV;
 
