@@ -58,11 +58,13 @@ const DEV_ROOT = '/sys/bus/pci/devices';
 export function listPciFunctions(port: SysfsPort, warn: (w: HostWarning) => void): Result<string[]> {
   const names = port.list(DEV_ROOT);
   if (!names.ok && names.errno !== 'ENOENT') return err(names.errno, `${DEV_ROOT} cannot be listed (${names.why})`);
-  return ok((names.ok ? names.value : []).filter((n) => {
-    if (BDF_RE.test(n)) return true;
-    warn({ path: `${DEV_ROOT}/${n}`, message: `ignoring ${n}: not a PCI device name` });
-    return false;
-  }).sort((a, b) => bdfKey(a) - bdfKey(b)));
+  // Each name's key computed once (not twice per comparison).
+  const keyed: { name: string; key: number }[] = [];
+  for (const n of names.ok ? names.value : []) {
+    if (BDF_RE.test(n)) keyed.push({ name: n, key: bdfKey(n) });
+    else warn({ path: `${DEV_ROOT}/${n}`, message: `ignoring ${n}: not a PCI device name` });
+  }
+  return ok(keyed.sort((a, b) => a.key - b.key).map((x) => x.name));
 }
 
 /** One PCI function: its device link resolved, then its directory read; null (warned) when it cannot be. */

@@ -55,10 +55,30 @@ export function baseName(path: string): string {
 /** A PCI device name: domain (4 or more hex digits, VMD domains are 10000+), bus, device, function. */
 export const BDF_RE = /^([0-9a-f]{4,8}):([0-9a-f]{2}):([0-1][0-9a-f])\.([0-7])$/;
 
-/** Numeric sort key for a BDF, so that VMD domains (10000:) sort after 0000: as the kernel enumerates. */
+/** A lowercase hex digit's value, or -1. */
+function hexDigit(c: number): number {
+  return c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+}
+
+/**
+ * Numeric sort key for a BDF, so that VMD domains (10000:) sort after 0000: as the kernel enumerates;
+ * Number.MAX_SAFE_INTEGER for a name BDF_RE does not match. Parsed by character (no regex, no
+ * substrings): sorting 50k functions asks for it ~1.6M times.
+ */
 export function bdfKey(bdf: string): number {
-  // parseBdf accepts exactly the strings BDF_RE does (src/model/pci/dma-alias.test.ts), without a regex.
-  const p = parseBdf(bdf);
-  if (p === null) return Number.MAX_SAFE_INTEGER;
-  return p.domain * 65536 + p.bus * 256 + p.slot * 8 + p.fn;
+  const n = bdf.length;
+  const bad = Number.MAX_SAFE_INTEGER;
+  // DOMAIN(4-8):BB:DD.F — the separators sit at fixed places from the end.
+  if (n < 12 || n > 16 || bdf.charCodeAt(n - 8) !== 58 || bdf.charCodeAt(n - 5) !== 58 || bdf.charCodeAt(n - 2) !== 46) return bad;
+  let domain = 0;
+  for (let i = 0; i < n - 8; i++) {
+    const h = hexDigit(bdf.charCodeAt(i));
+    if (h < 0) return bad;
+    domain = domain * 16 + h;
+  }
+  const b1 = hexDigit(bdf.charCodeAt(n - 7)), b0 = hexDigit(bdf.charCodeAt(n - 6));
+  const d1 = bdf.charCodeAt(n - 4) - 48, d0 = hexDigit(bdf.charCodeAt(n - 3));
+  const f = bdf.charCodeAt(n - 1) - 48;
+  if (b1 < 0 || b0 < 0 || d1 < 0 || d1 > 1 || d0 < 0 || f < 0 || f > 7) return bad;
+  return domain * 65536 + (b1 * 16 + b0) * 256 + (d1 * 16 + d0) * 8 + f;
 }
