@@ -248,7 +248,7 @@ class Scanner extends JsonWindow {
   private hex(s: number, q: number): number {
     if ((q - s) & 1) throw BAIL;
     const n = (q - s) >> 1, b = this.buf;
-    const kept = n - zeroPairsAtEnd(b, s, q);
+    const kept = n - zeroPairsAtEnd(b, this.words, s, q);
     const a = this.t.reserveHex(kept);
     let o = this.t.arenaUsed;
     for (let j = s, e = s + 2 * kept; j < e; j += 2) {
@@ -285,20 +285,17 @@ function kindName(b: Buffer, i: number): number {
   return -1;
 }
 
-/** A run of '0' hex digits to compare with. */
-const ZEROS = Buffer.alloc(1 << 14, 0x30);
+/** Four '0' digits, as a 32-bit word (either byte order). */
+const ZEROS4 = 0x30303030;
 
 /**
- * How many "00" pairs end the hex digits b[s..q) (q - s even): the longest all-'0' suffix, found by
- * binary search over memory comparisons (an all-'0' suffix stays all-'0' when shortened).
+ * How many "00" pairs end the hex digits b[s..q) (q - s even): the trailing run of '0' digits,
+ * scanned back a word at a time where the window is word-aligned (`words` is `b` as 32-bit words).
  */
-function zeroPairsAtEnd(b: Buffer, s: number, q: number): number {
-  let lo = 0, hi = (q - s) >> 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    const len = 2 * mid;
-    if (len <= ZEROS.length && b.compare(ZEROS, 0, len, q - len, q) === 0) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
+function zeroPairsAtEnd(b: Buffer, words: Uint32Array, s: number, q: number): number {
+  let k = q;
+  while (k > s && (k & 3) !== 0 && b[k - 1] === 0x30) k--;
+  if ((k & 3) === 0) while (k - 4 >= s && words[(k >> 2) - 1] === ZEROS4) k -= 4;
+  while (k > s && b[k - 1] === 0x30) k--;
+  return (q - k) >> 1;
 }

@@ -21,6 +21,8 @@ export const isSpace = (c: number | undefined): boolean => c === 0x20 || c === 0
  */
 export class JsonWindow {
   protected buf: Buffer;
+  /** The window as 32-bit words (buf starts its own ArrayBuffer): for scanning 4 bytes at a time. */
+  protected words: Uint32Array;
   protected end = 0;
   protected eof = false;
   private total = 0;
@@ -34,7 +36,8 @@ export class JsonWindow {
 
   /** `fd`: the file, read from its current offset; `max`: bytes it may have; `window`: bytes read at a time. */
   constructor(private readonly fd: number, private readonly max: number, window: number) {
-    this.buf = Buffer.allocUnsafe(window + 1);
+    this.buf = windowBuffer(window + 1);
+    this.words = new Uint32Array(this.buf.buffer, 0, this.buf.buffer.byteLength >> 2);
     this.buf[0] = 0;
     this.slack = window >> 4;
   }
@@ -182,9 +185,10 @@ export class JsonWindow {
     if (this.eof) throw BAIL;
     const rest = this.end - keep;
     if (grow && rest * 2 > this.buf.length - 1) {
-      const bigger = Buffer.allocUnsafe(2 * (this.buf.length - 1) + 1);
+      const bigger = windowBuffer(2 * (this.buf.length - 1) + 1);
       this.buf.copy(bigger, 0, keep, this.end);
       this.buf = bigger;
+      this.words = new Uint32Array(bigger.buffer, 0, bigger.buffer.byteLength >> 2);
     } else if (keep > 0) this.buf.copy(this.buf, 0, keep, this.end);
     this.end = rest;
     const room = this.buf.length - 1;
@@ -203,4 +207,9 @@ export class JsonWindow {
     this.buf[this.end] = 0;
     return keep;
   }
+}
+
+/** A buffer of `n` bytes at the start of its own ArrayBuffer (a whole number of words). */
+function windowBuffer(n: number): Buffer {
+  return Buffer.from(new ArrayBuffer((n + 3) & ~3), 0, n);
 }
