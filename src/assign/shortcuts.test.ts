@@ -8,7 +8,11 @@ import { pciPlacement, type Placement } from '../model/pci/host-topology.js';
 import type { HostDescription, PciDeviceDesc } from '../model/host-description.js';
 import type { KernelState } from '../model/kernel-state.js';
 import { samplesDir } from './source.js';
-import { captureHost } from './testing/hosts.js';
+import { captureHost, fixtureNames } from './testing/hosts.js';
+import { groupStatus } from './group-state.js';
+import { hostModel } from './host-model.js';
+import { inspectHost } from './inspect.js';
+import { groupReasons } from './why.js';
 import { repoDir, sharedDir } from '../testing/shared.js';
 
 /**
@@ -57,13 +61,30 @@ function syntheticPaths(): string[] {
   return out;
 }
 
-test('the model boots the same /sys/devices directories, entries in the same order, as adding every level did', () => {
+test('the model boots the same /sys/devices index, entries in the same order, as adding every level at boot did', () => {
   for (const file of files) {
     const host = captureHost(file);
     const k = createKernel(host).state;
-    const paths = [...host.pci.map((d) => d.path), ...host.other.map((d) => d.path)].map((p) => p.replace(/^\/?(sys\/)?/, ''));
+    const devices = [...host.pci.map((d) => [d.bdf, d.path]), ...host.other.map((d) => [d.name, d.path])].map(([name, p]) => [p!.replace(/^\/?(sys\/)?/, ''), name!] as const);
+    assert.deepEqual([...k.pathIndex], devices, file);
+    const paths = devices.map(([p]) => p);
     assert.deepEqual(asData(k.pathChildren), asData(pathChildrenTheLongWay([...paths, ...host.iommus.map((u) => `devices/virtual/iommu/${u}`)])), file);
+    // Read once, the index is a plain field, as it was when built at boot.
+    assert.equal(typeof Object.getOwnPropertyDescriptor(k, 'pathIndex')?.value, 'object');
+    assert.equal(typeof Object.getOwnPropertyDescriptor(k, 'pathChildren')?.value, 'object');
   }
+});
+
+test('status builds no /sys/devices index: verdicts, states and reasons never read it; a sysfs read does', () => {
+  const host = captureHost(join(sharedDir(), 'hosts', 'amd-x570-rtx2060s-5.15.json'));
+  const m = hostModel(host);
+  assert.ok(m.ok);
+  const view = inspectHost({ host, names: fixtureNames(), model: m.value });
+  for (const g of view.groups) { groupStatus(view, g); groupReasons(host)(g.id); }
+  assert.equal(typeof Object.getOwnPropertyDescriptor(m.value.kernel.state, 'pathIndex')?.get, 'function', 'still deferred');
+  const r = m.value.kernel.read('/sys/bus/pci/devices/0000:09:00.0/driver_override');
+  assert.ok(r.ok, JSON.stringify(r));
+  assert.equal(typeof Object.getOwnPropertyDescriptor(m.value.kernel.state, 'pathIndex')?.value, 'object');
 });
 
 test('addPath with the previous path known equals addPath alone, for every order of a synthetic tree', async () => {

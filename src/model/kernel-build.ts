@@ -5,8 +5,8 @@
  * in their vfio group. Linear in the size of the description.
  */
 import type { HostDescription, PciDeviceDesc } from './host-description.js';
-import { addPath, deviceAdd, deviceFromOther, type BusType, type Device } from './base/device.js';
-import { deviceFromPci, pciDeviceListAdd } from './pci/probe.js';
+import { deviceAddAtBoot, deviceFromOther, indexPathsOnFirstUse, type BusType, type Device } from './base/device.js';
+import { deviceFromPci, pciBusListAdd } from './pci/probe.js';
 import { createDriver, driverKey, vfioPciFillIds } from './base/driver-registry.js';
 import { allocDomain, type DomainType } from './iommu/group.js';
 import type { KernelOps, KernelState, ResolvedOptions } from './kernel-state.js';
@@ -87,14 +87,15 @@ export function buildKernelState(desc: HostDescription, o: KernelOptions = {}): 
     pathIndex: new Map(), pathChildren: new Map(), pciRemoved: new Map(), freeGroupIds: new Set(), iommuGroupRefs: new Map(), dmarStaleDevInfo: new Map(), pciRescanRemoveLock: null, log: [], taint: [],
     next: { domain: 1, container: 1, pending: 1, iommufdCtx: 1, group: 0, vfioDevice: 0 }, calls: [],
   };
-  let known: string | undefined;
+  // pci_device_add() / device_add() of every device; their /sys/devices directories are indexed on first use.
+  const later: Device[] = [];
   for (let i = 0; i < desc.pci.length; i++) {
     const dev = deviceFromPci(desc.pci[i] as PciDeviceDesc);
-    pciDeviceListAdd(k, dev, known);
-    known = dev.path;
+    deviceAddAtBoot(k, dev, later);
+    pciBusListAdd(k, dev);
   }
-  for (const d of desc.other) deviceAdd(k, deviceFromOther(d));
-  for (const u of desc.iommus) addPath(k, `devices/virtual/iommu/${u}`);
+  for (const d of desc.other) deviceAddAtBoot(k, deviceFromOther(d), later);
+  indexPathsOnFirstUse(k, later, desc.iommus.map((u) => `devices/virtual/iommu/${u}`));
   const groupDesc = new Map(desc.groups.map((g) => [g.id, g]));
   k.devices.forEach((dev) => {
     if (dev.group === null) return;

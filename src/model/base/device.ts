@@ -82,6 +82,10 @@ export function deviceFromOther(d: OtherDeviceDesc): Device {
  * the same sets with the same entries in the same order as adding every level (src/assign/shortcuts.test.ts).
  */
 export function addPath(k: KernelState, path: string, known?: string): void {
+  addPathTo(k.pathChildren, path, known);
+}
+
+function addPathTo(children: Map<string, Set<string>>, path: string, known?: string): void {
   // Level by level: directory path[0, slash) gets entry path(slash, end). A level is known when `known`
   // has the same directory and entry: path and known agree up to `end`, and `known` ends there or goes on
   // with a '/'. With `same` the length of their common prefix, that is end < same, or end == same with
@@ -98,11 +102,11 @@ export function addPath(k: KernelState, path: string, known?: string): void {
     const end = next < 0 ? path.length : next;
     if (end < cut) continue;
     const parent = path.slice(0, slash);
-    let set = k.pathChildren.get(parent);
-    if (!set) k.pathChildren.set(parent, (set = new Set()));
+    let set = children.get(parent);
+    if (!set) children.set(parent, (set = new Set()));
     set.add(path.slice(slash + 1, end));
   }
-  if (!k.pathChildren.has(path)) k.pathChildren.set(path, new Set());
+  if (!children.has(path)) children.set(path, new Set());
 }
 
 /**
@@ -114,4 +118,44 @@ export function deviceAdd(k: KernelState, dev: Device, known?: string): void {
   k.buses.add(dev.bus);
   k.pathIndex.set(dev.path, dev.name);
   addPath(k, dev.path, known);
+}
+
+/**
+ * `device_add()` at boot, for the devices the host description shows: the device by name and its bus
+ * now; its directory and parents (`pathIndex`, `pathChildren`) go to `later`, which `indexPathsOnFirstUse`
+ * turns into the index the first time anything reads it — `status` never does, a sysfs access does.
+ */
+export function deviceAddAtBoot(k: KernelState, dev: Device, later: Device[]): void {
+  k.devices.set(dev.name, dev);
+  k.buses.add(dev.bus);
+  later.push(dev);
+}
+
+/**
+ * The /sys/devices index of the devices `deviceAddAtBoot` put in `later` (in that order, each as
+ * `deviceAdd` adds it) and of the directories `dirs` (`addPath`), built on the first read of
+ * `k.pathIndex` or `k.pathChildren`: the same maps, keys and entries in the same order as building them
+ * at boot (src/assign/shortcuts.test.ts). Every change to the index reads it first, so nothing is lost.
+ */
+export function indexPathsOnFirstUse(k: KernelState, later: readonly Device[], dirs: readonly string[]): void {
+  let built: { pathIndex: Map<string, string>; pathChildren: Map<string, Set<string>> } | null = null;
+  const build = (): NonNullable<typeof built> => {
+    if (built !== null) return built;
+    const pathIndex = new Map<string, string>(), pathChildren = new Map<string, Set<string>>();
+    let known: string | undefined;
+    for (let i = 0; i < later.length; i++) {
+      const dev = later[i] as Device;
+      pathIndex.set(dev.path, dev.name);
+      addPathTo(pathChildren, dev.path, known);
+      known = dev.path;
+    }
+    for (const d of dirs) addPathTo(pathChildren, d);
+    built = { pathIndex, pathChildren };
+    // From now on plain fields, as a state built at boot has them.
+    Object.defineProperty(k, 'pathIndex', { value: pathIndex, writable: true, enumerable: true, configurable: true });
+    Object.defineProperty(k, 'pathChildren', { value: pathChildren, writable: true, enumerable: true, configurable: true });
+    return built;
+  };
+  Object.defineProperty(k, 'pathIndex', { get: () => build().pathIndex, enumerable: true, configurable: true });
+  Object.defineProperty(k, 'pathChildren', { get: () => build().pathChildren, enumerable: true, configurable: true });
 }

@@ -35,10 +35,15 @@ export function pciBusOf(bdf: string): string {
 
 /**
  * The bookkeeping of `pci_device_add()`: `device_add()`, and the function joins its bus's device list
- * (`bus->devices`). `known`: as `deviceAdd`'s (boot passes the path of the function added before).
+ * (`bus->devices`). `known`: as `deviceAdd`'s.
  */
 export function pciDeviceListAdd(k: KernelState, dev: Device, known?: string): void {
   deviceAdd(k, dev, known);
+  pciBusListAdd(k, dev);
+}
+
+/** The function joins its bus's device list (`bus->devices`, `pci_device_add()`). */
+export function pciBusListAdd(k: KernelState, dev: Device): void {
   const bus = pciBusOf(dev.name);
   let set = k.pciBuses.get(bus);
   if (!set) k.pciBuses.set(bus, (set = new Set()));
