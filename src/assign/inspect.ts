@@ -210,7 +210,8 @@ export function inspectHost(input: InspectInput): HostView {
       blockers.push({ bdf: h.bdf ?? devices[0]?.bdf ?? '', driver: null, kind: 'in-use',
         why: h.bdf !== null ? `${h.path} (the vfio cdev of ${h.bdf}) is held open by ${h.comm} (pid ${h.pid})` : `${h.path} is held open by ${h.comm} (pid ${h.pid})` });
     }
-    blockers.push(...(aliasBlockers.get(g.id) ?? []));
+    const aliased = aliasBlockers.get(g.id);
+    if (aliased !== undefined) blockers.push(...aliased);
     // Only a group with a vfio device has /dev/vfio/N or a device cdev to hold: elsewhere "idle" is certain.
     const ownership: Ownership = held.length > 0 ? 'user' : devices.some((d) => d.role === 'kernel-dma') ? 'kernel'
       : holdersSeen === 'none' && devices.some((d) => isVfioDriver(d.driver)) ? 'unknown' : 'idle';

@@ -99,16 +99,14 @@ export function buildKernelState(desc: HostDescription, o: KernelOptions = {}): 
   const groupDesc = new Map(desc.groups.map((g) => [g.id, g]));
   k.devices.forEach((dev) => {
     if (dev.group === null) return;
-    let g = k.groups.get(dev.group);
-    if (!g) {
-      const gd = groupDesc.get(dev.group);
-      const t = defaultType(gd?.type ?? null);
-      const def = t === null ? null : allocDomain(k, t, `group ${dev.group} default domain`);
-      g = { id: dev.group, devices: [], defaultDomain: def, blockingDomain: null, domain: def, ownerCnt: 0, owner: null,
-        pasidArray: new Map(), reservedRegions: gd?.reservedRegions ?? [], name: gd?.name ?? null, fake: gd?.name === 'vfio-noiommu' };
-      k.groups.set(g.id, g);
-    }
-    g.devices.push(dev.name);
+    const g = k.groups.get(dev.group);
+    if (g) { g.devices.push(dev.name); return; }
+    const gd = groupDesc.get(dev.group);
+    const t = defaultType(gd?.type ?? null);
+    const def = t === null ? null : allocDomain(k, t, `group ${dev.group} default domain`);
+    // `devices` starts as a one-member list (most groups keep one): no room reserved for more.
+    k.groups.set(dev.group, { id: dev.group, devices: [dev.name], defaultDomain: def, blockingDomain: null, domain: def, ownerCnt: 0, owner: null,
+      pasidArray: new Map(), reservedRegions: gd?.reservedRegions ?? [], name: gd?.name ?? null, fake: gd?.name === 'vfio-noiommu' });
   });
   for (const gd of desc.groups) {
     if (k.groups.has(gd.id)) continue;

@@ -23,9 +23,13 @@ const FUNC1_ALIAS: ReadonlySet<number> = new Set([
 /** quirk_use_pcie_bridge_dma_alias: ASMedia 1080, Tundra 8113, ITE 8892/8893 conventional bridges. */
 const PCIE_BRIDGE_ALIAS: ReadonlySet<number> = new Set([0x1b211080, 0x10e38113, 0x12838892, 0x12838893]);
 
+/** No quirk: what almost every function gets (shared, frozen). */
+const NO_ALIAS: DmaAliasFlags = Object.freeze({ dmaAliasDevfns: Object.freeze([]), pcieBridgeAlias: false });
+
 /** The alias quirks that apply to a function (`slot`, `fn` of its own address), by ids. */
 export function dmaAliasQuirks(vendor: number, device: number, slot: number, fn: number, isPcie: boolean): DmaAliasFlags {
   const id = ((vendor << 16) | device) >>> 0;
+  if (!FUNC0_ALIAS.has(id) && !FUNC1_ALIAS.has(id) && !PCIE_BRIDGE_ALIAS.has(id)) return NO_ALIAS;
   const devfns: number[] = [];
   if (FUNC0_ALIAS.has(id) && fn !== 0) devfns.push(slot << 3);
   if (FUNC1_ALIAS.has(id) && fn !== 1) devfns.push((slot << 3) | 1);
