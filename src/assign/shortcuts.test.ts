@@ -4,7 +4,9 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createKernel } from '../model/index.js';
 import { parseBdf } from '../model/pci/dma-alias.js';
-import { pciPlacement, type Placement } from '../model/pci/host-topology.js';
+import { pciPlacement, pciTopologyFromHost, type Placement } from '../model/pci/host-topology.js';
+import { pciAcsPathEnabled, REQ_ACS_FLAGS } from '../model/pci/acs.js';
+import { PCI_DEV_ACS_ENABLED, pciDevSpecificAcsEnabled, type AcsContext, type AcsSubject } from '../model/pci/acs-quirks.js';
 import type { HostDescription, PciDeviceDesc } from '../model/host-description.js';
 import type { KernelState } from '../model/kernel-state.js';
 import { samplesDir } from './source.js';
@@ -18,7 +20,8 @@ import { repoDir, sharedDir } from '../testing/shared.js';
 /**
  * The shortcuts the status pipeline takes (issue #15) give exactly what the long way gave, on every shared
  * capture, sample and fixture host: the model's boot adds each device's directories only below the part
- * it shares with the device added before (addPath's `known`), and pciPlacement reads a path in place.
+ * it shares with the device added before (addPath's `known`) and only when first read; pciPlacement reads
+ * a path in place; a host view remembers ACS paths; ACS quirks are looked up by vendor and device.
  */
 const files = [
   ...readdirSync(join(sharedDir(), 'hosts')).filter((f) => f.endsWith('.json')).map((f) => join(sharedDir(), 'hosts', f)),
@@ -130,4 +133,49 @@ test('pciPlacement reads every path as splitting it into components did', () => 
     devices.push({ ...proto, path }, { ...proto, bdf: '0000:00:00.0', path });
   }
   for (const d of devices) assert.deepEqual(pciPlacement(d), placementTheLongWay(d), `${d.bdf} ${d.path}`);
+});
+
+test('a host view remembers each ACS path: the same answer as walking it, for every function of every host', () => {
+  let bridges = 0;
+  for (const file of files) {
+    const host = captureHost(file);
+    const view = pciTopologyFromHost(host, new Map());
+    for (const d of host.pci) {
+      assert.deepEqual(view.acsPathEnabled?.(d.bdf), pciAcsPathEnabled(view, d.bdf, REQ_ACS_FLAGS, view.ctx), `${file} ${d.bdf}`);
+      assert.equal(view.acsPathEnabled?.(d.bdf), view.acsPathEnabled?.(d.bdf), 'asked once');
+      if (view.parentBridge(d.bdf) !== null) bridges++;
+    }
+  }
+  assert.ok(bridges > 20, `functions below a bridge (${bridges})`);
+});
+
+test('the ACS quirk of a function is the first table entry for its vendor and device that answers, as a walk of the whole table finds', () => {
+  const walk = (dev: AcsSubject, flags: number, ctx: AcsContext): ReturnType<typeof pciDevSpecificAcsEnabled> => {
+    for (const [vendor, device, name, fn] of PCI_DEV_ACS_ENABLED) {
+      if (vendor !== dev.vendor || (device !== -1 && device !== dev.device)) continue;
+      const r = fn(dev, flags, ctx);
+      if (r !== null) return { answer: r, quirk: name };
+    }
+    return null;
+  };
+  const subjects: AcsSubject[] = [];
+  for (const file of files) {
+    const host = captureHost(file);
+    const view = pciTopologyFromHost(host, new Map());
+    for (const d of host.pci) subjects.push(view.device(d.bdf) as AcsSubject);
+  }
+  // Every vendor:device the table names (and a neighbour), on the configs of real functions.
+  const ids = PCI_DEV_ACS_ENABLED.flatMap(([v, d]) => [[v, d === -1 ? 0x1234 : d], [v, d === -1 ? 0 : d + 1], [v + 1, d]]);
+  const configs = subjects.slice(0, 40);
+  for (const [vendor, device] of ids) for (const s of configs) subjects.push({ ...s, vendor: vendor as number, device: device as number });
+  subjects.push({ ...(subjects[0] as AcsSubject), vendor: NaN }, { ...(subjects[0] as AcsSubject), vendor: 0x8086, device: 0x10000 + 0x1521 });
+  let quirked = 0;
+  for (const s of subjects) {
+    for (const ctx of [{ ivrs: false }, { ivrs: true }]) {
+      const want = walk(s, REQ_ACS_FLAGS, ctx);
+      assert.deepEqual(pciDevSpecificAcsEnabled(s, REQ_ACS_FLAGS, ctx), want, `${s.vendor.toString(16)}:${s.device.toString(16)}`);
+      if (want !== null) quirked++;
+    }
+  }
+  assert.ok(quirked > 100, `quirks answer often enough to matter (${quirked})`);
 });

@@ -162,26 +162,30 @@ export const PCI_DEV_ACS_ENABLED: readonly (readonly [vendor: number, device: nu
   [V_WANGXUN, ANY, 'pci_quirk_wangxun_nic_acs', wangxun],
 ];
 
-/** The table's entries per vendor (every entry names one), in table order: each ACS check looks at its vendor's only. */
-const ACS_QUIRKS_BY_VENDOR: ReadonlyMap<number, readonly (typeof PCI_DEV_ACS_ENABLED)[number][]> = (() => {
-  const m = new Map<number, (typeof PCI_DEV_ACS_ENABLED)[number][]>();
-  for (const e of PCI_DEV_ACS_ENABLED) {
-    const list = m.get(e[0]);
-    if (list) list.push(e); else m.set(e[0], [e]);
+/**
+ * The table's entries that name a vendor:device (the device, or any of the vendor's), in table order,
+ * found once per vendor:device: every ACS check of a function looks at those only.
+ */
+const quirksById = new Map<number, readonly (typeof PCI_DEV_ACS_ENABLED)[number][]>();
+function quirksFor(vendor: number, device: number): readonly (typeof PCI_DEV_ACS_ENABLED)[number][] {
+  const key = vendor * 0x10000 + device;
+  let list = Number.isInteger(key) ? quirksById.get(key) : undefined;
+  if (list === undefined) {
+    list = PCI_DEV_ACS_ENABLED.filter(([v, d]) => v === vendor && (d === ANY || d === device));
+    // Only ids the kernel can have (16 bits each) share a list; anything else is looked up each time.
+    if (vendor >= 0 && vendor <= 0xffff && device >= 0 && device <= 0xffff && Number.isInteger(key)) quirksById.set(key, list);
   }
-  return m;
-})();
+  return list;
+}
 
 /**
  * pci_dev_specific_acs_enabled(): the first matching quirk that answers. Returns the answer and the
  * quirk's kernel name (for explanations), or null when no quirk applies (-ENOTTY).
  */
 export function pciDevSpecificAcsEnabled(dev: AcsSubject, acsFlags: number, ctx: AcsContext): { readonly answer: 0 | 1 | 'unknown'; readonly quirk: string } | null {
-  const quirks = ACS_QUIRKS_BY_VENDOR.get(dev.vendor);
-  if (quirks === undefined) return null;
+  const quirks = quirksFor(dev.vendor, dev.device);
   for (let i = 0; i < quirks.length; i++) {
     const q = quirks[i] as (typeof quirks)[number];
-    if (q[1] !== ANY && q[1] !== dev.device) continue;
     const r = q[3](dev, acsFlags, ctx);
     if (r !== null) return { answer: r, quirk: q[2] };
   }

@@ -22,6 +22,11 @@ export interface PciTopologyView {
   group(bdf: string): number | null;
   /** pci_real_dma_dev(): the function whose requester ID is really used (VMD endpoint), default itself. */
   realDmaDev?(bdf: string): string;
+  /**
+   * `pci_acs_path_enabled(bdf, NULL, REQ_ACS_FLAGS)` remembered per function, offered by a view whose
+   * config space never changes (a host description): the same answer as asking pciAcsPathEnabled.
+   */
+  acsPathEnabled?(bdf: string): ReturnType<typeof pciAcsPathEnabled>;
 }
 
 /** One step of the reason chain, as data; explain.ts turns it into sentences. */
@@ -78,7 +83,7 @@ export function pciDeviceGroup(view: PciTopologyView, bdf: string): PciDeviceGro
 
   // 2. Climb to the point where ACS isolates the path to the root.
   for (let br = view.parentBridge(pdev); br !== null; br = view.parentBridge(br)) {
-    const v = pciAcsPathEnabled(view, br, REQ_ACS_FLAGS, view.ctx);
+    const v = view.acsPathEnabled?.(br) ?? pciAcsPathEnabled(view, br, REQ_ACS_FLAGS, view.ctx);
     if (v.enabled === true) break;
     if (v.enabled === 'unknown') certain = false;
     const blocker = v.blocker ?? br;

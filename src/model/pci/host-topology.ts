@@ -1,5 +1,6 @@
 import type { HostDescription, PciDeviceDesc } from '../host-description.js';
 import type { AcsContext } from './acs-quirks.js';
+import { pciAcsPathEnabled, REQ_ACS_FLAGS } from './acs.js';
 import { pciConfigParse } from './config.js';
 import type { PciFunctionView, PciTopologyView } from './device-group.js';
 import { dmaAliasQuirks, parseBdf } from './dma-alias.js';
@@ -70,7 +71,9 @@ export function pciTopologyFromHost(host: HostDescription, groups: Map<string, n
     list.push(d.bdf);
   }
   const ivrs = host.iommus.some((n) => n.startsWith('ivhd')) || host.pci.some((d) => d.vendor === 0x1022 && d.class === 0x080600);
-  return {
+  // Config space of a description never changes: each bridge's ACS path is asked once, not once per function below it.
+  const acsPaths = new Map<string, ReturnType<typeof pciAcsPathEnabled>>();
+  const view: PciTopologyView & { readonly order: readonly string[] } = {
     ctx: ctx ?? { ivrs },
     order: host.pci.map((d) => d.bdf),
     device: (bdf) => devs.get(bdf),
@@ -78,5 +81,11 @@ export function pciTopologyFromHost(host: HostDescription, groups: Map<string, n
     devicesOnBus: (bdf) => buses.get(bdf.slice(0, bdf.lastIndexOf(':'))) ?? [],
     group: (bdf) => groups.get(bdf) ?? null,
     realDmaDev: (bdf) => places.get(bdf)?.realDmaDev ?? bdf,
+    acsPathEnabled: (bdf) => {
+      let v = acsPaths.get(bdf);
+      if (v === undefined) acsPaths.set(bdf, (v = pciAcsPathEnabled(view, bdf, REQ_ACS_FLAGS, view.ctx)));
+      return v;
+    },
   };
+  return view;
 }
