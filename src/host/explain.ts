@@ -55,17 +55,31 @@ function list(items: readonly string[]): string {
   return s.length <= 1 ? (s[0] ?? '') : `${s.slice(0, -1).join(', ')} and ${s[s.length - 1] ?? ''}`;
 }
 
-const sortBdfs = (a: readonly string[]): string[] => [...a].sort((x, y) => bdfKey(x) - bdfKey(y));
+/** A sorted copy (by bdfKey; a single function needs no sort). */
+const sortBdfs = (a: readonly string[]): string[] => (a.length < 2 ? a.slice() : [...a].sort((x, y) => bdfKey(x) - bdfKey(y)));
 
 /**
  * Sorts groups in place by the bdfKey of their first member (an empty group: last), as a comparator on
- * those keys would — the sort is stable — but reads each key once instead of once per comparison.
+ * those keys would — the sort is stable — but reads each key once instead of once per comparison, and
+ * leaves groups already in that order (the usual case: they were formed in bus order) as they are.
  */
 function sortByFirst<T extends readonly string[]>(groups: T[]): T[] {
-  const keyed = groups.map((g) => ({ key: bdfKey(g[0] ?? ''), g }));
+  const keys = groups.map((g) => bdfKey(g[0] ?? ''));
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++) sorted = (keys[i - 1] as number) <= (keys[i] as number);
+  if (sorted) return groups;
+  const keyed = groups.map((g, i) => ({ key: keys[i] as number, g }));
   keyed.sort((a, b) => a.key - b.key);
   for (let i = 0; i < keyed.length; i++) groups[i] = (keyed[i] as { g: T }).g;
   return groups;
+}
+
+/** Entries sorted by their numeric key (stable), left as they are when already in order. */
+function byNumber<V>(entries: [number, V][]): [number, V][] {
+  for (let i = 1; i < entries.length; i++) {
+    if ((entries[i - 1] as [number, V])[0] > (entries[i] as [number, V])[0]) return entries.sort((a, b) => a[0] - b[0]);
+  }
+  return entries;
 }
 
 /** Turns the reason chains of a group's members into sentences, one per cause. */
@@ -190,7 +204,7 @@ export function explainHost(host: HostDescription): HostExplanation {
 
   const groups: GroupExplanation[] = [];
   const mismatches: string[] = [];
-  for (const [id, members] of [...kernelGroups].sort((a, b) => a[0] - b[0])) {
+  for (const [id, members] of byNumber([...kernelGroups])) {
     const pred = predOf(members[0] as string) ?? [];
     const certain = members.every((m) => !uncertainGroups.has(assigned.get(m) ?? -1));
     const matches = certain && pred.length === members.length && pred.every((m, i) => m === members[i]);
