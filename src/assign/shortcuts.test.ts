@@ -9,6 +9,8 @@ import { pciAcsPathEnabled, REQ_ACS_FLAGS } from '../model/pci/acs.js';
 import { PCI_DEV_ACS_ENABLED, pciDevSpecificAcsEnabled, type AcsContext, type AcsSubject } from '../model/pci/acs-quirks.js';
 import type { HostDescription, PciDeviceDesc } from '../model/host-description.js';
 import type { KernelState } from '../model/kernel-state.js';
+import type { Device } from '../model/base/device.js';
+import { createDriver } from '../model/base/driver-registry.js';
 import { samplesDir } from './source.js';
 import { captureHost, fixtureNames } from './testing/hosts.js';
 import { groupStatus } from './group-state.js';
@@ -178,4 +180,39 @@ test('the ACS quirk of a function is the first table entry for its vendor and de
     }
   }
   assert.ok(quirked > 100, `quirks answer often enough to matter (${quirked})`);
+});
+
+test('a driver booted with devices gets the same id tables as when devices were told apart by their ids as text', () => {
+  // Devices with equal and different ids, in range and not (a hostile description), with and without an override.
+  const ids = [[0x8086, 0x154c, 0x020000, 0x8086, 0], [0x8086, 0x154c, 0x020000, 0x8086, 1], [0x8086, 0x154c, 0x020000, 0x8086, 0], [-0, 0, 0, 0, 0], [0, 0, 0, 0, 0],
+    [0x10000, 0, 0, 0, 0], [1, 0, 0, 0, 0], [0x8086, 0x154c, 0x1020000, 0x8086, 0], [1.5, 2, 3, 4, 5], [1.5, 2, 3, 4, 5], [0xffff, 0xffff, 0xffffff, 0xffff, 0xffff]];
+  const devices = ids.flatMap(([vendor, device, cls, sv, sd], i) => [0, 1].map((o): Device => ({
+    name: `0000:00:${i.toString(16).padStart(2, '0')}.${o}`, bus: 'pci', path: `devices/pci0000:00/x${i}.${o}`, hdrType: 0, multifunction: false,
+    pci: { vendor, device, class: cls, subsystemVendor: sv, subsystemDevice: sd } as PciDeviceDesc,
+    driver: null, driverSysfs: false, driverOverride: o === 1 ? 'vfio-pci' : null, group: null, defaultDomainUses: 0, lockHolder: null, sriovNumvfs: null, dead: false,
+  })));
+  // createDriver as it keyed devices before: the five ids as decimal text.
+  const reference = (name: string, boot: readonly Device[]): { ids: unknown[]; dyn: unknown[] } => {
+    const known = createDriver('pci', name, []);
+    const tbl = [...known.idTable], dyn: unknown[] = [];
+    const seen = new Set<string>();
+    const matches = (id: { vendor?: number; device?: number }, d: Device): boolean => (id.vendor === undefined || id.vendor === d.pci?.vendor) && (id.device === undefined || id.device === d.pci?.device);
+    for (const d of boot) {
+      const p = d.pci as PciDeviceDesc;
+      const key = `${p.vendor}:${p.device}:${p.class}:${p.subsystemVendor}:${p.subsystemDevice}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (known.kind === 'vfio-pci') {
+        if (d.driverOverride !== name && !dyn.some((id) => matches(id as { vendor: number; device: number }, d))) dyn.push({ vendor: p.vendor, device: p.device });
+      } else if (!tbl.some((id) => matches(id, d))) tbl.push({ vendor: p.vendor, device: p.device });
+    }
+    return { ids: tbl, dyn };
+  };
+  for (const order of [devices, [...devices].reverse(), devices.filter((_, i) => i % 3 !== 1)]) {
+    for (const name of ['vfio-pci', 'e1000e-like']) {
+      const d = createDriver('pci', name, order);
+      const want = reference(name, order);
+      assert.deepEqual([d.idTable, d.dynids], [want.ids, want.dyn], name);
+    }
+  }
 });

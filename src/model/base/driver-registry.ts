@@ -102,7 +102,7 @@ export function createDriver(bus: BusType, name: string, bootDevices: readonly D
   const seen = new Set<string>();
   for (const d of bootDevices) {
     if (d.pci) {
-      const key = `${d.pci.vendor}:${d.pci.device}:${d.pci.class}:${d.pci.subsystemVendor}:${d.pci.subsystemDevice}`;
+      const key = idKey(d.pci);
       if (seen.has(key)) continue;
       seen.add(key);
       if (kind === 'vfio-pci' || kind === 'pci-stub') {
@@ -111,6 +111,19 @@ export function createDriver(bus: BusType, name: string, bootDevices: readonly D
     } else names.add(d.name);
   }
   return { name, bus, kind, driverManagedDma: isDriverManagedDma(name), idTable: ids, dynids: dyn, names };
+}
+
+/**
+ * A key equal for two functions exactly when their vendor, device, class, subsystem vendor and subsystem
+ * device are: six UTF-16 units when every id is in range (16 bits, class 24), else the decimal ids
+ * joined by ':' (at least nine characters, so the two forms never meet).
+ */
+function idKey(p: { readonly vendor: number; readonly device: number; readonly class: number; readonly subsystemVendor: number; readonly subsystemDevice: number }): string {
+  const u16 = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= 0xffff;
+  if (u16(p.vendor) && u16(p.device) && u16(p.subsystemVendor) && u16(p.subsystemDevice) && Number.isInteger(p.class) && p.class >= 0 && p.class <= 0xffffff) {
+    return String.fromCharCode(p.vendor, p.device, p.class >> 16, p.class & 0xffff, p.subsystemVendor, p.subsystemDevice);
+  }
+  return `${p.vendor}:${p.device}:${p.class}:${p.subsystemVendor}:${p.subsystemDevice}`;
 }
 
 /**
