@@ -11,6 +11,8 @@ import type { HostDescription, PciDeviceDesc } from '../model/host-description.j
 import type { KernelState } from '../model/kernel-state.js';
 import type { Device } from '../model/base/device.js';
 import { createDriver } from '../model/base/driver-registry.js';
+import { explainHost } from '../host/explain.js';
+import { bdfKey } from '../host/sys-path.js';
 import { samplesDir } from './source.js';
 import { captureHost, fixtureNames } from './testing/hosts.js';
 import { groupStatus } from './group-state.js';
@@ -215,4 +217,23 @@ test('a driver booted with devices gets the same id tables as when devices were 
       assert.deepEqual([d.idTable, d.dynids], [want.ids, want.dyn], name);
     }
   }
+});
+
+test('explainHost lists groups and members in BDF order however the functions come (the sorts it skips when in order)', () => {
+  const key = (b: string | undefined): number => (b === undefined ? Number.MAX_SAFE_INTEGER : bdfKey(b));
+  const inOrder = (a: readonly string[]): boolean => a.every((b, i) => i === 0 || key(a[i - 1]) <= key(b));
+  let checked = 0;
+  for (const file of files) {
+    const host = captureHost(file);
+    for (const order of [host.pci, [...host.pci].reverse(), host.pci.filter((_, i) => i % 2 === 0).concat(host.pci.filter((_, i) => i % 2 === 1))]) {
+      const x = explainHost({ ...host, pci: order });
+      for (const list of [x.predicted, x.kernel]) {
+        for (const g of list) assert.ok(inOrder(g), `${file}: ${g.join(' ')}`);
+        assert.ok(inOrder(list.map((g) => g[0] as string)), `${file}: groups by first member`);
+      }
+      assert.ok(x.groups.every((g, i) => i === 0 || (x.groups[i - 1]?.group ?? -1) <= (g.group ?? Infinity)), `${file}: explained groups by id`);
+      checked += x.kernel.length;
+    }
+  }
+  assert.ok(checked > 100);
 });
