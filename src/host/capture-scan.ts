@@ -3,7 +3,7 @@ import { isErrno } from '../model/errno.js';
 import { CaptureTable, DIR, ERROR, HEX, LINK, STR } from './capture-table.js';
 import { FNV_START, fnvStep } from './interner.js';
 import { INPUT_LIMITS, openInputFile } from './input-file.js';
-import { BAIL, HEX_DIGIT, isSpace, JsonWindow, MORE } from './json-window.js';
+import { BAIL, HEX_DIGIT, isSpace, JsonWindow, MAX_TEXT, MORE } from './json-window.js';
 
 /**
  * A capture file read in one pass, a window of it at a time, straight into the node table a capture
@@ -219,7 +219,7 @@ class Scanner extends JsonWindow {
       const c = b[j] as number;
       if (c === QUOTE || c === SLASH) {
         const len = j - from;
-        if (len === 0 || (b[from] === DOT && (len === 1 || (len === 2 && b[from + 1] === DOT)))) throw BAIL;
+        if (len === 0 || j - s > 4096 || (b[from] === DOT && (len === 1 || (len === 2 && b[from + 1] === DOT)))) throw BAIL;
         n = t.childOrAdd(n, t.names.fromBytes(b, from, j, h));
         if (c === QUOTE) break;
         from = dirEnd = j + 1;
@@ -246,7 +246,7 @@ class Scanner extends JsonWindow {
    * Answers the byte count; `hexKept` is how many of them are stored.
    */
   private hex(s: number, q: number): number {
-    if ((q - s) & 1) throw BAIL;
+    if ((q - s) & 1 || q - s > MAX_TEXT) throw BAIL;
     const n = (q - s) >> 1, b = this.buf;
     const kept = n - zeroPairsAtEnd(b, this.words, s, q);
     const a = this.t.reserveHex(kept);

@@ -11,6 +11,9 @@ export const HEX_DIGIT = new Int8Array(256).fill(-1);
 for (let c = 0; c < 10; c++) HEX_DIGIT[0x30 + c] = c;
 for (let c = 0; c < 6; c++) HEX_DIGIT[0x61 + c] = HEX_DIGIT[0x41 + c] = 10 + c;
 
+/** Longer strings are left to the whole-file reader (V8's strings end at 2^29 - 24 characters). */
+export const MAX_TEXT = 1 << 28;
+
 export const isSpace = (c: number | undefined): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /**
@@ -53,6 +56,7 @@ export class JsonWindow {
       if (c < 0x20 || c >= 0x80 || c === BACKSLASH) break;
       h = fnvStep(h, c);
     }
+    if (j - i > MAX_TEXT) throw BAIL;
     if (c === QUOTE) {
       if (into === null) this.sval = b.toString('latin1', i, j);
       else this.sval = into.strings[this.sid = into.fromBytes(b, i, j, h)] as string;
@@ -70,6 +74,7 @@ export class JsonWindow {
         if (c < 0x20) this.stop(j);
         if (c === BACKSLASH) throw BAIL;
       }
+      if (j - i > MAX_TEXT) throw BAIL;
       this.sval = b.toString('utf8', i, j);
       if (into !== null) this.sid = into.append(this.sval);
       return j + 1;
@@ -104,6 +109,7 @@ export class JsonWindow {
       s[n++] = c;
       h = fnvStep(h, c);
     }
+    if (n > MAX_TEXT) throw BAIL;
     if (into === null) this.sval = s.toString('latin1', 0, n);
     else this.sval = into.strings[this.sid = into.fromBytes(s, 0, n, h)] as string;
     return j + 1;
@@ -183,9 +189,15 @@ export class JsonWindow {
    */
   protected fill(keep: number, grow: boolean): number {
     if (this.eof) throw BAIL;
-    const rest = this.end - keep;
-    if (grow && rest * 2 > this.buf.length - 1) {
-      const bigger = windowBuffer(2 * (this.buf.length - 1) + 1);
+    const rest = this.end - keep, cap = this.buf.length - 1;
+    if (grow && rest * 2 > cap && cap <= this.max) {
+      // Never past the file's limit: a window that large holds all the file can have.
+      let bigger: Buffer;
+      try {
+        bigger = windowBuffer(Math.min(2 * cap, this.max + 1) + 1);
+      } catch {
+        throw BAIL;
+      }
       this.buf.copy(bigger, 0, keep, this.end);
       this.buf = bigger;
       this.words = new Uint32Array(bigger.buffer, 0, bigger.buffer.byteLength >> 2);
@@ -204,6 +216,8 @@ export class JsonWindow {
       this.total += got;
       if (this.total > this.max) throw BAIL;
     }
+    // A unit that fills the window when nothing more can be read will never fit.
+    if (this.end === rest && !this.eof) throw BAIL;
     this.buf[this.end] = 0;
     return keep;
   }
