@@ -1,5 +1,3 @@
-import { parseBdf } from '../model/pci/dma-alias.js';
-
 /**
  * Path arithmetic for sysfs links, the way the kernel's VFS resolves them: a relative target is taken
  * from the directory holding the link; '.' and '..' are folded. Paths here are relative to /sys
