@@ -30,7 +30,7 @@ export function capturePort(capture: SysfsCapture): SysfsPort {
 
   // The directory the last lookup went through (path text up to its last '/', and node): describe
   // reads a device's attributes one after another, so the next path usually starts with it.
-  const last = { dir: '\u0000', node: 0 };
+  const last = { dir: '\u0000', node: 0, clean: false };
   /** The node of `path` (a lookup that answers, as most do, makes no Result), or the walk's error. */
   const lookup = (path: string, followLast: boolean): number | Result<never> => {
     const d = last.dir;
@@ -40,6 +40,8 @@ export function capturePort(capture: SysfsCapture): SysfsPort {
         const nm = t.names.find(path, s, path.length);
         const c = nm < 0 ? -1 : t.child(last.node, nm);
         if (c >= 0 && (t.kind[c] !== LINK || !followLast)) return c;
+        // Not there (a group's `name` on older kernels): the walk's answer, when the path is as it keys.
+        if (c < 0 && last.clean) return err('ENOENT', `${path}: /sys/${path.slice(5)} is not in the capture`);
       }
     }
     const n = resolve(t, path, followLast, last);
@@ -100,7 +102,7 @@ export function capturePort(capture: SysfsCapture): SysfsPort {
  * the way, no '.' or '..' — walked over the path string itself (its last directory left in `last`);
  * -1 for anything else, which takes the component walk.
  */
-function resolve(t: CaptureTable, path: string, followLast: boolean, last: { dir: string; node: number }): number {
+function resolve(t: CaptureTable, path: string, followLast: boolean, last: { dir: string; node: number; clean: boolean }): number {
   if (!path.startsWith('/sys/') && path !== '/sys') return -1;
   const len = path.length;
   let n = 0;
@@ -121,6 +123,8 @@ function resolve(t: CaptureTable, path: string, followLast: boolean, last: { dir
     if (end && e === len && s > 5) {
       last.dir = path.slice(0, s);
       last.node = n;
+      // No empty component: a path in it names its key as the walk spells it.
+      last.clean = last.dir.indexOf('//') < 0;
     }
     n = c;
     s = next;

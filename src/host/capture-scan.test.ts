@@ -16,8 +16,9 @@ function probes(c: SysfsCapture, max = Infinity): string[] {
   for (const k of Object.keys(c.entries)) {
     if (out.size > max) break;
     out.add(`/sys/${k}`);
-    out.add(`/sys/${k}/x`);
     const slash = k.lastIndexOf('/');
+    if (slash > 0) out.add(`/sys/${k.slice(0, slash)}/nope`); // a miss in the directory just looked in
+    out.add(`/sys/${k}/x`);
     if (slash > 0) out.add(`/sys/${k.slice(0, slash)}`);
     if (k.startsWith('bus/pci/devices/')) {
       for (const f of ['config', 'vendor', 'driver', 'iommu_group', 'iommu_group/type', 'iommu_group/devices', '..', 'driver/..', 'physfn/config']) out.add(`/sys/${k}/${f}`);
