@@ -35,3 +35,29 @@ test('readCaptureFile keeps the fs errno', () => {
   const d = readCaptureFile('/tmp');
   assert.equal(d.ok ? 'ok' : d.errno, 'EISDIR');
 });
+
+test('a top-level "__proto__" member is kept as data: nothing in extra is inherited from it (both readers)', async () => {
+  const text = '{"format":"sysfs-capture/1","kernel":"6.1.0","entries":{"a/b":"x\\n"},"__proto__":{"evidence":{"forged":true},"note":"forged"}}';
+  const check = (extra: Readonly<Record<string, unknown>> | undefined): void => {
+    assert.ok(extra);
+    assert.equal(extra['evidence'], undefined);
+    assert.equal(extra['note'], undefined);
+    assert.deepEqual(Object.keys(extra), ['__proto__']);
+    assert.equal(Object.getPrototypeOf(extra), Object.prototype);
+  };
+  const r = parseCapture(text, 'p.json');
+  assert.ok(r.ok);
+  check(r.value.extra);
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'capture-proto-'));
+  try {
+    writeFileSync(join(dir, 'p.json'), text);
+    const f = readCaptureFile(join(dir, 'p.json'));
+    assert.ok(f.ok);
+    check(f.value.extra);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

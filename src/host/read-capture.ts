@@ -114,7 +114,8 @@ export function validateCapture(json: unknown, file = '<capture>'): Result<Sysfs
   }
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(json)) {
-    if (!['format', 'kernel', 'cmdline', 'entries'].includes(k)) extra[k] = v;
+    // defineProperty: a member named "__proto__" stays data, never the prototype `extra` inherits from.
+    if (!['format', 'kernel', 'cmdline', 'entries'].includes(k)) Object.defineProperty(extra, k, { value: v, enumerable: true, writable: true, configurable: true });
   }
   return ok({ format: SYSFS_CAPTURE_FORMAT, kernel, cmdline: cmdlineRaw as string[], entries, extra });
 }
