@@ -144,7 +144,7 @@ export function settleGroups(port: SysfsPort, steps: Iterable<GroupStep>, isPci:
 }
 
 /**
- * Reads /sys/kernel/iommu_groups: one listing per group and per group's devices/ directory.
+ * Reads /sys/kernel/iommu_groups: per group its attributes and one listing of its devices/ directory (readIommuGroup).
  * Members that are not PCI devices (`isPci(path)` false) are read as `OtherDeviceDesc`.
  * No iommu_groups directory is not an error: it is a host without IOMMU groups.
  */
