@@ -21,6 +21,18 @@ async function assertSame(sysRoot: string, procRoot: string, what: string): Prom
     const many = await describeTreeReport(opts, {}, { threads, minFunctions: 0 });
     assert.deepStrictEqual(many, one, `${what}, ${threads} threads`);
   }
+  // detail 'report' (what loadHost reads): the same on every thread count, and 'full' without the
+  // attributes no report shows, the revision taken from config byte 8 (pci_setup_device()).
+  const lean = describeHostReport(livePort(opts), { detail: 'report' });
+  assert.deepStrictEqual(await describeTreeReport(opts, { detail: 'report' }, { threads: 3, minFunctions: 0 }), lean, `${what}, report detail`);
+  assert.ok(one.ok && lean.ok);
+  const expected = one.value.host.pci.map((d) => ({
+    ...d,
+    attrs: Object.fromEntries(Object.entries(d.attrs).filter(([k]) => k === 'modalias')),
+    revision: d.config.length > 8 ? (d.config[8] as number) : d.revision,
+  }));
+  assert.deepStrictEqual(lean.value.host.pci, expected, `${what}: report detail against full`);
+  assert.deepStrictEqual({ ...lean.value.host, pci: [] }, { ...one.value.host, pci: [] }, `${what}: groups, drivers, units`);
 }
 
 test('the parallel tree reader answers what describeHostReport answers: every sample and shared capture as a tree', async () => {
