@@ -5,6 +5,7 @@ import type { CriticalDevices } from '../host/critical.js';
 import type { ModuleState } from '../host/evidence.js';
 import type { PciNames } from './pci-ids.js';
 import { compareBdf } from './bdf.js';
+import { pciConfigSize } from '../model/pci/config.js';
 import { infrastructureKind } from './function-kind.js';
 import { hostModel, type HostModel } from './host-model.js';
 import { aliasesOutsideGroups } from '../host/alias-outside.js';
@@ -126,8 +127,7 @@ export interface InspectInput {
 
 /** PCI header type from config byte 0x0e (bit 7 is the multifunction flag); the class when config is short. */
 export function headerType(d: PciDeviceDesc): number {
-  const b = d.config[0x0e];
-  if (b !== undefined) return b & 0x7f;
+  if (pciConfigSize(d) > 0x0e) return (d.config[0x0e] ?? 0) & 0x7f;
   return d.class >> 8 === 0x0604 || d.class >> 8 === 0x0609 ? 1 : d.class >> 8 === 0x0607 ? 2 : 0;
 }
 

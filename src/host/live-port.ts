@@ -131,6 +131,7 @@ export function livePort(opts: LivePortOptions = {}): SysfsPort {
     return null;
   };
   const isSys = (path: string): boolean => path.startsWith('/sys/');
+  const maxOf = (max: number | undefined): number => (max === undefined ? MAX_ATTRIBUTE : Math.max(1, Math.min(max, MAX_ATTRIBUTE)));
   // The regular files of the directory listed last (readers list a device or group, then read its attributes).
   let lastDir = '';
   let lastRegular = new Set<string>();
@@ -161,7 +162,13 @@ export function livePort(opts: LivePortOptions = {}): SysfsPort {
   return {
     ...modules,
     read: (path) => run(path, (p) => decode(readWhole(p, isSys(path), listedRegular(p)))),
-    readBytes: (path, max) => run(path, (p) => readWhole(p, isSys(path), listedRegular(p), max === undefined ? MAX_ATTRIBUTE : Math.max(1, Math.min(max, MAX_ATTRIBUTE))).slice()),
+    readBytes: (path, max) => run(path, (p) => readWhole(p, isSys(path), listedRegular(p), maxOf(max)).slice()),
+    readBytesCompact: (path, max) => run(path, (p) => {
+      const b = readWhole(p, isSys(path), listedRegular(p), maxOf(max));
+      let n = b.length;
+      while (n > 0 && b[n - 1] === 0) n--;
+      return { bytes: b.slice(0, n), size: b.length };
+    }),
     readLink: (path) => run(path, (p) => readlinkSync(p)),
     // One lstat(2), no exception when absent (a thrown ENOENT costs twice the syscall).
     exists: (path) => {

@@ -17,6 +17,12 @@ export interface SysfsPort {
    * (config space is at most PCI_CFG_SPACE_EXP_SIZE, 4096 bytes: the reader asks for no more).
    */
   readBytes(path: string, max?: number): Result<Uint8Array>;
+  /**
+   * `readBytes` without the trailing zero bytes, and how many bytes were read (config space as a report
+   * keeps it: pci/config.ts pciConfigCompact) — no full-size copy made. Optional: readers fall back to
+   * readBytes + pciConfigCompact.
+   */
+  readBytesCompact?(path: string, max?: number): Result<{ readonly bytes: Uint8Array; readonly size: number }>;
   /** Target of a symbolic link exactly as readlink(2) prints it (usually relative). */
   readLink(path: string): Result<string>;
   /**

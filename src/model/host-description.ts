@@ -18,8 +18,16 @@ export interface PciDeviceDesc {
   /** 24-bit class code, e.g. 0x060400. */
   readonly class: number;
   readonly revision: number;
-  /** Config space as far as it could be read: 64 bytes unprivileged, 256 or 4096 as root. */
+  /**
+   * Config space as far as it could be read: 64 bytes unprivileged, 256 or 4096 as root — or, when
+   * `configSize` is set, only its bytes up to the last non-zero one (pci/config.ts `pciConfigCompact`).
+   */
   readonly config: Uint8Array;
+  /**
+   * How many bytes of config space were read when `config` keeps fewer: the rest read as zero. A report
+   * keeps ~330 bytes of a PCIe function's 4096. Read it with `pciConfigSize()` / `pciConfigBytes()`.
+   */
+  readonly configSize?: number;
   /** Bound PCI driver name, or null. */
   readonly driver: string | null;
   /** driver_override, or null when unset (sysfs shows "(null)"). */

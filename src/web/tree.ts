@@ -1,6 +1,6 @@
 import { stratify, type HierarchyNode } from 'd3-hierarchy';
 import type { HostDescription, PciDeviceDesc } from '../model/host-description.js';
-import { pciConfigParse, pciKindName } from '../model/pci/config.js';
+import { pciConfigParse, pciConfigSize, pciKindName } from '../model/pci/config.js';
 import { pciPlacement } from '../model/pci/host-topology.js';
 
 /**
@@ -85,7 +85,7 @@ export function pciTree(host: HostDescription, opts: { readonly collapseAbove?: 
   root.eachBefore((n) => {
     if (n.data.id === HOST) return;
     const d = n.data.dev;
-    const c = d === null ? null : pciConfigParse(d.config);
+    const c = d === null ? null : pciConfigParse(d.config, pciConfigSize(d));
     const kind: NodeKind = d === null ? 'root-complex' : kindOf(d, c?.pcie?.type ?? null, c?.headerType ?? null);
     const parentIdx = n.parent && n.parent.data.id !== HOST ? index.get(n.parent) ?? -1 : -1;
     index.set(n, out.length);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { capturePort, describeHost, readCaptureFile, validateCapture } from '../../host/index.js';
 import type { HostDescription, PciDeviceDesc } from '../../model/host-description.js';
-import { pciConfigParse } from '../../model/pci/config.js';
+import { pciConfigParse, pciConfigSize } from '../../model/pci/config.js';
 import { pciPlacement } from '../../model/pci/host-topology.js';
 import { importPastes, type ImportResult } from '../index.js';
 
@@ -41,7 +41,7 @@ export function driversOf(h: HostDescription): Record<string, string | null> {
 /** BDF → ACS as the model reads config: 'cap/ctl' hex, 'none', or 'unknown' (config too short). */
 export function acsOf(h: HostDescription): Record<string, string> {
   return Object.fromEntries(h.pci.map((d: PciDeviceDesc) => {
-    const c = pciConfigParse(d.config);
+    const c = pciConfigParse(d.config, pciConfigSize(d));
     if (!c.capsKnown || !c.extKnown) return [d.bdf, 'unknown'];
     return [d.bdf, c.acs === null ? 'none' : `${c.acs.cap.toString(16)}/${c.acs.ctrl.toString(16)}`];
   }));

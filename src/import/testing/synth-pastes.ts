@@ -1,4 +1,5 @@
 import type { HostDescription } from '../../model/host-description.js';
+import { pciConfigSize } from '../../model/pci/config.js';
 
 /**
  * Pastes of formats no tool here can print from a tree — the kernel log, Proxmox `pvesh`, ls-iommu
@@ -17,11 +18,11 @@ export function synthPastes(host: HostDescription, descs: ReadonlyMap<string, st
   const log: string[] = [`${ts()} Linux version ${host.kernel} (builder@dmaown) (gcc) #1 SMP`, `${ts()} Command line: BOOT_IMAGE=/vmlinuz ro quiet ${host.cmdline.join(' ')}`];
   log.push(amd ? `${ts()} AMD-Vi: Using global IVHD EFR:0x0, EFR2:0x0` : `${ts()} DMAR: IOMMU enabled`);
   for (const d of pci) {
-    const type = d.config[0x0e] !== undefined ? (d.config[0x0e] as number) & 0x7f : (d.class >> 8 === 0x0604 ? 1 : 0);
+    const type = pciConfigSize(d) > 0x0e ? (d.config[0x0e] ?? 0) & 0x7f : (d.class >> 8 === 0x0604 ? 1 : 0);
     log.push(`${ts()} pci ${d.bdf}: [${h(d.vendor, 4)}:${h(d.device, 4)}] type ${h(type, 2)} class 0x${h(d.class, 6)}`);
   }
   for (const d of pci) {
-    if ((d.config[0x0e] ?? 0) % 128 === 1 && d.config.length > 0x1a) log.push(`${ts()} pci ${d.bdf}: PCI bridge to [bus ${h(d.config[0x19] as number, 2)}${d.config[0x1a] !== d.config[0x19] ? `-${h(d.config[0x1a] as number, 2)}` : ''}]`);
+    if ((d.config[0x0e] ?? 0) % 128 === 1 && pciConfigSize(d) > 0x1a) log.push(`${ts()} pci ${d.bdf}: PCI bridge to [bus ${h(d.config[0x19] ?? 0, 2)}${(d.config[0x1a] ?? 0) !== (d.config[0x19] ?? 0) ? `-${h(d.config[0x1a] ?? 0, 2)}` : ''}]`);
   }
   if (amd) log.push(`${ts()} pci 0000:00:00.2: AMD-Vi: Found IOMMU cap 0x40`, `${ts()} AMD-Vi: Interrupt remapping enabled`);
   else log.push(`${ts()} DMAR: Intel(R) Virtualization Technology for Directed I/O`);

@@ -16,13 +16,17 @@
 import { PCI_ACS_CR, PCI_ACS_RR, PCI_ACS_SV, PCI_ACS_UF } from './acs-quirks.js';
 import { pciConfigParse } from './config.js';
 
-/** The config space after `pci_std_enable_acs()`: a copy with the ACS control word raised; the same array when nothing changes. */
-export function pciStdEnableAcs(config: Uint8Array): Uint8Array {
-  const acs = pciConfigParse(config).acs;
-  if (acs === null || acs.offset + 8 > config.length) return config;
+/**
+ * The config space after `pci_std_enable_acs()`: a copy with the ACS control word raised; the same array
+ * when nothing changes. `size`: the blob's size when `config` holds only its first bytes (pciConfigCompact).
+ */
+export function pciStdEnableAcs(config: Uint8Array, size = config.length): Uint8Array {
+  const acs = pciConfigParse(config, size).acs;
+  if (acs === null || acs.offset + 8 > size) return config;
   const ctrl = acs.ctrl | (acs.cap & (PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF));
   if (ctrl === acs.ctrl) return config;
-  const out = new Uint8Array(config);
+  const out = new Uint8Array(Math.max(config.length, acs.offset + 8));
+  out.set(config);
   out[acs.offset + 6] = ctrl & 0xff;
   out[acs.offset + 7] = (ctrl >> 8) & 0xff;
   return out;

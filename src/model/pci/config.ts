@@ -84,10 +84,39 @@ export interface PciConfig {
   readonly problems: readonly string[];
 }
 
-const u8 = (b: Uint8Array, o: number): number | null => (o + 1 <= b.length ? (b[o] as number) : null);
-const u16 = (b: Uint8Array, o: number): number | null => (o + 2 <= b.length ? (b[o] as number) | ((b[o + 1] as number) << 8) : null);
-const u32 = (b: Uint8Array, o: number): number | null => {
-  const lo = u16(b, o), hi = u16(b, o + 2);
+/**
+ * How many bytes of config space a description holds: `configSize` when its reader kept only the bytes
+ * up to the last non-zero one (the rest of the 256 or 4096 reads as zero), else `config.length`.
+ */
+export function pciConfigSize(d: { readonly config: Uint8Array; readonly configSize?: number }): number {
+  return d.configSize ?? d.config.length;
+}
+
+/** The whole config space of a description, its trailing zeros restored (what sysfs `config` reads back). */
+export function pciConfigBytes(d: { readonly config: Uint8Array; readonly configSize?: number }): Uint8Array {
+  const size = pciConfigSize(d);
+  if (size <= d.config.length) return d.config;
+  const out = new Uint8Array(size);
+  out.set(d.config);
+  return out;
+}
+
+/**
+ * `b` without its trailing zero bytes, and the size to read it at (`pciConfigSize`): the same answers
+ * from every reader here, in about 330 bytes instead of 4096 for a PCIe function (the same array when
+ * it ends in a non-zero byte).
+ */
+export function pciConfigCompact(b: Uint8Array): { readonly config: Uint8Array; readonly configSize: number } {
+  let n = b.length;
+  while (n > 0 && b[n - 1] === 0) n--;
+  return { config: n === b.length ? b : b.slice(0, n), configSize: b.length };
+}
+
+// Byte reads of a blob of `size` bytes, of which `b` holds the first (the rest are zero): null beyond `size`.
+const u8 = (b: Uint8Array, o: number, size = b.length): number | null => (o + 1 <= size ? (b[o] ?? 0) : null);
+const u16 = (b: Uint8Array, o: number, size = b.length): number | null => (o + 2 <= size ? (b[o] ?? 0) | ((b[o + 1] ?? 0) << 8) : null);
+const u32 = (b: Uint8Array, o: number, size = b.length): number | null => {
+  const lo = u16(b, o, size), hi = u16(b, o + 2, size);
   return lo === null || hi === null ? null : (lo | (hi << 16)) >>> 0;
 };
 
@@ -102,15 +131,15 @@ export interface CapabilityWalk {
  * (0x34, or 0x14 for CardBus) → `__pci_find_next_cap_ttl()` (at most PCI_FIND_CAP_TTL hops, stop below 0x40
  * or at id 0xff). No capability list (status bit clear) → offset 0.
  */
-export function pciCapabilityWalk(b: Uint8Array, id: number): CapabilityWalk {
-  const status = u16(b, 0x06);
+export function pciCapabilityWalk(b: Uint8Array, id: number, size = b.length): CapabilityWalk {
+  const status = u16(b, 0x06, size);
   if (status === null || (status & PCI_STATUS_CAP_LIST) === 0) return { offset: 0, beyond: null };
-  const start = ((u8(b, 0x0e) ?? 0) & 0x7f) === PCI_HEADER_TYPE_CARDBUS ? 0x14 : 0x34;
-  const first = u8(b, start);
+  const start = ((u8(b, 0x0e, size) ?? 0) & 0x7f) === PCI_HEADER_TYPE_CARDBUS ? 0x14 : 0x34;
+  const first = u8(b, start, size);
   if (first === null) return { offset: 0, beyond: start };
   let pos = first & 0xfc;
   for (let ttl = PCI_FIND_CAP_TTL; pos >= 0x40 && ttl > 0; ttl--) {
-    const cid = u8(b, pos), next = u8(b, pos + 1);
+    const cid = u8(b, pos, size), next = u8(b, pos + 1, size);
     if (cid === null || next === null) return { offset: 0, beyond: pos };
     if (cid === 0xff) break;
     if (cid === id) return { offset: pos, beyond: null };
@@ -120,23 +149,23 @@ export function pciCapabilityWalk(b: Uint8Array, id: number): CapabilityWalk {
 }
 
 /** `pci_find_capability()`: offset of capability `id`, or 0 (absent, or beyond what the blob holds). */
-export function pciFindCapability(b: Uint8Array, id: number): number {
-  return pciCapabilityWalk(b, id).offset;
+export function pciFindCapability(b: Uint8Array, id: number, size = b.length): number {
+  return pciCapabilityWalk(b, id, size).offset;
 }
 
-/** Parses a config-space blob; see the module comment for what "unknown" means. */
-export function pciConfigParse(b: Uint8Array): PciConfig {
+/** Parses a config-space blob of `size` bytes (`b` holds the first, the rest are zero: pciConfigCompact); see the module comment for what "unknown" means. */
+export function pciConfigParse(b: Uint8Array, size = b.length): PciConfig {
   const problems: string[] = [];
-  const hdr = u8(b, 0x0e);
+  const hdr = u8(b, 0x0e, size);
   const headerType = hdr === null ? null : hdr & 0x7f;
-  let capsKnown = b.length >= PCI_CFG_SPACE_SIZE;
-  if (!capsKnown) problems.push(`only ${b.length} bytes of config space: capabilities unknown`);
+  let capsKnown = size >= PCI_CFG_SPACE_SIZE;
+  if (!capsKnown) problems.push(`only ${size} bytes of config space: capabilities unknown`);
   let pcie: PciConfig['pcie'] = null;
   if (capsKnown) {
-    const w = pciCapabilityWalk(b, PCI_CAP_ID_EXP);
-    const flags = w.offset === 0 ? null : u16(b, w.offset + 2);
+    const w = pciCapabilityWalk(b, PCI_CAP_ID_EXP, size);
+    const flags = w.offset === 0 ? null : u16(b, w.offset + 2, size);
     if (w.beyond !== null) {
-      problems.push(`capability pointer 0x${w.beyond.toString(16)} beyond the ${b.length}-byte config blob`);
+      problems.push(`capability pointer 0x${w.beyond.toString(16)} beyond the ${size}-byte config blob`);
       capsKnown = false;
     } else if (w.offset !== 0 && flags === null) {
       problems.push(`PCI Express capability at 0x${w.offset.toString(16)} truncated`);
@@ -145,32 +174,32 @@ export function pciConfigParse(b: Uint8Array): PciConfig {
       pcie = { offset: w.offset, type: (flags >> 4) & 0xf };
     }
   }
-  let extKnown = capsKnown && (pcie === null || b.length >= 0x104 || b.length === PCI_CFG_SPACE_SIZE);
+  let extKnown = capsKnown && (pcie === null || size >= 0x104 || size === PCI_CFG_SPACE_SIZE);
   let acs: AcsCap | null = null;
   let sriov: PciConfig['sriov'] = null;
   let ari: number | null = null;
-  if (capsKnown && pcie !== null && b.length > PCI_CFG_SPACE_SIZE) {
+  if (capsKnown && pcie !== null && size > PCI_CFG_SPACE_SIZE) {
     let pos = PCI_CFG_SPACE_SIZE;
     let ttl = PCI_EXT_CAP_TTL;
     while (pos !== 0 && ttl-- > 0) {
-      const header = u32(b, pos);
+      const header = u32(b, pos, size);
       if (header === null) {
-        problems.push(`extended capability pointer 0x${pos.toString(16)} beyond the ${b.length}-byte config blob`);
+        problems.push(`extended capability pointer 0x${pos.toString(16)} beyond the ${size}-byte config blob`);
         extKnown = false;
         break;
       }
       if (header === 0 || header === 0xffffffff) break;
       const id = header & 0xffff;
       if (id === PCI_EXT_CAP_ID_ACS && acs === null) {
-        const cap = u16(b, pos + 4), ctrl = u16(b, pos + 6);
+        const cap = u16(b, pos + 4, size), ctrl = u16(b, pos + 6, size);
         if (cap === null || ctrl === null) {
           problems.push(`ACS capability at 0x${pos.toString(16)} truncated`);
           extKnown = false;
           break;
         }
-        acs = { offset: pos, cap, ctrl, ctrlDwordSpt: u32(b, pos + 8) };
+        acs = { offset: pos, cap, ctrl, ctrlDwordSpt: u32(b, pos + 8, size) };
       } else if (id === PCI_EXT_CAP_ID_SRIOV && sriov === null) {
-        sriov = { offset: pos, totalVfs: u16(b, pos + 0x0e) ?? 0, numVfs: u16(b, pos + 0x10) ?? 0 };
+        sriov = { offset: pos, totalVfs: u16(b, pos + 0x0e, size) ?? 0, numVfs: u16(b, pos + 0x10, size) ?? 0 };
       } else if (id === PCI_EXT_CAP_ID_ARI && ari === null) {
         ari = pos;
       }
@@ -180,13 +209,13 @@ export function pciConfigParse(b: Uint8Array): PciConfig {
     }
   }
   return {
-    length: b.length,
-    vendor: u16(b, 0),
-    device: u16(b, 2),
+    length: size,
+    vendor: u16(b, 0, size),
+    device: u16(b, 2, size),
     headerType,
     multifunctionBit: hdr === null ? null : (hdr & 0x80) !== 0,
-    secondaryBus: headerType === 1 ? u8(b, 0x19) : null,
-    subordinateBus: headerType === 1 ? u8(b, 0x1a) : null,
+    secondaryBus: headerType === 1 ? u8(b, 0x19, size) : null,
+    subordinateBus: headerType === 1 ? u8(b, 0x1a, size) : null,
     capsKnown,
     pcie: capsKnown ? pcie : null,
     extKnown,

@@ -1,7 +1,7 @@
 import type { HostDescription, PciDeviceDesc } from '../host-description.js';
 import type { AcsContext } from './acs-quirks.js';
 import { pciAcsPathEnabled, REQ_ACS_FLAGS } from './acs.js';
-import { pciConfigParse } from './config.js';
+import { pciConfigParse, pciConfigSize } from './config.js';
 import type { PciFunctionView, PciTopologyView } from './device-group.js';
 import { dmaAliasQuirks, parseBdf } from './dma-alias.js';
 
@@ -41,7 +41,7 @@ export function pciPlacement(d: PciDeviceDesc): Placement {
 }
 
 /** One function as pci_device_group() sees it, given `pdev->multifunction` and its placement (`p`: its parsed BDF). */
-export function pciFunctionView(d: PciDeviceDesc, multifunction: boolean, pl: Placement = pciPlacement(d), config = pciConfigParse(d.config), p = parseBdf(d.bdf)): PciFunctionView {
+export function pciFunctionView(d: PciDeviceDesc, multifunction: boolean, pl: Placement = pciPlacement(d), config = pciConfigParse(d.config, pciConfigSize(d)), p = parseBdf(d.bdf)): PciFunctionView {
   const alias = dmaAliasQuirks(d.vendor, d.device, p?.slot ?? 0, p?.fn ?? 0, config.pcie !== null);
   return {
     bdf: d.bdf, vendor: d.vendor, device: d.device, config, multifunction, onRootBus: pl.onRootBus,
@@ -61,7 +61,7 @@ export function pciTopologyFromHost(host: HostDescription, groups: Map<string, n
   for (const d of host.pci) {
     const p = parseBdf(d.bdf);
     if (p === null) continue;
-    const config = pciConfigParse(d.config);
+    const config = pciConfigParse(d.config, pciConfigSize(d));
     const pl = pciPlacement(d);
     devs.set(d.bdf, pciFunctionView(d, (config.multifunctionBit ?? false) || (p.fn > 0 && d.physfn === null), pl, config, p));
     places.set(d.bdf, pl);

@@ -14,6 +14,7 @@ import { iommuProbeDevice, iommuReleaseDevice } from '../iommu/probe.js';
 import { enter, fail, printk, type KernelState } from '../kernel-state.js';
 import { blockOnRescanRemoveLock, runPendingRedo } from '../base/pending.js';
 import { pciStdEnableAcs } from './acs-enable.js';
+import { pciConfigSize } from './config.js';
 import { ok, type Outcome } from '../errno.js';
 
 const OK: Outcome = ok();
@@ -31,7 +32,7 @@ export function pciDeviceAdd(k: KernelState, desc: PciDeviceDesc, group?: number
   // pci_init_capabilities() → pci_acs_init() → pci_enable_acs(), once an IOMMU driver called pci_request_acs()
   // (x86: before enumeration; arm-smmu-v3: at the first probe, so by now on any host with a group).
   const acsRequested = k.platform.driver !== 'none' && (k.platform.groupAt === 'enumeration' || k.groups.size > 0);
-  const config = acsRequested ? pciStdEnableAcs(desc.config) : desc.config;
+  const config = acsRequested ? pciStdEnableAcs(desc.config, pciConfigSize(desc)) : desc.config;
   if (config !== desc.config) enter(k, 'pci_enable_acs → pci_std_enable_acs');
   const dev = deviceFromPci({ ...desc, config, driver: null, iommuGroup: null }, true);
   pciDeviceListAdd(k, dev);

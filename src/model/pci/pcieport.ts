@@ -7,6 +7,7 @@ import type { DriverOps } from '../base/driver-probe.js';
 import { ok, type Outcome } from '../errno.js';
 import { fail } from '../kernel-state.js';
 import { PCI_EXP_TYPE, pciPcieType } from './caps.js';
+import { pciConfigSize } from './config.js';
 
 const OK: Outcome = ok();
 const PORT_TYPES: ReadonlySet<number> = new Set([PCI_EXP_TYPE.ROOT_PORT, PCI_EXP_TYPE.UPSTREAM, PCI_EXP_TYPE.DOWNSTREAM, PCI_EXP_TYPE.RC_EC]);
@@ -14,7 +15,7 @@ const PORT_TYPES: ReadonlySet<number> = new Set([PCI_EXP_TYPE.ROOT_PORT, PCI_EXP
 /** `pcie_portdriver`: its probe. */
 export const PCIEPORT_DRIVER: DriverOps = {
   probe(k, dev) {
-    const cfgKnown = dev.pci !== null && dev.pci.config.length >= 0x40;
+    const cfgKnown = dev.pci !== null && pciConfigSize(dev.pci) >= 0x40;
     const t = dev.pci ? pciPcieType(dev.pci) : null;
     if (cfgKnown && (t === null || !PORT_TYPES.has(t))) {
       return fail(k, 'pcie_portdrv_probe', 'ENODEV', `${dev.name} is not a PCIe root/upstream/downstream port`);

@@ -6,6 +6,7 @@ import type { PciDeviceDesc } from '../host-description.js';
 import type { KernelState } from '../kernel-state.js';
 import { deviceAdd, sysRelative, type Device } from '../base/device.js';
 import { pciHdrType } from './caps.js';
+import { pciConfigSize } from './config.js';
 
 declare module '../kernel-state.js' {
   interface KernelState {
@@ -18,7 +19,7 @@ declare module '../kernel-state.js' {
 
 /** A PCI device as found at boot (`hotplug`: as `pci_device_add()` sees a function before `pci_scan_slot()` marks it). */
 export function deviceFromPci(d: PciDeviceDesc, hotplug = false): Device {
-  const mfBit = d.config.length > 0x0e && ((d.config[0x0e] ?? 0) & 0x80) !== 0;
+  const mfBit = pciConfigSize(d) > 0x0e && ((d.config[0x0e] ?? 0) & 0x80) !== 0;
   const fn = Number.parseInt(d.bdf.slice(d.bdf.lastIndexOf('.') + 1), 10);
   return {
     name: d.bdf, bus: 'pci', path: sysRelative(d.path), pci: d, hdrType: pciHdrType(d),

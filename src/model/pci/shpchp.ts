@@ -13,6 +13,7 @@ import type { Device } from '../base/device.js';
 import type { DriverOps } from '../base/driver-probe.js';
 import { enter, fail, printk, type KernelState } from '../kernel-state.js';
 import { PCI_CAP_ID_SHPC, pciFindCapability } from './caps.js';
+import { pciConfigSize } from './config.js';
 import { ok, type Outcome } from '../errno.js';
 
 const OK: Outcome = ok();
@@ -36,8 +37,9 @@ function isShpcCapable(dev: Device): boolean {
   if (!p) return false;
   if (p.vendor === PCI_VENDOR_ID_AMD && p.device === PCI_DEVICE_ID_AMD_GOLAM_7450) return true;
   // Config not readable (unprivileged capture): assume the capability, as the model did before.
-  if (p.config.length < 0x40) return true;
-  return pciFindCapability(p.config, PCI_CAP_ID_SHPC) !== 0;
+  const size = pciConfigSize(p);
+  if (size < 0x40) return true;
+  return pciFindCapability(p.config, PCI_CAP_ID_SHPC, size) !== 0;
 }
 
 /** `shpc_probe()`: -ENODEV without an SHPC capability, and -ENODEV when a slot is already owned by acpiphp. */

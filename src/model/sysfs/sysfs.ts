@@ -10,6 +10,7 @@ import { deviceAttrs, deviceAttrWrite } from './device.js';
 import { busNode } from './bus.js';
 import { groupNode } from './iommu.js';
 import { devNode } from './dev.js';
+import { pciConfigBytes } from '../pci/config.js';
 import { hasVfioDev, vfioDevClassNode, vfioDevDeviceNode } from '../vfio/device-class.js';
 import { dir, link, type SysNode } from '../kernfs.js';
 
@@ -52,7 +53,7 @@ function devicesNode(k: KernelState, parts: readonly string[]): SysNode | null {
   if (parent && attr !== undefined) {
     const n = deviceAttrs(k, parent)[attr];
     if (n) return n;
-    if (parent.pci && attr === 'config') return { kind: 'file', bytes: () => parent.pci?.config ?? new Uint8Array() };
+    if (parent.pci && attr === 'config') return { kind: 'file', bytes: () => (parent.pci ? pciConfigBytes(parent.pci) : new Uint8Array()) };
   }
   const children = k.pathChildren.get(path);
   if (children) return dir(() => [...children].sort());

@@ -12,6 +12,7 @@ import type { DeviceDriver } from '../../base/driver-registry.js';
 import type { DriverOps } from '../../base/driver-probe.js';
 import type { VfioDeviceOps } from '../device.js';
 import { PCI_HEADER_TYPE_NORMAL, pciConfigResetMethods } from '../../pci/caps.js';
+import { pciConfigSize } from '../../pci/config.js';
 import { ok, type Outcome } from '../../errno.js';
 import { vfioGroupAddDevice, vfioGroupPut, vfioGroupRemoveLast } from '../group.js';
 import { vfioCdevFilesOpen } from '../cdev.js';
@@ -119,7 +120,7 @@ export function vfioPciResetWorks(k: KernelState, dev: Device): boolean {
   const p = dev.pci;
   if (!p) return false;
   if (p.resetMethod !== null) return p.resetMethod.length > 0;
-  if (k.profile.resetMethodAttr && p.config.length >= 0x40) return false;
+  if (k.profile.resetMethodAttr && pciConfigSize(p) >= 0x40) return false;
   if (pciConfigResetMethods(p).length > 0) return true;
   const onRootBus = dev.path.split('/').filter(Boolean).length <= 3;
   const alone = (k.pciBuses.get(pciBusOf(dev.name))?.size ?? 0) === 1;
