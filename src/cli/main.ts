@@ -4,6 +4,7 @@ import { COMMAND_TERMS } from './command-terms.js';
 import { COMMANDS } from './commands.js';
 import { addHostOptions, addKernelOption } from './host-options.js';
 import { EXIT, processIo, terminalText, type CliIo } from './io.js';
+import { tuneHeap } from './heap.js';
 
 function version(): string {
   for (const u of [new URL('../../package.json', import.meta.url), new URL(`file://${process.cwd()}/package.json`)]) {
@@ -20,6 +21,7 @@ Nothing is written to /sys unless you run \`dmaown apply ... --yes\` or \`dmaown
 /** The `dmaown` CLI: argv (without node and script) in, exit code out. */
 export async function main(argv: string[], rawIo: CliIo = processIo()): Promise<number> {
   const io = safeIo(rawIo);
+  tuneHeap();
   let code: number = EXIT.ok;
   const done = (c: number): void => { code = c; };
   // `dmaown --help` lists the commands by name, term and summary only: their modules are not loaded.
