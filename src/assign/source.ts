@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { err, ok, type Result } from '../model/errno.js';
 import type { HostDescription } from '../model/host-description.js';
-import { capturePort, describeHostReport, describeTreeReport, hostRootPort, livePort, type HostReader, parseEvidence, readCaptureFile, readEvidence, validateCapture, type HostEvidence, type SysfsCapture, type SysfsPort } from '../host/index.js';
+import { describeHostReport, openCapturePort, describeTreeReport, hostRootPort, livePort, type HostReader, parseEvidence, readCaptureFile, readEvidence, validateCapture, type HostEvidence, type SysfsCapture, type SysfsPort } from '../host/index.js';
 // The importers (src/import) are loaded only for --paste: every other source needs just readPartial.
 import { readPartial, type PartialView } from '../import/partial.js';
 
@@ -25,6 +25,10 @@ export interface LoadedHost {
   readonly kind: HostSelection['kind'];
   /** What to print: 'this host', the capture path, 'sample desktop-gpu'. */
   readonly label: string;
+  /**
+   * The host's /sys. For a capture, sample or paste loaded with `keepPort: false`, a port whose every
+   * call throws (our bug): its node table (~2.8 kB per function) is released once the host is described.
+   */
   readonly port: SysfsPort;
   readonly host: HostDescription;
   readonly warnings: readonly string[];
@@ -54,9 +58,21 @@ export function sampleNames(): string[] {
   try { return readdirSync(samplesDir()).filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)).sort(); } catch { return []; }
 }
 
-/** `writable`: live hosts and trees accept writes (apply --yes, restore); otherwise their port answers EROFS. */
-export async function loadHost(sel: HostSelection, opts: { readonly writable?: boolean } = {}): Promise<Result<LoadedHost>> {
-  if (sel.kind === 'paste') return loadPaste(sel.files, sel.kernel);
+export interface LoadOptions {
+  /** Live hosts and trees accept writes (apply --yes, restore); otherwise their port answers EROFS. */
+  readonly writable?: boolean;
+  /**
+   * Captures, samples and pastes: false releases the capture's node table as soon as the host is
+   * described (`port` then throws), for a command that reads nothing of /sys after that — the table
+   * is the largest thing a capture leaves, and the analysis is where memory peaks. Default true.
+   * Live hosts and trees always keep their port (it holds no data).
+   */
+  readonly keepPort?: boolean;
+}
+
+export async function loadHost(sel: HostSelection, opts: LoadOptions = {}): Promise<Result<LoadedHost>> {
+  const keepPort = opts.keepPort !== false;
+  if (sel.kind === 'paste') return loadPaste(sel.files, sel.kernel, keepPort);
   if (sel.kind === 'capture' || sel.kind === 'sample') {
     const file = sel.kind === 'capture' ? sel.file : join(samplesDir(), `${basename(sel.name)}.json`);
     if (sel.kind === 'sample' && !existsSync(file)) {
@@ -64,7 +80,7 @@ export async function loadHost(sel: HostSelection, opts: { readonly writable?: b
     }
     const c = readCaptureFile(file);
     if (!c.ok) return c;
-    return fromCapture(c.value, sel.kind, sel.kind === 'sample' ? `sample ${sel.name}` : file);
+    return fromCapture(c.value, sel.kind, sel.kind === 'sample' ? `sample ${sel.name}` : file, keepPort);
   }
   const root = sel.kind === 'live' ? '/' : sel.root;
   const portOpts = sel.kind === 'live' ? { allowWrites: opts.writable === true }
@@ -83,11 +99,12 @@ export async function loadHost(sel: HostSelection, opts: { readonly writable?: b
   });
 }
 
-function fromCapture(c: SysfsCapture, kind: LoadedHost['kind'], label: string): Result<LoadedHost> {
+function fromCapture(c: SysfsCapture, kind: LoadedHost['kind'], label: string, keepPort: boolean): Result<LoadedHost> {
   const partial = readPartial(c.extra?.['partial'], label);
   if (!partial.ok) return partial;
-  const port = capturePort(c);
+  const { port, release } = openCapturePort(c);
   const r = describeHostReport(port, { kernel: c.kernel, cmdline: c.cmdline ?? [] });
+  if (!keepPort) release();
   if (!r.ok) return r;
   const extra = c.extra ?? {};
   const evidence = parseEvidence(extra['evidence'], label);
@@ -103,7 +120,7 @@ function fromCapture(c: SysfsCapture, kind: LoadedHost['kind'], label: string): 
 }
 
 /** `--paste FILE...`: read each input (bounded), import them as one host, and read that like a capture. */
-async function loadPaste(files: readonly string[], kernel: string | undefined): Promise<Result<LoadedHost>> {
+async function loadPaste(files: readonly string[], kernel: string | undefined, keepPort: boolean): Promise<Result<LoadedHost>> {
   const { importPastes, readInput } = await import('../import/index.js');
   const inputs: { file: string; text: string }[] = [];
   for (const f of files) {
@@ -115,7 +132,7 @@ async function loadPaste(files: readonly string[], kernel: string | undefined): 
   if (!imp.ok) return imp;
   const c = validateCapture(imp.value.capture, `paste ${files.join(' + ')}`);
   if (!c.ok) return c;
-  return fromCapture(c.value, 'paste', `paste ${inputs.map((i) => i.file).join(' + ')}`);
+  return fromCapture(c.value, 'paste', `paste ${inputs.map((i) => i.file).join(' + ')}`, keepPort);
 }
 
 /**

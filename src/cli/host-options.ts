@@ -72,14 +72,18 @@ export interface Viewed {
   readonly why: GroupReasons;
 }
 
-/** Load the selected host and build its view (holders and host-critical devices for live hosts and trees). */
-export async function loadView(o: HostOptions, io: CliIo, sel: HostSelection): Promise<{ ok: true; value: Viewed } | { ok: false; why: string }> {
+/**
+ * Load the selected host and build its view (holders and host-critical devices for live hosts and trees).
+ * `sysfsLater`: the command reads the host's /sys again after the view (`loaded.port`: plan/apply
+ * --via cdev, --persist); without it a capture's node table is released before the analysis.
+ */
+export async function loadView(o: HostOptions, io: CliIo, sel: HostSelection, sysfsLater = false): Promise<{ ok: true; value: Viewed } | { ok: false; why: string }> {
   const { loadHost } = await import('../assign/source.js');
   const { inspectHost } = await import('../assign/inspect.js');
   const { lazyPciNames, PCI_IDS_PATHS } = await import('../assign/pci-ids.js');
   const { hostModel } = await import('../assign/host-model.js');
   const { noGroupsDiagnosis } = await import('../assign/diagnosis.js');
-  const h = await loadHost(sel, { writable: o.yes === true });
+  const h = await loadHost(sel, { writable: o.yes === true, keepPort: sysfsLater });
   if (!h.ok) return { ok: false, why: `${h.errno}: ${h.why}` };
   const model = hostModel(h.value.host);
   if (!model.ok) return { ok: false, why: `${h.value.label}: ${model.why}` };

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { capturePort } from './capture-port.js';
-import { validateCapture, type SysfsCapture } from './read-capture.js';
+import { join } from 'node:path';
+import { capturePort, openCapturePort } from './capture-port.js';
+import { tableOf } from './capture-table.js';
+import { readCaptureFile, validateCapture, type SysfsCapture } from './read-capture.js';
 
 function cap(entries: Record<string, unknown>): SysfsCapture {
   const r = validateCapture({ format: 'sysfs-capture/1', kernel: '6.1.0', cmdline: ['intel_iommu=on'], entries });
@@ -61,4 +63,36 @@ test('/proc/cmdline and osrelease come from the capture header', () => {
   const p = capturePort(cap(base));
   assert.deepEqual(p.read('/proc/cmdline'), { ok: true, value: 'intel_iommu=on\n' });
   assert.deepEqual(p.read('/proc/sys/kernel/osrelease'), { ok: true, value: '6.1.0\n' });
+});
+
+test('a released port throws on every call (our bug, never an answer from nothing); config bytes it answered stay as they were', () => {
+  const h = openCapturePort(cap(base));
+  const before = h.port.readBytes('/sys/bus/pci/devices/0000:01:00.0/config');
+  assert.ok(before.ok);
+  const copy = [...before.value];
+  h.release();
+  const p = h.port;
+  for (const call of [() => p.read('/sys/bus/pci/devices/0000:01:00.0/vendor'), () => p.read('/proc/cmdline'), () => p.readBytes('/sys/bus/pci/devices/0000:01:00.0/config'),
+    () => p.readLink('/sys/bus/pci/devices/0000:01:00.0'), () => p.list('/sys/bus/pci'), () => p.write('/sys/bus/pci/drivers_probe', '0000:01:00.0')]) {
+    assert.throws(call, /this capture's \/sys was released once the host was described/);
+  }
+  assert.deepEqual([...before.value], copy);
+});
+
+test('release frees a table read from a file: its arrays are empty, its strings gone, and the capture\'s entries can no longer be made from it', () => {
+  const c = readCaptureFile(join(process.cwd(), 'samples/desktop-gpu.json'));
+  assert.ok(c.ok);
+  const t = tableOf(c.value);
+  assert.ok(t !== undefined, 'read in one pass');
+  const h = openCapturePort(c.value);
+  const cfg = h.port.readBytes('/sys/bus/pci/devices/0000:01:00.0/config');
+  assert.ok(cfg.ok && cfg.value.length === 4096);
+  const kept = Buffer.from(cfg.value).toString('hex');
+  assert.ok(t.arena.byteLength > 0 && t.parent.byteLength > 0 && t.values.strings.length > 0);
+  h.release();
+  for (const a of [t.parent, t.name, t.firstChild, t.nextSibling, t.kind, t.val, t.order, t.arena]) assert.equal(a.byteLength, 0);
+  assert.equal(t.names.strings.length, 0);
+  assert.equal(t.values.strings.length, 0);
+  assert.throws(() => c.value.entries, /table was released/);
+  assert.equal(Buffer.from(cfg.value).toString('hex'), kept, 'the answered config is not the table\'s memory');
 });

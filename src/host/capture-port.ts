@@ -17,6 +17,22 @@ const SLASH = 0x2f, DOT = 0x2e;
  * A capture read by `readCaptureFile` brings its node table (capture-table.ts); any other is indexed once.
  */
 export function capturePort(capture: SysfsCapture): SysfsPort {
+  return openCapturePort(capture).port;
+}
+
+/** A capture's port, and the way to free its node table once nothing will read through it again. */
+export interface CapturePortHandle {
+  readonly port: SysfsPort;
+  /**
+   * Frees the table now (CaptureTable.release): every later call of `port` throws — our bug, as a
+   * command that reads /sys again after the host is described must not release it. Config bytes the
+   * port already answered stay valid.
+   */
+  release(): void;
+}
+
+/** `capturePort`, releasable. */
+export function openCapturePort(capture: SysfsCapture): CapturePortHandle {
   const t = tableOf(capture) ?? tableFromEntries(capture.entries);
   const proc = new Map<string, string>([
     ['/proc/cmdline', `${capture.cmdline.join(' ')}\n`],
@@ -58,8 +74,13 @@ export function capturePort(capture: SysfsCapture): SysfsPort {
     return n;
   }
 
-  return {
+  const released = (path: string): never => {
+    throw new Error(`${path}: this capture's /sys was released once the host was described (a command that reads it later keeps its port)`);
+  };
+
+  const port: SysfsPort = {
     read(path) {
+      if (t.released) released(path);
       const p = proc.get(path);
       if (p !== undefined) return ok(p);
       const n = fileNode(path);
@@ -69,6 +90,7 @@ export function capturePort(capture: SysfsCapture): SysfsPort {
       return err('EIO', `${path}: unexpected node`);
     },
     readBytes(path) {
+      if (t.released) released(path);
       const p = proc.get(path);
       if (p !== undefined) return ok(new TextEncoder().encode(p));
       const n = fileNode(path);
@@ -78,6 +100,7 @@ export function capturePort(capture: SysfsCapture): SysfsPort {
       return err('EIO', `${path}: unexpected node`);
     },
     readLink(path) {
+      if (t.released) released(path);
       const n = lookup(path, false);
       if (typeof n !== 'number') return n;
       if (t.kind[n] === LINK) return ok(t.text(n));
@@ -85,6 +108,7 @@ export function capturePort(capture: SysfsCapture): SysfsPort {
       return err('EINVAL', `${path}: not a symbolic link`);
     },
     list(path) {
+      if (t.released) released(path);
       const n = lookup(path, true);
       if (typeof n !== 'number') return n;
       if (t.kind[n] === ERROR) return errOf(path, n);
@@ -92,9 +116,11 @@ export function capturePort(capture: SysfsCapture): SysfsPort {
       return ok(t.childNames(n));
     },
     write(path) {
+      if (t.released) released(path);
       return err('EROFS', `${path}: a capture is read-only`);
     },
   };
+  return { port, release: () => t.release() };
 }
 
 /**

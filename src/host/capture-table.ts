@@ -1,4 +1,4 @@
-import { Interner } from './interner.js';
+import { free, Interner } from './interner.js';
 import type { CaptureEntry, SysfsCapture } from './read-capture.js';
 
 /**
@@ -59,6 +59,36 @@ export class CaptureTable {
     while (size < 2 * n) size *= 2;
     this.slots = new Int32Array(size);
     this.mask = size - 1;
+  }
+
+  /** Set by `release`: the table holds nothing any more. */
+  released = false;
+
+  /**
+   * Frees the table now (its typed arrays' memory at once, its strings at the next collection): a
+   * capture port over it throws from then on. Config bytes already answered are not the table's and
+   * stay valid.
+   */
+  release(): void {
+    this.released = true;
+    this.size = 0;
+    this.entryCount = 0;
+    this.parent = free(this.parent);
+    this.name = free(this.name);
+    this.firstChild = free(this.firstChild);
+    this.nextSibling = free(this.nextSibling);
+    this.kind = free(this.kind);
+    this.val = free(this.val);
+    this.order = free(this.order);
+    this.slots = free(this.slots);
+    this.mask = 0;
+    this.arena = free(this.arena);
+    this.arenaUsed = 0;
+    this.hexOff.length = this.hexLen.length = this.hexFull.length = this.others.length = 0;
+    this.names.clear();
+    this.values.clear();
+    this.rank = this.sorted = null;
+    this.ranks = free(this.ranks);
   }
 
   /** The child of `dir` named by name id `nm`, or -1. */
@@ -203,6 +233,7 @@ export class CaptureTable {
 
   /** The `entries` object of the capture this table was read from: same keys, same order, same values. */
   entries(): Record<string, CaptureEntry> {
+    if (this.released) throw new Error('the capture\'s table was released: its entries are gone');
     const out = Object.create(null) as Record<string, CaptureEntry>;
     for (let i = 0; i < this.entryCount; i++) {
       const n = this.order[i] as number;

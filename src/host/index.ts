@@ -1,6 +1,6 @@
 /** The host layer: reading a real host's /sys (live, directory tree, capture) into a HostDescription. */
 export type { SysfsPort } from './port.js';
-export { capturePort } from './capture-port.js';
+export { capturePort, openCapturePort, type CapturePortHandle } from './capture-port.js';
 export {
   SYSFS_CAPTURE_FORMAT, parseCapture, readCaptureFile, validateCapture,
   type CaptureEntry, type SysfsCapture,

@@ -51,6 +51,15 @@ export class Interner {
     }
   }
 
+  /** Forgets every string (the table it served was released). */
+  clear(): void {
+    this.strings.length = 0;
+    this.hashes = free(this.hashes);
+    this.slots = free(this.slots);
+    this.mask = 0;
+    this.hashed = 0;
+  }
+
   /** A string stored without being findable: its id. */
   append(str: string): number {
     this.strings.push(str);
@@ -95,4 +104,14 @@ export class Interner {
       this.slots[i] = id + 1;
     }
   }
+}
+
+/**
+ * An empty array in place of `a`, whose memory is given back now rather than at the next full
+ * collection: its buffer is handed (transferred) to a new ArrayBuffer that nothing references, which
+ * the next young-generation collection frees — `a` itself may be old and live until a full one.
+ */
+export function free<T extends Int32Array<ArrayBuffer> | Uint8Array<ArrayBuffer>>(a: T): T {
+  structuredClone(a.buffer, { transfer: [a.buffer] });
+  return new (a.constructor as new (n: number) => T)(0);
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { colorsFor, EXIT, printJson, type CliIo } from '../io.js';
 import { answerNoGroups, hostJson, loadView, selectionOf } from '../host-options.js';
-import { addPlanOptions, planFor, simulated, type PlanOptions, type Planned } from './plan.js';
+import { addPlanOptions, planFor, readsSysfsLater, simulated, type PlanOptions, type Planned } from './plan.js';
 import { addPersistOptions, persistFor, persistMethod, type PersistChoice, type PersistOptions } from './persist-options.js';
 
 export interface ApplyOptions extends PlanOptions, PersistOptions {
@@ -28,7 +28,7 @@ async function planFromFile(file: string, o: ApplyOptions, io: CliIo): Promise<P
   if (!req.ok) return { kind: 'error', code: EXIT.usage, why: req.why };
   const sel = selectionOf(o);
   if (typeof sel === 'string') return { kind: 'error', code: EXIT.usage, why: sel };
-  const r = await loadView(o, io, sel);
+  const r = await loadView(o, io, sel, readsSysfsLater(req.value.via, o));
   if (!r.ok) return { kind: 'error', code: EXIT.usage, why: r.why };
   const { missingDevices } = await import('../host-options.js');
   const missing = missingDevices(r.value, req.value.devices.map((d) => d.bdf));

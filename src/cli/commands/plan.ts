@@ -32,7 +32,7 @@ export async function planFor(bdfs: readonly string[], o: PlanOptions, io: CliIo
   if (via !== 'group' && via !== 'cdev') return { kind: 'error', code: EXIT.usage, why: `--via ${via}: choose group (/dev/vfio/N) or cdev (/dev/vfio/devices/vfioN with /dev/iommu)` };
   const sel = selectionOf(o);
   if (typeof sel === 'string') return { kind: 'error', code: EXIT.usage, why: sel };
-  const r = await loadView(o, io, sel);
+  const r = await loadView(o, io, sel, readsSysfsLater(via, o));
   if (!r.ok) return { kind: 'error', code: EXIT.usage, why: r.why };
   if (r.value.diagnosis !== null) return { kind: 'no-groups', viewed: r.value };
   const missing = missingDevices(r.value, [...p.value, ...a.value]);
@@ -41,6 +41,14 @@ export async function planFor(bdfs: readonly string[], o: PlanOptions, io: CliIo
   const m = makePlan(r.value.view, p.value, { driver: o.driver ?? 'vfio-pci', allowGroupMembers: a.value, force: o.force === true, via, why: r.value.why });
   if (!m.ok) return { kind: 'refused', viewed: r.value, refusals: m.refusals };
   return simulated(r.value, m.plan);
+}
+
+/**
+ * Whether a plan reads the host's /sys after the view: --via cdev asks it for the vfio cdev
+ * (cdevSupportOf), --persist for the drivers' module links, --yes writes through it.
+ */
+export function readsSysfsLater(via: string, o: PlanOptions): boolean {
+  return via === 'cdev' || (o.persist !== undefined && o.persist !== false) || o.yes === true;
 }
 
 /** Simulate a plan on the model through its `via` path; --via cdev first needs a host with the vfio cdev. */

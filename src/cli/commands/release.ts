@@ -48,7 +48,8 @@ async function releaseUnderLock(bdfs: readonly string[], o: ReleaseOptions, io: 
   if (!p.ok) return fail(p.why);
   const sel = selectionOf(o);
   if (typeof sel === 'string') return fail(sel);
-  const v = await loadView(o, io, sel);
+  // --yes writes through the port (a capture is refused above).
+  const v = await loadView(o, io, sel, o.yes === true);
   if (!v.ok) return fail(v.why);
   const missing = missingDevices(v.value, p.value);
   if (missing !== null) return fail(missing);

@@ -72,7 +72,7 @@ export async function runVerify(o: VerifyCliOptions, io: CliIo): Promise<number>
     }
   } else {
     const { loadHost } = await import('../../assign/source.js');
-    const h = await loadHost(sel);
+    const h = await loadHost(sel, { keepPort: false });
     if (!h.ok) return fail(h.why);
     const host = h.value.host;
     const ids = groups.length > 0 ? groups : pciGroups(host);
