@@ -65,9 +65,10 @@ export function readPciDevice(port: SysfsPort, bdf: string, dir: string, warn: (
     warn({ path: abs, message: listing.errno === 'ENOENT' ? `${bdf} vanished while the host was read` : `${bdf}: cannot list the device directory (${listing.why})` });
     return null;
   }
-  const names = new Set(listing.value);
+  // A device directory lists ~25 names: looked up in the array, no Set built per function.
+  const names = listing.value;
   const text = (name: string): string | null => {
-    if (!names.has(name)) return null;
+    if (!names.includes(name)) return null;
     const r = port.read(`${abs}/${name}`);
     if (!r.ok) {
       warn({ path: `${abs}/${name}`, message: `${bdf}: ${name} unreadable (${r.errno}: ${r.why})` });
@@ -76,7 +77,7 @@ export function readPciDevice(port: SysfsPort, bdf: string, dir: string, warn: (
     return r.value;
   };
   const link = (name: string): string | null => {
-    if (!names.has(name)) return null;
+    if (!names.includes(name)) return null;
     const r = port.readLink(`${abs}/${name}`);
     if (!r.ok) {
       warn({ path: `${abs}/${name}`, message: `${bdf}: ${name} link unreadable (${r.errno}: ${r.why})` });
@@ -90,7 +91,7 @@ export function readPciDevice(port: SysfsPort, bdf: string, dir: string, warn: (
   let config: Uint8Array = new Uint8Array(0);
   // What a report keeps: the bytes without their trailing zeros, and how many were read (`configSize`).
   let configSize: number | null = null;
-  if (names.has('config')) {
+  if (names.includes('config')) {
     const path = `${abs}/config`;
     const r = detail === 'report' && port.readBytesCompact !== undefined ? port.readBytesCompact(path, PCI_CFG_SPACE_EXP_SIZE) : null;
     if (r?.ok === true) {

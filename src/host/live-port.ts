@@ -69,6 +69,8 @@ export function keptLength(b: Uint8Array): number {
   return n;
 }
 
+const NOT_LISTED = (_p: string): boolean => false;
+
 function fsError(code: string, message: string): Error {
   return Object.assign(new Error(message), { code });
 }
@@ -76,45 +78,48 @@ function fsError(code: string, message: string): Error {
 /**
  * The file's bytes as a view into `scratch`: valid until the next call. Opened with O_NONBLOCK (a FIFO
  * is never waited on) and checked with fstat on the descriptor: only a regular file is read (a FIFO or
- * device is EINVAL), and at most MAX_ATTRIBUTE bytes. When the fstat happens: `regular` (the directory
- * listing just said so, d_type) — only if the file turns out larger than the buffer; a /sys attribute
+ * device is EINVAL), and at most MAX_ATTRIBUTE bytes. When the fstat happens: `regular(p)` (the directory
+ * listing just said so, d_type; asked only when a check is due) — never; a /sys attribute
  * read without a listing (`sysfs`) — only if it answered nothing, filled the buffer or reached `max`
  * (a directory fails the read itself with EISDIR); anything else (/proc, /etc) — before reading. The
  * same answers with one syscall fewer per attribute, bounded the same way: the one difference is a FIFO
  * another process keeps writing into, whose bytes are read (at most MAX_ATTRIBUTE) and parsed like
  * any attribute's text.
  */
-function readWhole(p: string, sysfs = false, regular = false, max = MAX_ATTRIBUTE): Uint8Array {
+function readWhole(p: string, sysfs = false, regular: (p: string) => boolean = NOT_LISTED, max = MAX_ATTRIBUTE): Uint8Array {
   const fd = openSync(p, constants.O_RDONLY | constants.O_NONBLOCK);
-  let checked = regular;
+  let checked = false;
   const check = (): void => {
+    if (checked) return;
     checked = true;
+    // Asked only now, when the answer matters (most reads never need it).
+    if (regular(p)) return;
     const st = fstatSync(fd);
     if (st.isDirectory()) throw fsError('EISDIR', 'is a directory');
     if (!st.isFile()) throw fsError('EINVAL', 'not a regular file (a sysfs attribute is one)');
     if (st.size > MAX_ATTRIBUTE) throw fsError('EOVERFLOW', `${st.size} bytes, more than a sysfs attribute holds (${MAX_ATTRIBUTE})`);
   };
   try {
-    if (!regular && !sysfs) check();
+    if (!sysfs) check();
     let n = 0;
     for (;;) {
       const want = Math.min(scratch.length, max) - n;
       const got = readSync(fd, scratch, n, want, null);
       if (got === 0) {
-        if (n === 0 && !checked) check();
+        if (n === 0) check();
         return scratch.subarray(0, n);
       }
       n += got;
       // All the caller takes (config space: PCI_CFG_SPACE_EXP_SIZE): no read(2) to find the end.
       if (n >= max) {
-        if (!checked) check();
+        check();
         return scratch.subarray(0, n);
       }
       // sysfs answers at most a page per read(2), all it has when less: a shorter read is the end
       // (and a tree's regular file reads short only at its end) — one read(2) instead of two.
       if (sysfs && got < Math.min(want, PAGE)) return scratch.subarray(0, n);
       if (n < scratch.length) continue;
-      if (!checked) check();
+      check();
       if (scratch.length >= MAX_ATTRIBUTE) throw fsError('EOVERFLOW', `more than ${MAX_ATTRIBUTE} bytes, more than a sysfs attribute holds`);
       const bigger = new Uint8Array(scratch.length * 2);
       bigger.set(scratch);
@@ -151,9 +156,9 @@ export function livePort(opts: LivePortOptions = {}): SysfsPort {
   const maxOf = (max: number | undefined): number => (max === undefined ? MAX_ATTRIBUTE : Math.max(1, Math.min(max, MAX_ATTRIBUTE)));
   // The regular files of the directory listed last (readers list a device or group, then read its attributes).
   let lastDir = '';
-  let lastRegular = new Set<string>();
+  let lastRegular: string[] = [];
   const listedRegular = (p: string): boolean =>
-    p.startsWith(lastDir) && lastDir !== '' && p.indexOf('/', lastDir.length) < 0 && lastRegular.has(p.slice(lastDir.length));
+    p.startsWith(lastDir) && lastDir !== '' && p.indexOf('/', lastDir.length) < 0 && lastRegular.includes(p.slice(lastDir.length));
   const fail = (path: string, e: unknown): Result<never> =>
     err(fsErrno(e), `${path}: ${e instanceof Error ? e.message : String(e)}`);
   function run<T>(path: string, f: (p: string) => T): Result<T> {
@@ -178,10 +183,10 @@ export function livePort(opts: LivePortOptions = {}): SysfsPort {
     ? { loadModule: (name: string) => modprobe([name]), unloadModule: (name: string) => modprobe(['-r', name]) } : {};
   return {
     ...modules,
-    read: (path) => run(path, (p) => decode(readWhole(p, isSys(path), listedRegular(p)))),
-    readBytes: (path, max) => run(path, (p) => readWhole(p, isSys(path), listedRegular(p), maxOf(max)).slice()),
+    read: (path) => run(path, (p) => decode(readWhole(p, isSys(path), listedRegular))),
+    readBytes: (path, max) => run(path, (p) => readWhole(p, isSys(path), listedRegular, maxOf(max)).slice()),
     readBytesCompact: (path, max) => run(path, (p) => {
-      const b = readWhole(p, isSys(path), listedRegular(p), maxOf(max));
+      const b = readWhole(p, isSys(path), listedRegular, maxOf(max));
       return { bytes: b.slice(0, keptLength(b)), size: b.length };
     }),
     readLink: (path) => run(path, (p) => readlinkSync(p)),
@@ -197,11 +202,12 @@ export function livePort(opts: LivePortOptions = {}): SysfsPort {
     list: (path) => run(path, (p) => {
       const entries = readdirSync(p, { withFileTypes: true });
       lastDir = `${p}/`;
-      lastRegular = new Set();
-      const names: string[] = [];
-      for (const e of entries) {
-        names.push(e.name);
-        if (e.isFile()) lastRegular.add(e.name);
+      lastRegular = [];
+      const names: string[] = new Array<string>(entries.length);
+      for (let i = 0; i < entries.length; i++) {
+        const e = entries[i] as (typeof entries)[number];
+        names[i] = e.name;
+        if (e.isFile()) lastRegular.push(e.name);
       }
       return names.sort();
     }),
