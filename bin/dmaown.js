@@ -5,8 +5,13 @@
 // `dmaown --version` is answered here, from package.json, before anything else is loaded — this file
 // is CommonJS (bin/package.json), so not even the ES module loader starts for it; the full CLI answers
 // it the same way when package.json cannot be read here.
+// Everything else runs the bundle of the CLI (dist/bundle/, scripts/bundle.mjs: a few files instead of
+// ~130 modules) when it was made from the dist/ that is there: it is written after tsc's output, and
+// every tsc run rewrites dist/cli/main.js, so a bundle older than that file is stale and tsc's output
+// runs instead (two stat calls). DMAOWN_NO_BUNDLE=1 runs tsc's output always (after `tsc --watch`,
+// which rewrites only the files that changed).
 'use strict';
-const { readFileSync } = require('node:fs');
+const { readFileSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 
@@ -23,7 +28,6 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
 // (scripts/help-snapshot.mjs), when every file it was made from is unchanged since.
 if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') && (!process.stdout.isTTY || process.stdout.columns === 80)) {
   try {
-    const { statSync } = require('node:fs');
     const snap = JSON.parse(readFileSync(join(root, 'dist', 'cli', 'help-snapshot.json'), 'utf8'));
     const files = Object.keys(snap.stamps);
     const fresh = files.length > 0 && files.every((f) => { const s = statSync(join(root, f)); return snap.stamps[f] === `${s.size}:${s.mtimeMs}`; });
@@ -35,8 +39,19 @@ if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h' || argv[0] ==
     }
   } catch { /* no snapshot, or changed files: the full CLI answers */ }
 }
+/** dist/bundle/main.js when it is at least as new as dist/cli/main.js, else dist/cli/main.js. */
+function entry() {
+  const tsc = join(root, 'dist', 'cli', 'main.js');
+  if (process.env.DMAOWN_NO_BUNDLE) return tsc;
+  const bundle = join(root, 'dist', 'bundle', 'main.js');
+  try {
+    return statSync(bundle).mtimeMs >= statSync(tsc).mtimeMs ? bundle : tsc;
+  } catch {
+    return tsc;
+  }
+}
 if (!answered) {
-  import(pathToFileURL(join(__dirname, '..', 'dist', 'cli', 'main.js')).href).then((m) => m.main(argv)).then(
+  import(pathToFileURL(entry()).href).then((m) => m.main(argv)).then(
     (code) => { process.exitCode = code; },
     (e) => {
       const msg = e && e.message ? e.message : String(e);

@@ -15,4 +15,5 @@ for f in samples schema examples node_modules package.json; do
   [ -e "$here/$f" ] && ln -sfn "$here/$f" "$root/$f"
 done
 node "$here/scripts/help-snapshot.mjs" "$root" >&2 || echo "build-root: no help snapshot (dmaown --help takes the full CLI)" >&2
+node "$here/scripts/bundle.mjs" "$root" >&2 || echo "build-root: no bundle (dmaown runs tsc's output)" >&2
 echo "$root"
