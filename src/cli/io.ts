@@ -11,11 +11,30 @@ export interface CliIo {
   readonly columns?: number;
 }
 
+/** Output longer than this is written a piece at a time: no second copy of a 50k host's 56 MB of JSON as one buffer. */
+export const WRITE_CHUNK = 1 << 20;
+
+/**
+ * Writes `text` in pieces of about `chunk` UTF-16 units, never between the two halves of a surrogate
+ * pair (each piece is encoded on its own). Pieces of a flat string are slices of it, not copies.
+ */
+export function writeChunked(write: (piece: string) => void, text: string, chunk = WRITE_CHUNK): void {
+  if (text.length <= chunk) { write(text); return; }
+  for (let at = 0; at < text.length;) {
+    let end = Math.min(text.length, at + chunk);
+    const c = text.charCodeAt(end - 1);
+    if (end < text.length && c >= 0xd800 && c <= 0xdbff) end++;
+    write(text.slice(at, end));
+    at = end;
+  }
+}
+
 export function processIo(): CliIo {
   // `dmaown | head`: a closed pipe ends the output, not the program with a stack trace.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); throw e; });
+  // stdout to a file or pipe is written synchronously on Linux: the pieces go out one after another.
   return {
-    out: (t) => { process.stdout.write(t); },
+    out: (t) => { writeChunked((s) => { process.stdout.write(s); }, t); },
     err: (t) => { process.stderr.write(t); },
     env: process.env,
     isTTY: process.stdout.isTTY === true,
@@ -36,7 +55,9 @@ export function colorsFor(io: CliIo, flag: boolean | undefined): Colors {
 
 /** JSON output: one document, two-space indent, trailing newline. */
 export function printJson(io: CliIo, value: unknown): void {
-  io.out(`${JSON.stringify(value, null, 2)}\n`);
+  // Two writes: the document as JSON.stringify made it (flat), not copied once more to add the newline.
+  io.out(JSON.stringify(value, null, 2));
+  io.out('\n');
 }
 
 // eslint-disable-next-line no-control-regex
