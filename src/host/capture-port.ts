@@ -24,7 +24,7 @@ export function capturePort(capture: SysfsCapture): SysfsPort {
 export interface CapturePortHandle {
   readonly port: SysfsPort;
   /**
-   * Frees the table now (CaptureTable.release): every later call of `port` throws — our bug, as a
+   * Lets go of the table (CaptureTable.release): every later call of `port` throws — our bug, as a
    * command that reads /sys again after the host is described must not release it. Config bytes the
    * port already answered stay valid.
    */

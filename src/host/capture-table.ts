@@ -1,4 +1,4 @@
-import { free, Interner } from './interner.js';
+import { Interner } from './interner.js';
 import type { CaptureEntry, SysfsCapture } from './read-capture.js';
 
 /**
@@ -65,30 +65,21 @@ export class CaptureTable {
   released = false;
 
   /**
-   * Frees the table now (its typed arrays' memory at once, its strings at the next collection): a
-   * capture port over it throws from then on. Config bytes already answered are not the table's and
-   * stay valid.
+   * Lets go of everything the table holds (freed at the next full collection): a capture port over
+   * it throws from then on. Config bytes already answered are not the table's and stay valid.
    */
   release(): void {
     this.released = true;
     this.size = 0;
     this.entryCount = 0;
-    this.parent = free(this.parent);
-    this.name = free(this.name);
-    this.firstChild = free(this.firstChild);
-    this.nextSibling = free(this.nextSibling);
-    this.kind = free(this.kind);
-    this.val = free(this.val);
-    this.order = free(this.order);
-    this.slots = free(this.slots);
+    this.parent = this.name = this.firstChild = this.nextSibling = this.val = this.order = this.slots = this.ranks = new Int32Array(0);
+    this.kind = this.arena = new Uint8Array(0);
     this.mask = 0;
-    this.arena = free(this.arena);
     this.arenaUsed = 0;
     this.hexOff.length = this.hexLen.length = this.hexFull.length = this.others.length = 0;
     this.names.clear();
     this.values.clear();
     this.rank = this.sorted = null;
-    this.ranks = free(this.ranks);
   }
 
   /** The child of `dir` named by name id `nm`, or -1. */

@@ -54,8 +54,8 @@ export class Interner {
   /** Forgets every string (the table it served was released). */
   clear(): void {
     this.strings.length = 0;
-    this.hashes = free(this.hashes);
-    this.slots = free(this.slots);
+    this.hashes = new Int32Array(0);
+    this.slots = new Int32Array(0);
     this.mask = 0;
     this.hashed = 0;
   }
@@ -106,12 +106,3 @@ export class Interner {
   }
 }
 
-/**
- * An empty array in place of `a`, whose memory is given back now rather than at the next full
- * collection: its buffer is handed (transferred) to a new ArrayBuffer that nothing references, which
- * the next young-generation collection frees — `a` itself may be old and live until a full one.
- */
-export function free<T extends Int32Array<ArrayBuffer> | Uint8Array<ArrayBuffer>>(a: T): T {
-  structuredClone(a.buffer, { transfer: [a.buffer] });
-  return new (a.constructor as new (n: number) => T)(0);
-}
