@@ -3,7 +3,9 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { materializeCapture, readCaptureFile } from '../host/index.js';
+import { capturePort, describeHostReport, materializeCapture, readCaptureFile } from '../host/index.js';
+import { readCaptureFileWhole } from '../host/read-capture.js';
+import { pciConfigBytes } from '../model/pci/config.js';
 import { sharedDir } from '../testing/shared.js';
 import { loadHost, sampleNames, type HostSelection, type LoadedHost } from './source.js';
 
@@ -45,5 +47,36 @@ test('a host tree keeps its port whatever keepPort says (it holds no data)', asy
     assert.ok(h.value.port.list('/sys/bus/pci/devices').ok);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Index of the last non-zero byte, -1 for none. */
+function lastNonZero(b: Uint8Array): number {
+  let i = b.length - 1;
+  while (i >= 0 && b[i] === 0) i--;
+  return i;
+}
+
+test("a capture is read as a report reads a tree: 'full' without the attributes no report shows, the revision from config byte 8, config space without its trailing zeros (the same bytes restored)", async () => {
+  for (const { name, sel } of selections()) {
+    if (sel.kind === 'paste') continue;
+    const h = await loadHost(sel, { keepPort: false });
+    assert.ok(h.ok, name);
+    // The whole-file reader's capture (its entries, no node table), read at full detail: the reader as it was.
+    const v = readCaptureFileWhole(sel.kind === 'sample' ? `samples/${sel.name}.json` : sel.kind === 'capture' ? sel.file : '');
+    assert.ok(v.ok, name);
+    const full = describeHostReport(capturePort(v.value), { kernel: v.value.kernel, cmdline: v.value.cmdline });
+    assert.ok(full.ok, name);
+    const expected = full.value.host.pci.map((d) => ({
+      ...d,
+      config: d.config.subarray(0, lastNonZero(d.config) + 1),
+      configSize: d.config.length,
+      attrs: Object.fromEntries(Object.entries(d.attrs).filter(([k]) => k === 'modalias')),
+      revision: d.config.length > 8 ? (d.config[8] as number) : d.revision,
+    }));
+    assert.deepStrictEqual(h.value.host.pci, expected, `${name}: report detail against full`);
+    h.value.host.pci.forEach((d, i) => assert.deepStrictEqual(pciConfigBytes(d), full.value.host.pci[i]?.config, `${name}: ${d.bdf} config restored`));
+    assert.deepStrictEqual({ ...h.value.host, pci: [] }, { ...full.value.host, pci: [] }, `${name}: groups, drivers, units`);
+    assert.deepStrictEqual(h.value.warnings, full.value.warnings.map((w) => `${w.path}: ${w.message}`), `${name}: warnings`);
   }
 });

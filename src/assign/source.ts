@@ -103,7 +103,9 @@ function fromCapture(c: SysfsCapture, kind: LoadedHost['kind'], label: string, k
   const partial = readPartial(c.extra?.['partial'], label);
   if (!partial.ok) return partial;
   const { port, release } = openCapturePort(c);
-  const r = describeHostReport(port, { kernel: c.kernel, cmdline: c.cmdline ?? [] });
+  // What a report needs, as a tree is read (describe-pci.ts ReadDetail): config space without its
+  // trailing zeros (the table hands out only the bytes it stores), no numa_node, enable, ...
+  const r = describeHostReport(port, { kernel: c.kernel, cmdline: c.cmdline ?? [], detail: 'report' });
   if (!keepPort) release();
   if (!r.ok) return r;
   const extra = c.extra ?? {};

@@ -99,6 +99,21 @@ export function openCapturePort(capture: SysfsCapture): CapturePortHandle {
       if (t.kind[n] === HEX) return ok(t.hexBytes(t.val[n] as number));
       return err('EIO', `${path}: unexpected node`);
     },
+    readBytesCompact(path) {
+      if (t.released) released(path);
+      if (!proc.has(path)) {
+        const n = fileNode(path);
+        if (typeof n !== 'number') return n;
+        // Config space: the bytes the table keeps, never the full-size copy.
+        if (t.kind[n] === HEX) return ok(t.hexKept(t.val[n] as number));
+      }
+      // Text (and /proc): as readBytes answers it, without its trailing zero bytes.
+      const b = port.readBytes(path);
+      if (!b.ok) return b;
+      let k = b.value.length;
+      while (k > 0 && b.value[k - 1] === 0) k--;
+      return ok({ bytes: b.value.subarray(0, k), size: b.value.length });
+    },
     readLink(path) {
       if (t.released) released(path);
       const n = lookup(path, false);

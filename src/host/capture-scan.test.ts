@@ -33,7 +33,16 @@ function samePorts(a: SysfsPort, b: SysfsPort, paths: readonly string[], what: s
     assert.deepEqual(a.readBytes(p), b.readBytes(p), `${what}: readBytes ${p}`);
     assert.deepEqual(a.readLink(p), b.readLink(p), `${what}: readLink ${p}`);
     assert.deepEqual(a.list(p), b.list(p), `${what}: list ${p}`);
+    // The compact read (what a report keeps of config space): readBytes without its trailing zeros.
+    const full = b.readBytes(p);
+    assert.deepEqual(a.readBytesCompact?.(p), full.ok ? { ok: true, value: { bytes: full.value.subarray(0, lastNonZero(full.value) + 1), size: full.value.length } } : full, `${what}: readBytesCompact ${p}`);
   }
+}
+
+function lastNonZero(b: Uint8Array): number {
+  let i = b.length - 1;
+  while (i >= 0 && b[i] === 0) i--;
+  return i;
 }
 
 /**

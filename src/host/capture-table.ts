@@ -147,16 +147,29 @@ export class CaptureTable {
    * per 256 KiB instead of one per config space), which no other call answers again.
    */
   hexBytes(h: number): Uint8Array {
-    const full = this.hexFull[h] as number, off = this.hexOff[h] as number;
+    return this.copyOut(h, this.hexFull[h] as number);
+  }
+
+  /**
+   * The bytes of hex index `h` up to its last non-zero one (what the table stores), a fresh copy as
+   * `hexBytes` makes, and how many bytes it has in all (`hexBytes(h).length`).
+   */
+  hexKept(h: number): { readonly bytes: Uint8Array; readonly size: number } {
+    return { bytes: this.copyOut(h, this.hexLen[h] as number), size: this.hexFull[h] as number };
+  }
+
+  /** `len` bytes (at least the stored ones; the rest zero) of hex index `h`, copied out. */
+  private copyOut(h: number, len: number): Uint8Array {
+    const off = this.hexOff[h] as number;
     let out: Uint8Array;
-    if (full > SLAB >> 4) out = new Uint8Array(full);
+    if (len > SLAB >> 4) out = new Uint8Array(len);
     else {
-      if (this.slabUsed + full > this.slab.length) {
+      if (this.slabUsed + len > this.slab.length) {
         this.slab = new Uint8Array(SLAB);
         this.slabUsed = 0;
       }
-      out = this.slab.subarray(this.slabUsed, this.slabUsed + full);
-      this.slabUsed += full;
+      out = this.slab.subarray(this.slabUsed, this.slabUsed + len);
+      this.slabUsed += len;
     }
     out.set(this.arena.subarray(off, off + (this.hexLen[h] as number)));
     return out;
