@@ -1,131 +1,77 @@
 #!/usr/bin/env node
-// Bundles the compiled CLI (tsc's output in dist/) with esbuild into dist/bundle/, so a command loads
-// a handful of files instead of the ~130 modules the ES module loader would resolve, read, compile
-// and link one by one (issue #15: that was ~100 ms of every run). bin/dmaown.js runs the bundle when
-// it is at least as new as dist/cli/main.js (which every tsc run rewrites), else dist/cli/main.js.
-// Run after tsc (npm run build / test / prepare / bench do):
+// Bundles the compiled CLI (tsc's output in dist/) with esbuild into dist/bundle/, and records V8's
+// code cache of it, so a command neither resolves, reads, compiles and links ~130 ES modules one by one
+// nor compiles the CLI's code again on every run (issue #15: that was ~0.1–0.15 s of CPU per command).
+// bin/dmaown.js runs the bundle when it is at least as new as dist/cli/main.js (which every tsc run
+// rewrites), else dist/cli/main.js. Run after tsc (npm run build / test / prepare / bench do):
 //   node scripts/bundle.mjs [PACKAGE-DIR]   (default: this checkout)
 //
-// What ends up where:
-//   main.js             dist/cli/main.js with every command's definition (they are all loaded to parse
-//                       argv) and commander.
+// What ends up in dist/bundle/:
+//   main.cjs            the whole CLI as one CommonJS script (esbuild; what the code imports lazily is
+//                       still evaluated only when imported). Its first line names the build.
+//   main.cache          that build's name, then V8's code cache of main.cjs, taken after a training run
+//                       of the common commands (status, check, plan, explain on the samples, text and
+//                       JSON): the bytecode of the start-up and of every function those ran. bin/dmaown.js
+//                       passes it to vm.Script; V8 refuses a cache made by another Node version or with
+//                       other V8 flags (then main.cjs is compiled as usual), and bin takes none made for
+//                       another build of main.cjs.
 //   describe-worker.js  the reader's worker thread (src/host/describe-parallel.ts starts it by
-//                       new URL('./describe-worker.js', import.meta.url), so it keeps its name here).
-//   core-*.js           what the host commands import lazily (source, inspect, model, render...): one
-//                       chunk instead of one file per import().
-//   web-*, import-*, verify-*, conform-*, identity-*: what stays lazy because most runs never need it
-//                       (hono; paste parsers; the model checker; trace replay; node:crypto).
-//   chunk-*.js          code two of those share (esbuild's code splitting).
+//                       new URL('./describe-worker.js', import.meta.url)), an ES module of its own.
 // Paths found from a module's own URL (samples/, package.json, the worker) resolve the same from here:
-// dist/bundle/ is as deep as dist/cli/. The page script of `report`/`serve` is embedded in the page
-// as its source text (pageMain.toString()), so it is not bundled: the bundle imports tsc's file.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// import.meta.url becomes main.cjs's URL, and dist/bundle/ is as deep as dist/cli/. The page script of
+// `report`/`serve` is embedded in the page as its source text (pageMain.toString()), which must stay
+// tsc's text: the bundle holds that text, taken from dist/web/page-script.js.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-
-/** A relative dynamic import() with a literal, as tsc emits it. */
-const DYNAMIC = /\bimport\((['"])(\.{1,2}\/[^'"]+)\1\)/g;
-
-/** Directories of dist/ whose modules stay in a chunk of their own when imported lazily. */
-const ISLANDS = ['web', 'import', 'verify', 'conform'];
-
-/**
- * The lazy chunk a dynamic import of `target` from `importer` (both paths relative to dist/) goes to;
- * null: made static (the command table: main defines every command on every run).
- */
-export function lazyGroup(importer, target) {
-  if (importer === 'cli/commands.js') return null;
-  const top = target.split('/')[0];
-  if (ISLANDS.includes(top)) return top;
-  if (target === 'assign/host-identity.js') return 'identity';
-  return 'core';
-}
-
-function productionModules(dist) {
-  const out = [];
-  const walk = (d) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) { if (e.name !== 'testing' && p !== join(dist, 'bundle')) walk(p); }
-      else if (e.name.endsWith('.js') && !/\.test\.js$/.test(e.name)) out.push(p);
-    }
-  };
-  walk(dist);
-  return out;
-}
-
-/** Every lazy group and the modules it holds: group → (absolute path → export name). */
-export function lazyGroups(dist) {
-  const groups = new Map();
-  for (const f of productionModules(dist)) {
-    for (const m of readFileSync(f, 'utf8').matchAll(DYNAMIC)) {
-      const target = resolve(dirname(f), m[2]);
-      const g = lazyGroup(relative(dist, f), relative(dist, target));
-      if (g === null) continue;
-      if (!groups.has(g)) groups.set(g, new Map());
-      const members = groups.get(g);
-      if (!members.has(target)) members.set(target, `m${members.size}`);
-    }
-  }
-  return groups;
-}
-
-// Bundled CommonJS dependencies (commander, cli-table3) require node builtins: an ES module has no
-// require, so every chunk gets one (Node >= 20.16 has getBuiltinModule; older 20.x take node:module's
-// createRequire, which loads more).
-const REQUIRE = "const require = typeof process.getBuiltinModule === 'function' ? (id) => process.getBuiltinModule(id) : (await import('node:module')).createRequire(import.meta.url);";
 
 /** Builds dist/bundle/ of the package at `dir`; false (and why, on stderr) when esbuild is not installed. */
 export async function writeBundle(dir = root) {
   let esbuild;
   try { esbuild = await import('esbuild'); } catch {
-    process.stderr.write('bundle: esbuild is not installed (npm ci installs it): dmaown runs from dist/cli/main.js, ~100 ms slower per command\n');
+    process.stderr.write('bundle: esbuild is not installed (npm ci installs it): dmaown runs from dist/cli/main.js, ~0.1 s slower per command\n');
     return false;
   }
   const dist = join(dir, 'dist');
   const out = join(dist, 'bundle');
-  const groups = lazyGroups(dist);
-  const r = await esbuild.build({
-    absWorkingDir: dir,
-    entryPoints: { main: join(dist, 'cli', 'main.js'), 'describe-worker': join(dist, 'host', 'describe-worker.js') },
-    bundle: true, splitting: true, format: 'esm', platform: 'node', target: 'node20',
-    outdir: out, write: false, chunkNames: '[name]-[hash]', sourcemap: 'linked',
+  const build = randomBytes(8).toString('hex');
+  const { pageMain } = await import(pathToFileURL(join(dist, 'web', 'page-script.js')).href);
+  const common = {
+    absWorkingDir: dir, bundle: true, platform: 'node', target: 'node20', write: false, outdir: out, sourcemap: 'linked', sourcesContent: false,
     // Whitespace and syntax only, and keepNames: a function or class esbuild renames to avoid a clash
     // keeps its .name (commander's errors take theirs from constructor.name).
-    minifyWhitespace: true, minifySyntax: true, keepNames: true,
-    banner: { js: REQUIRE }, logLevel: 'warning',
+    minifyWhitespace: true, minifySyntax: true, keepNames: true, logLevel: 'warning',
+  };
+  const main = await esbuild.build({
+    ...common,
+    entryPoints: { main: join(dist, 'cli', 'main.js') }, format: 'cjs', outExtension: { '.js': '.cjs' },
+    // A script run by vm.Script has no module loader for import(): the few import('node:…') become require().
+    supported: { 'dynamic-import': false },
+    define: { 'import.meta.url': '__dmaownModuleUrl' },
+    // bin/dmaown.js runs main.cjs as the body of a function that is handed __dmaownModuleUrl (main.cjs's
+    // URL), after the build's name (a comment, so esbuild's "use strict" stays the directive it is).
+    banner: { js: `/*dmaown-build:${build}*/` },
+    // page.ts only ever turns pageMain into text (pageMain.toString()) for the page: it gets tsc's text,
+    // so the report is byte for byte what tsc's output writes.
     plugins: [{
-      name: 'dmaown',
+      name: 'page-script',
       setup(b) {
-        b.onResolve({ filter: /\/page-script\.js$/ }, () => ({ path: '../web/page-script.js', external: true }));
-        b.onResolve({ filter: /^dmaown-lazy:/ }, (a) => ({ path: a.path.slice('dmaown-lazy:'.length), namespace: 'dmaown-lazy' }));
-        b.onLoad({ filter: /.*/, namespace: 'dmaown-lazy' }, (a) => ({
-          contents: [...groups.get(a.path)].map(([t, id]) => `export * as ${id} from ${JSON.stringify(t)};`).join('\n'),
-          loader: 'js', resolveDir: dist,
+        b.onLoad({ filter: /\/dist\/web\/page-script\.js$/ }, () => ({
+          contents: `const text = ${JSON.stringify(pageMain.toString())};\nexport const pageMain = { toString: () => text };\n`, loader: 'js',
         }));
-        b.onLoad({ filter: /\.js$/ }, (a) => {
-          if (!a.path.startsWith(dist + '/')) return undefined;
-          const src = readFileSync(a.path, 'utf8');
-          const head = [];
-          const code = src.replace(DYNAMIC, (m, _q, spec) => {
-            const target = resolve(dirname(a.path), spec);
-            const g = lazyGroup(relative(dist, a.path), relative(dist, target));
-            if (g === null) { head.push(`import * as __dmaownStatic${head.length} from '${spec}';`); return `Promise.resolve(__dmaownStatic${head.length - 1})`; }
-            return `import('dmaown-lazy:${g}').then((m) => m.${groups.get(g).get(target)})`;
-          });
-          return { contents: `${head.join('')}${code}`, loader: 'js' };
-        });
       },
     }],
   });
+  const worker = await esbuild.build({ ...common, entryPoints: { 'describe-worker': join(dist, 'host', 'describe-worker.js') }, format: 'esm' });
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
-  // main.js last: bin/dmaown.js takes the bundle when main.js is at least as new as dist/cli/main.js.
-  const files = [...r.outputFiles].sort((a, b) => Number(a.path === join(out, 'main.js')) - Number(b.path === join(out, 'main.js')));
-  for (const f of files) writeFileSync(f.path, f.contents);
-  if (!existsSync(join(out, 'describe-worker.js'))) throw new Error('bundle: no describe-worker.js');
+  for (const f of [...worker.outputFiles, ...main.outputFiles.filter((o) => o.path.endsWith('.map')), ...main.outputFiles.filter((o) => !o.path.endsWith('.map'))]) writeFileSync(f.path, f.contents);
+  // The code cache: a training run in a process of its own (node as bin/dmaown.js runs it: no flags).
+  execFileSync(process.execPath, [join(root, 'scripts', 'bundle-train.cjs'), dir], { stdio: ['ignore', 'inherit', 'inherit'] });
   return true;
 }
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -10,12 +10,13 @@ import { materializeCapture, readCaptureFile } from '../host/index.js';
 /**
  * The bundle of the CLI (scripts/bundle.mjs → dist/bundle/), which bin/dmaown.js runs when it is not
  * older than tsc's output: it finds every file the CLI locates from its own module URL, starts the
- * reader's worker threads from its own file, keeps the lazily loaded parts lazy, prints what tsc's
- * output prints, and never runs once tsc has rewritten dist/ after it.
+ * reader's worker threads from its own file, keeps the lazily imported parts unevaluated until a
+ * command imports them, prints what tsc's output prints, is compiled from its code cache when that
+ * cache is its own, and never runs once tsc has rewritten dist/ after it.
  */
 const checkout = fileURLToPath(new URL('../../', import.meta.url));
 const bin = join(checkout, 'bin', 'dmaown.js');
-const bundleMain = join(checkout, 'dist', 'bundle', 'main.js');
+const bundleMain = join(checkout, 'dist', 'bundle', 'main.cjs');
 const probe = pathToFileURL(join(checkout, 'dist', 'cli', 'testing', 'worker-probe.js')).href;
 const pciIds = join(checkout, 'samples', 'pci.ids');
 
@@ -27,7 +28,7 @@ function dmaown(args: readonly string[], opts: { cwd: string; env?: Record<strin
 }
 
 function assertBuilt(): void {
-  assert.ok(existsSync(bundleMain), 'dist/bundle/main.js is missing: npm run build (or npm test) makes it');
+  assert.ok(existsSync(bundleMain), 'dist/bundle/main.cjs is missing: npm run build (or npm test) makes it');
   assert.ok(statSync(bundleMain).mtimeMs >= statSync(join(checkout, 'dist', 'cli', 'main.js')).mtimeMs, 'the bundle is older than tsc\'s output: npm run build');
 }
 
@@ -57,7 +58,7 @@ test('a worker-using read from the bundle (DMAOWN_READ_THREADS=2, a sample as a 
   }
 });
 
-test('from the bundle, run from another directory: samples/, package.json, the report\'s page script and the lazy parts are found, and every output equals tsc\'s output\'s', () => {
+test('from the bundle, run from another directory: samples/, package.json, the report\'s page script and the lazily imported parts work, and every output equals tsc\'s output\'s', () => {
   assertBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'dmaown-bundle-'));
   try {
@@ -102,7 +103,7 @@ test('from the bundle, run from another directory: samples/, package.json, the r
   }
 });
 
-test('a stale bundle never runs: bin/dmaown.js takes dist/bundle/main.js only when it is not older than dist/cli/main.js (which every tsc run rewrites)', () => {
+test('a stale bundle never runs: bin/dmaown.js takes dist/bundle/main.cjs only when it is not older than dist/cli/main.js (which every tsc run rewrites)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dmaown-stale-'));
   try {
     mkdirSync(join(dir, 'bin'));
@@ -112,9 +113,9 @@ test('a stale bundle never runs: bin/dmaown.js takes dist/bundle/main.js only wh
     copyFileSync(join(checkout, 'bin', 'package.json'), join(dir, 'bin', 'package.json'));
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'dmaown', version: '1.2.3', type: 'module' }));
     const tscMain = join(dir, 'dist', 'cli', 'main.js');
-    const bundled = join(dir, 'dist', 'bundle', 'main.js');
+    const bundled = join(dir, 'dist', 'bundle', 'main.cjs');
     writeFileSync(tscMain, 'export async function main() { process.stdout.write("tsc\\n"); return 0; }\n');
-    writeFileSync(bundled, 'export async function main() { process.stdout.write("bundle\\n"); return 0; }\n');
+    writeFileSync(bundled, '/*dmaown-build:0123456789abcdef*/\nmodule.exports = { main: async () => { process.stdout.write("bundle\\n"); return 0; } };\n');
     const which = (env: Record<string, string> = {}): string => {
       const r = spawnSync(process.execPath, [join(dir, 'bin', 'dmaown.js'), 'status'], { encoding: 'utf8', env: { ...process.env, DMAOWN_NO_BUNDLE: '', ...env } });
       assert.equal(r.status, 0, r.stderr);
@@ -145,26 +146,85 @@ test('a stale bundle never runs: bin/dmaown.js takes dist/bundle/main.js only wh
   }
 });
 
-test('the bundle keeps start-up lazy: what dist/bundle/main.js imports statically holds nothing of src/model, src/host or src/assign, nor hono (source maps lead back to src/*.ts)', () => {
+test('the code cache: V8 takes main.cache on this build; one made for another build of main.cjs is not offered, a damaged one is refused by V8, and every answer is the same', () => {
   assertBuilt();
-  const dir = dirname(bundleMain);
-  const seen = new Set<string>();
-  const visit = (file: string): void => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    for (const m of readFileSync(file, 'utf8').matchAll(/(?:\bfrom|\bimport)\s*"(\.\/[^"]+)"/g)) visit(resolve(dir, m[1] ?? ''));
+  const dir = mkdtempSync(join(tmpdir(), 'dmaown-cache-'));
+  try {
+    // A package of its own with this build's bundle (samples/ and package.json where main.cjs looks for them).
+    mkdirSync(join(dir, 'bin'));
+    mkdirSync(join(dir, 'dist', 'cli'), { recursive: true });
+    mkdirSync(join(dir, 'dist', 'bundle'), { recursive: true });
+    copyFileSync(bin, join(dir, 'bin', 'dmaown.js'));
+    copyFileSync(join(checkout, 'bin', 'package.json'), join(dir, 'bin', 'package.json'));
+    copyFileSync(join(checkout, 'package.json'), join(dir, 'package.json'));
+    symlinkSync(join(checkout, 'samples'), join(dir, 'samples'));
+    writeFileSync(join(dir, 'dist', 'cli', 'main.js'), 'export async function main() { process.stdout.write("tsc\\n"); return 0; }\n');
+    utimesSync(join(dir, 'dist', 'cli', 'main.js'), 1_700_000_000, 1_700_000_000);
+    copyFileSync(bundleMain, join(dir, 'dist', 'bundle', 'main.cjs'));
+    const cache = readFileSync(join(checkout, 'dist', 'bundle', 'main.cache'));
+    const build = /^\/\*dmaown-build:([0-9a-f]+)\*\//.exec(readFileSync(bundleMain, 'utf8'))?.[1];
+    assert.ok(build !== undefined, 'main.cjs starts with its build\'s name');
+    assert.equal(cache.subarray(0, 40).toString('latin1').trim(), `dmaown-build:${build}`);
+    const args = ['status', '--sample', 'desktop-gpu', '--pci-ids', pciIds];
+    const runHere = (): { out: string; err: string; code: number | null } => {
+      const r = spawnSync(process.execPath, [join(dir, 'bin', 'dmaown.js'), ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', COLUMNS: '120', DMAOWN_NO_BUNDLE: '', DMAOWN_DEBUG_START: '1' } });
+      return { out: r.stdout, err: r.stderr, code: r.status };
+    };
+    const expected = dmaown(args, { cwd: dir, env: { DMAOWN_NO_BUNDLE: '1' } });
+    assert.equal(expected.code, 0, expected.err);
+    const cases: [string, Buffer | null][] = [
+      ['accepted', cache],
+      // Another build's cache (the name differs): not offered to V8 at all.
+      ['none', Buffer.concat([Buffer.from('dmaown-build:ffffffffffffffff'.padEnd(40), 'latin1'), cache.subarray(40)])],
+      // This build's name over damaged data: V8 checks it and compiles main.cjs as usual.
+      ['rejected', Buffer.concat([cache.subarray(0, 40), Buffer.alloc(cache.length - 40, 7)])],
+      ['none', null],
+    ];
+    for (const [verdict, data] of cases) {
+      rmSync(join(dir, 'dist', 'bundle', 'main.cache'), { force: true });
+      if (data !== null) writeFileSync(join(dir, 'dist', 'bundle', 'main.cache'), data);
+      const r = runHere();
+      assert.equal(r.err, `dmaown: running dist/bundle/main.cjs, code cache ${verdict}\n`, verdict);
+      assert.equal(r.out, expected.out, verdict);
+      assert.equal(r.code, 0);
+    }
+    // The checkout's own build, as a user runs it.
+    const own = dmaown(args, { cwd: dir, env: { DMAOWN_DEBUG_START: '1' } });
+    assert.equal(own.err, 'dmaown: running dist/bundle/main.cjs, code cache accepted\n', 'the build\'s cache is taken (no NODE_OPTIONS that change V8\'s flags?)');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the bundle keeps start-up lazy: --help through the whole CLI evaluates no module of src/model, src/host or src/assign; status does (source maps lead back to src/*.ts)', () => {
+  assertBuilt();
+  // Which of the bundle's lazily evaluated modules run: esbuild's __esm wrapper, made to say so.
+  const probeRun = (argv: string[]): string[] => {
+    const script = `
+      const { readFileSync } = require('node:fs'); const vm = require('node:vm'); const { pathToFileURL } = require('node:url');
+      const file = ${JSON.stringify(bundleMain)};
+      const src = readFileSync(file, 'utf8');
+      const m = /var __esm=\\(([a-z0-9_$]+)[^)]*\\)=>function\\(\\)\\{/i.exec(src);
+      if (!m) throw new Error('no __esm helper in main.cjs');
+      globalThis.__inits = [];
+      const probed = src.replace(m[0], m[0] + 'if(' + m[1] + ')globalThis.__inits.push(Object.keys(' + m[1] + ')[0]);');
+      const mod = { exports: {} };
+      new vm.Script('(function (exports, require, module, __filename, __dirname, __dmaownModuleUrl) {' + probed + '\\n})', { filename: file })
+        .runInThisContext()(mod.exports, require, mod, file, require('node:path').dirname(file), pathToFileURL(file).href);
+      mod.exports.main(${JSON.stringify(argv)}, { out() {}, err() {}, env: {}, isTTY: false }).then((code) => console.log(JSON.stringify({ code, inits: globalThis.__inits })));`;
+    const r = spawnSync(process.execPath, ['-e', script], { cwd: checkout, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const res = JSON.parse(r.stdout) as { code: number; inits: string[] };
+    assert.equal(res.code, 0, argv.join(' '));
+    return res.inits;
   };
-  visit(bundleMain);
-  assert.ok(seen.size >= 2 && seen.size <= 6, `main.js and the chunks it needs to start: ${[...seen].join(', ')}`);
-  const sources = [...seen].flatMap((f) => {
-    const map = JSON.parse(readFileSync(`${f}.map`, 'utf8')) as { sources: string[] };
-    return map.sources.map((s) => resolve(dir, s));
-  });
-  assert.ok(sources.some((s) => s.endsWith('/src/cli/main.ts')), 'the source map leads to src/cli/main.ts');
-  assert.ok(sources.some((s) => s.includes('/node_modules/commander/')), 'commander is bundled');
-  const heavy = sources.filter((s) => /\/src\/(model|host|assign)\/|\/node_modules\/(hono|@hono)\//.test(s));
-  assert.deepEqual(heavy, []);
-  // The lazy parts are there, each a file of its own, imported when a command needs it.
-  const all = readdirSync(dir).filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
-  for (const chunk of ['core', 'web', 'verify', 'import', 'conform', 'identity']) assert.match(all, new RegExp(`import\\("\\./${chunk}-[A-Z0-9]+\\.js"\\)`), chunk);
+  const heavy = (inits: string[]): string[] => inits.filter((i) => /^dist\/(model|host|assign)\//.test(i));
+  assert.deepEqual(heavy(probeRun(['--no-color', '--help'])), []);
+  const status = probeRun(['status', '--sample', 'desktop-gpu']);
+  assert.ok(heavy(status).length > 50, `status evaluates the model, the host layer and assign: ${status.length} modules`);
+  // The source map leads to the TypeScript.
+  const map = JSON.parse(readFileSync(`${bundleMain}.map`, 'utf8')) as { sources: string[] };
+  const sources = map.sources.map((s) => resolve(dirname(bundleMain), s));
+  assert.ok(sources.includes(join(checkout, 'src', 'cli', 'main.ts')), 'the source map leads to src/cli/main.ts');
+  assert.ok(sources.includes(join(checkout, 'src', 'model', 'index.ts')) || sources.some((s) => s.startsWith(join(checkout, 'src', 'model'))), 'and to src/model');
 });
