@@ -1,4 +1,5 @@
 import { createColors } from 'picocolors';
+import { writeJsonText } from './json-text.js';
 
 /** Where a command writes, what it sees of its environment. Tests pass their own; `main` uses the process's. */
 export interface CliIo {
@@ -53,11 +54,12 @@ export function colorsFor(io: CliIo, flag: boolean | undefined): Colors {
   return createColors(io.isTTY && !noColor && flag !== false);
 }
 
-/** JSON output: one document, two-space indent, trailing newline. */
+/**
+ * JSON output: one document, two-space indent, trailing newline — JSON.stringify's text, written a
+ * piece at a time (json-text.ts): a large report's text is never one string.
+ */
 export function printJson(io: CliIo, value: unknown): void {
-  // Two writes: the document as JSON.stringify made it (flat), not copied once more to add the newline.
-  io.out(JSON.stringify(value, null, 2));
-  io.out('\n');
+  writeJsonText(value, (t) => io.out(t));
 }
 
 // eslint-disable-next-line no-control-regex
