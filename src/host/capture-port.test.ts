@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { join } from 'node:path';
 import { capturePort, openCapturePort } from './capture-port.js';
-import { tableOf } from './capture-table.js';
+import { tableOf } from './capture-entries.js';
 import { readCaptureFile, validateCapture, type SysfsCapture } from './read-capture.js';
 
 function cap(entries: Record<string, unknown>): SysfsCapture {

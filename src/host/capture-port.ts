@@ -1,5 +1,6 @@
 import { err, ok, type Errno, type Result } from '../model/errno.js';
-import { DIR, ERROR, HEX, IMPLIED, LINK, STR, tableFromEntries, tableOf, type CaptureTable } from './capture-table.js';
+import { tableFromEntries, tableOf } from './capture-entries.js';
+import { DIR, ERROR, HEX, IMPLIED, LINK, STR, type CaptureTable } from './capture-table.js';
 import type { SysfsPort } from './port.js';
 import type { SysfsCapture } from './read-capture.js';
 

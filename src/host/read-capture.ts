@@ -2,7 +2,7 @@ import { err, ok, type Errno, type Result } from '../model/errno.js';
 import { kernelVersion } from '../model/profiles.js';
 import { parseCaptureJson } from './capture-json.js';
 import { scanCaptureFile } from './capture-scan.js';
-import { withTable } from './capture-table.js';
+import { withTable } from './capture-entries.js';
 import { isErrno } from '../model/errno.js';
 import { INPUT_LIMITS, readInputFile } from './input-file.js';
 import { shown } from './shown.js';
