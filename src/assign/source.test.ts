@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { capturePort, describeHostReport, materializeCapture, readCaptureFile } from '../host/index.js';
 import { readCaptureFileWhole } from '../host/read-capture.js';
-import { pciConfigBytes } from '../model/pci/config.js';
+import { assertReportDetail } from '../host/testing/report-detail.js';
 import { sharedDir } from '../testing/shared.js';
 import { loadHost, sampleNames, type HostSelection, type LoadedHost } from './source.js';
 
@@ -50,13 +50,6 @@ test('a host tree keeps its port whatever keepPort says (it holds no data)', asy
   }
 });
 
-/** Index of the last non-zero byte, -1 for none. */
-function lastNonZero(b: Uint8Array): number {
-  let i = b.length - 1;
-  while (i >= 0 && b[i] === 0) i--;
-  return i;
-}
-
 test("a capture is read as a report reads a tree: 'full' without the attributes no report shows, the revision from config byte 8, config space without its trailing zeros (the same bytes restored)", async () => {
   for (const { name, sel } of selections()) {
     if (sel.kind === 'paste') continue;
@@ -67,15 +60,7 @@ test("a capture is read as a report reads a tree: 'full' without the attributes 
     assert.ok(v.ok, name);
     const full = describeHostReport(capturePort(v.value), { kernel: v.value.kernel, cmdline: v.value.cmdline });
     assert.ok(full.ok, name);
-    const expected = full.value.host.pci.map((d) => ({
-      ...d,
-      config: d.config.subarray(0, lastNonZero(d.config) + 1),
-      configSize: d.config.length,
-      attrs: Object.fromEntries(Object.entries(d.attrs).filter(([k]) => k === 'modalias')),
-      revision: d.config.length > 8 ? (d.config[8] as number) : d.revision,
-    }));
-    assert.deepStrictEqual(h.value.host.pci, expected, `${name}: report detail against full`);
-    h.value.host.pci.forEach((d, i) => assert.deepStrictEqual(pciConfigBytes(d), full.value.host.pci[i]?.config, `${name}: ${d.bdf} config restored`));
+    assertReportDetail(h.value.host.pci, full.value.host.pci, name);
     assert.deepStrictEqual({ ...h.value.host, pci: [] }, { ...full.value.host, pci: [] }, `${name}: groups, drivers, units`);
     assert.deepStrictEqual(h.value.warnings, full.value.warnings.map((w) => `${w.path}: ${w.message}`), `${name}: warnings`);
   }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeHostReport } from './describe.js';
-import { pciConfigBytes } from '../model/pci/config.js';
+import { assertReportDetail } from './testing/report-detail.js';
 import { cpuPressure, describeTreeReport, readThreads } from './describe-parallel.js';
 import { availableParallelism } from 'node:os';
 import { livePort } from './live-port.js';
@@ -13,13 +13,6 @@ import { materializeCapture } from './materialize.js';
 import { readCaptureFile } from './read-capture.js';
 
 const checkout = fileURLToPath(new URL('../../', import.meta.url));
-
-/** Index of the last non-zero byte, -1 for none. */
-function lastNonZero(b: Uint8Array): number {
-  let i = b.length - 1;
-  while (i >= 0 && b[i] === 0) i--;
-  return i;
-}
 
 /** The parallel reader, with workers even on a small tree, against the one-thread reader on the same tree: equal to the last field and warning. */
 async function assertSame(sysRoot: string, procRoot: string, what: string): Promise<void> {
@@ -35,15 +28,7 @@ async function assertSame(sysRoot: string, procRoot: string, what: string): Prom
   const lean = describeHostReport(livePort(opts), { detail: 'report' });
   assert.deepStrictEqual(await describeTreeReport(opts, { detail: 'report' }, { threads: 3, minFunctions: 0 }), lean, `${what}, report detail`);
   assert.ok(one.ok && lean.ok);
-  const expected = one.value.host.pci.map((d) => ({
-    ...d,
-    config: d.config.subarray(0, lastNonZero(d.config) + 1),
-    configSize: d.config.length,
-    attrs: Object.fromEntries(Object.entries(d.attrs).filter(([k]) => k === 'modalias')),
-    revision: d.config.length > 8 ? (d.config[8] as number) : d.revision,
-  }));
-  assert.deepStrictEqual(lean.value.host.pci, expected, `${what}: report detail against full`);
-  lean.value.host.pci.forEach((d, i) => assert.deepStrictEqual(pciConfigBytes(d), one.value.host.pci[i]?.config, `${what}: ${d.bdf} config restored`));
+  assertReportDetail(lean.value.host.pci, one.value.host.pci, what);
   assert.deepStrictEqual({ ...lean.value.host, pci: [] }, { ...one.value.host, pci: [] }, `${what}: groups, drivers, units`);
 }
 
