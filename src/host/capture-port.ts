@@ -1,4 +1,5 @@
 import { err, ok, type Errno, type Result } from '../model/errno.js';
+import { pciConfigKeptLength } from '../model/pci/config.js';
 import { tableFromEntries, tableOf } from './capture-entries.js';
 import { DIR, ERROR, HEX, IMPLIED, LINK, STR, type CaptureTable } from './capture-table.js';
 import type { SysfsPort } from './port.js';
@@ -111,9 +112,7 @@ export function openCapturePort(capture: SysfsCapture): CapturePortHandle {
       // Text (and /proc): as readBytes answers it, without its trailing zero bytes.
       const b = port.readBytes(path);
       if (!b.ok) return b;
-      let k = b.value.length;
-      while (k > 0 && b.value[k - 1] === 0) k--;
-      return ok({ bytes: b.value.subarray(0, k), size: b.value.length });
+      return ok({ bytes: b.value.subarray(0, pciConfigKeptLength(b.value)), size: b.value.length });
     },
     readLink(path) {
       if (t.released) released(path);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { capturePort } from './capture-port.js';
 import { describeHost, describeHostReport } from './describe.js';
-import { keptLength, livePort } from './live-port.js';
+import { livePort } from './live-port.js';
 import { writeCapture } from './write-capture.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'host-live-'));
@@ -79,19 +79,4 @@ test('a /sys attribute read without a listing is type-checked after the read: a 
   assert.deepEqual(p.read(`${g}/reserved_regions`), { ok: true, value: '' });
   assert.equal(p.read(`${g}/big`).ok && (p.read(`${g}/big`) as { value: string }).value.length, 70_000);
   assert.equal(errno(p.readBytes(`${g}/zero`, 4096)), 'EINVAL', 'max reached on a device: still checked');
-});
-
-test('keptLength: the length without trailing zero bytes, a word at a time, equal to the byte-by-byte answer at every offset and length', () => {
-  const naive = (b: Uint8Array): number => { let n = b.length; while (n > 0 && b[n - 1] === 0) n--; return n; };
-  const buf = new Uint8Array(4200);
-  let seed = 7;
-  const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) >>> 0; return seed % n; };
-  for (let i = 0; i < 20000; i++) {
-    buf.fill(0);
-    const off = rnd(8), len = rnd(4100);
-    const b = buf.subarray(off, off + len);
-    // A few non-zero bytes, often near the end; sometimes none.
-    for (let k = rnd(4); k > 0 && len > 0; k--) b[rnd(3) === 0 ? len - 1 - rnd(Math.min(len, 9)) : rnd(len)] = 1 + rnd(255);
-    assert.equal(keptLength(b), naive(b), `offset ${off} length ${len}`);
-  }
 });

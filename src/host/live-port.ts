@@ -3,6 +3,7 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, read
 import { dirname, basename } from 'node:path';
 import { err, ok, type Result } from '../model/errno.js';
 import { fsErrno } from './fs-errno.js';
+import { pciConfigKeptLength } from '../model/pci/config.js';
 import type { SysfsPort } from './port.js';
 
 export interface LivePortOptions {
@@ -51,23 +52,6 @@ let scratch = new Uint8Array(65536);
 export const MAX_ATTRIBUTE = 1 << 20;
 /** The smallest page size: kernfs serves an attribute at most a page per read(2). */
 const PAGE = 4096;
-
-/**
- * The length of `b` without its trailing zero bytes: a word at a time over the 4-byte-aligned part
- * (config space is mostly zeros after ~330 bytes: ~940 words to skip instead of ~3,770 bytes).
- */
-export function keptLength(b: Uint8Array): number {
-  let n = b.length;
-  while (n > 0 && (n & 3) !== 0 && b[n - 1] === 0) n--;
-  if ((n & 3) === 0 && (b.byteOffset & 3) === 0) {
-    const w = new Int32Array(b.buffer, b.byteOffset, n >> 2);
-    let i = w.length;
-    while (i > 0 && w[i - 1] === 0) i--;
-    n = i << 2;
-  }
-  while (n > 0 && b[n - 1] === 0) n--;
-  return n;
-}
 
 const NOT_LISTED = (_p: string): boolean => false;
 
@@ -187,7 +171,7 @@ export function livePort(opts: LivePortOptions = {}): SysfsPort {
     readBytes: (path, max) => run(path, (p) => readWhole(p, isSys(path), listedRegular, maxOf(max)).slice()),
     readBytesCompact: (path, max) => run(path, (p) => {
       const b = readWhole(p, isSys(path), listedRegular, maxOf(max));
-      return { bytes: b.slice(0, keptLength(b)), size: b.length };
+      return { bytes: b.slice(0, pciConfigKeptLength(b)), size: b.length };
     }),
     readLink: (path) => run(path, (p) => readlinkSync(p)),
     // One lstat(2), no exception when absent (a thrown ENOENT costs twice the syscall).

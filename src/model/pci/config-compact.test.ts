@@ -11,7 +11,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { PciDeviceDesc } from '../host-description.js';
-import { pciCapabilityWalk, pciConfigBytes, pciConfigCompact, pciConfigParse, pciConfigSize } from './config.js';
+import { pciCapabilityWalk, pciConfigBytes, pciConfigCompact, pciConfigKeptLength, pciConfigParse, pciConfigSize } from './config.js';
 import { pciConfigResetMethods, pciHdrType, pciPcieType } from './caps.js';
 import { pciStdEnableAcs } from './acs-enable.js';
 import { Rng } from '../../fuzz/rng.js';
@@ -86,5 +86,20 @@ test('config without its trailing zeros: 3000 random mutations of real functions
       if (at < b.length) b[at] = rng.pick([0, 0xff, 0x0d, 0x10, 0x40, 0x01, rng.int(256)]);
     }
     assertSame(d, b, `${d.bdf} mutation ${i} (${b.length} bytes)`);
+  }
+});
+
+test('pciConfigKeptLength: the length without trailing zero bytes, a word at a time, equal to the byte-by-byte answer at every offset and length', () => {
+  const naive = (b: Uint8Array): number => { let n = b.length; while (n > 0 && b[n - 1] === 0) n--; return n; };
+  const buf = new Uint8Array(4200);
+  let seed = 7;
+  const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) >>> 0; return seed % n; };
+  for (let i = 0; i < 20000; i++) {
+    buf.fill(0);
+    const off = rnd(8), len = rnd(4100);
+    const b = buf.subarray(off, off + len);
+    // A few non-zero bytes, often near the end; sometimes none.
+    for (let k = rnd(4); k > 0 && len > 0; k--) b[rnd(3) === 0 ? len - 1 - rnd(Math.min(len, 9)) : rnd(len)] = 1 + rnd(255);
+    assert.equal(pciConfigKeptLength(b), naive(b), `offset ${off} length ${len}`);
   }
 });

@@ -107,9 +107,25 @@ export function pciConfigBytes(d: { readonly config: Uint8Array; readonly config
  * it ends in a non-zero byte).
  */
 export function pciConfigCompact(b: Uint8Array): { readonly config: Uint8Array; readonly configSize: number } {
-  let n = b.length;
-  while (n > 0 && b[n - 1] === 0) n--;
+  const n = pciConfigKeptLength(b);
   return { config: n === b.length ? b : b.slice(0, n), configSize: b.length };
+}
+
+/**
+ * The length of `b` without its trailing zero bytes: a word at a time over the 4-byte-aligned part
+ * (config space is mostly zeros after ~330 bytes: ~940 words to skip instead of ~3,770 bytes).
+ */
+export function pciConfigKeptLength(b: Uint8Array): number {
+  let n = b.length;
+  while (n > 0 && (n & 3) !== 0 && b[n - 1] === 0) n--;
+  if ((n & 3) === 0 && (b.byteOffset & 3) === 0) {
+    const w = new Int32Array(b.buffer, b.byteOffset, n >> 2);
+    let i = w.length;
+    while (i > 0 && w[i - 1] === 0) i--;
+    n = i << 2;
+  }
+  while (n > 0 && b[n - 1] === 0) n--;
+  return n;
 }
 
 // Byte reads of a blob of `size` bytes, of which `b` holds the first (the rest are zero): null beyond `size`.
